@@ -1,0 +1,1 @@
+"""Pure domain rules: money, tiers, pricing, points, member codes. Standard library only."""

@@ -1,0 +1,207 @@
+"""Member codes and product barcodes: parse what was scanned or typed, or say why not.
+
+Formats (DESIGN "Member codes"):
+
+- member card: 13 digits, the chain's card prefix (default ``29``, GS1's in-store range, so a card
+  never collides with a product's EAN), EAN-13 check digit; printed as Code 128;
+- static member QR (printed card, enrolment screen): ``PCM1:<chain>:<card number>``;
+- dynamic member QR (member app): ``PCD1:<chain>:<payload>.<signature>``, base64url, the payload
+  signed by HQ with Ed25519 (verified outside the domain, which has no crypto);
+- CN mobile number: 11 digits ``1[3-9]…``, optionally ``+86``/``0086``, spaces or dashes;
+- product: EAN-13 / EAN-8 / UPC-A with check digit, or a SKU typed by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+from .errors import CodeError
+
+DEFAULT_CARD_PREFIX = "29"
+STATIC_QR_TAG = "PCM1"
+SIGNED_QR_TAG = "PCD1"
+_CHAIN_RE = re.compile(r"^[A-Z0-9]{2,16}$")
+_SKU_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,31}$")
+_SEPARATORS = re.compile(r"[\s\-()]")
+MAX_CODE_LENGTH = 1024
+
+
+@dataclass(frozen=True)
+class CardCode:
+    card_no: str
+
+
+@dataclass(frozen=True)
+class StaticQrCode:
+    chain: str
+    card_no: str
+
+
+@dataclass(frozen=True)
+class SignedCode:
+    """A dynamic member code; ``payload``/``signature`` still need Ed25519 verification."""
+
+    chain: str
+    payload: bytes
+    signature: bytes
+    text: str
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    digits: str
+
+
+@dataclass(frozen=True)
+class ProductCode:
+    """A product barcode (validated) or a SKU typed by hand."""
+
+    value: str
+    is_barcode: bool
+
+
+MemberCode = CardCode | StaticQrCode | SignedCode | PhoneNumber
+ScanResult = MemberCode | ProductCode
+
+
+def gs1_check_digit(body: str) -> int:
+    """GS1 check digit (EAN-8/13, UPC-A) for the digits before the check digit."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        total += int(char) * (3 if position % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+def has_valid_gs1_check(code: str) -> bool:
+    return code.isdigit() and len(code) in (8, 12, 13) and gs1_check_digit(code[:-1]) == int(code[-1])
+
+
+def make_card_no(serial: int, prefix: str = DEFAULT_CARD_PREFIX) -> str:
+    """Card number for a member serial: prefix + zero-padded serial + check digit (13 digits)."""
+    width = 12 - len(prefix)
+    if serial < 0 or serial >= 10**width:
+        raise ValueError("card serial out of range")
+    body = f"{prefix}{serial:0{width}d}"
+    return body + str(gs1_check_digit(body))
+
+
+def static_qr_text(chain: str, card_no: str) -> str:
+    return f"{STATIC_QR_TAG}:{chain}:{card_no}"
+
+
+def _clean(text: str) -> str:
+    if len(text) > MAX_CODE_LENGTH:
+        raise CodeError("code.too_long", max=MAX_CODE_LENGTH)
+    cleaned = "".join(ch for ch in text if ch.isprintable()).strip()
+    if not cleaned:
+        raise CodeError("code.empty")
+    return cleaned
+
+
+def parse_card(text: str, *, prefix: str = DEFAULT_CARD_PREFIX) -> CardCode:
+    digits = _SEPARATORS.sub("", text)
+    if not digits.isdigit():
+        raise CodeError("card.not_digits")
+    if len(digits) != 13:
+        raise CodeError("card.wrong_length", length=len(digits), expected=13)
+    if not digits.startswith(prefix):
+        raise CodeError("card.wrong_prefix", prefix=prefix)
+    if gs1_check_digit(digits[:-1]) != int(digits[-1]):
+        raise CodeError("card.bad_check_digit")
+    return CardCode(digits)
+
+
+def parse_phone(text: str) -> PhoneNumber:
+    """A mainland China mobile number, or CodeError with the reason."""
+    raw = _SEPARATORS.sub("", text.strip())
+    if not raw:
+        raise CodeError("phone.empty")
+    if raw.startswith("+86"):
+        raw = raw[3:]
+    elif raw.startswith("0086"):
+        raw = raw[4:]
+    if not raw.isdigit():
+        raise CodeError("phone.not_digits")
+    if len(raw) != 11:
+        raise CodeError("phone.wrong_length", length=len(raw), expected=11)
+    if raw[0] != "1" or raw[1] not in "3456789":
+        raise CodeError("phone.bad_prefix")
+    return PhoneNumber(raw)
+
+
+def _b64decode(part: str) -> bytes:
+    padded = part + "=" * (-len(part) % 4)
+    try:
+        return base64.urlsafe_b64decode(padded.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise CodeError("qr.malformed") from exc
+
+
+def _parse_qr(text: str, *, chain: str, prefix: str) -> StaticQrCode | SignedCode:
+    parts = text.split(":")
+    tag = parts[0]
+    if len(parts) != 3 or not parts[2]:
+        raise CodeError("qr.malformed")
+    code_chain = parts[1]
+    if not _CHAIN_RE.match(code_chain):
+        raise CodeError("qr.malformed")
+    if code_chain != chain:
+        raise CodeError("qr.foreign_chain")
+    if tag == STATIC_QR_TAG:
+        try:
+            card = parse_card(parts[2], prefix=prefix)
+        except CodeError as exc:
+            raise CodeError("qr.bad_card", reason=exc.code) from exc
+        return StaticQrCode(code_chain, card.card_no)
+    pieces = parts[2].split(".")
+    if len(pieces) != 2 or not all(pieces):
+        raise CodeError("qr.malformed")
+    payload, signature = _b64decode(pieces[0]), _b64decode(pieces[1])
+    if len(signature) != 64:
+        raise CodeError("qr.malformed")
+    return SignedCode(code_chain, payload, signature, text)
+
+
+def parse_scan(
+    text: str, *, chain: str, card_prefix: str = DEFAULT_CARD_PREFIX
+) -> ScanResult:
+    """Tell a member code from a product code. Raises CodeError with the reason."""
+    cleaned = _clean(text)
+    upper_tag = cleaned[:5].upper()
+    if upper_tag in (f"{STATIC_QR_TAG}:", f"{SIGNED_QR_TAG}:"):
+        return _parse_qr(cleaned[:4].upper() + cleaned[4:], chain=chain, prefix=card_prefix)
+    compact = _SEPARATORS.sub("", cleaned)
+    if compact.startswith(("+86", "0086")):
+        return parse_phone(compact)
+    if compact.isdigit():
+        if len(compact) == 11 and compact.startswith("1"):
+            return parse_phone(compact)
+        if len(compact) == 13 and compact.startswith(card_prefix):
+            return parse_card(compact, prefix=card_prefix)
+        if len(compact) in (8, 12, 13):
+            if not has_valid_gs1_check(compact):
+                raise CodeError("barcode.bad_check_digit")
+            return ProductCode(compact, is_barcode=True)
+        raise CodeError("code.unknown_format")
+    if _SKU_RE.match(cleaned):
+        return ProductCode(cleaned, is_barcode=False)
+    raise CodeError("code.unknown_format")
+
+
+def parse_member_code(
+    text: str, *, chain: str, card_prefix: str = DEFAULT_CARD_PREFIX
+) -> MemberCode:
+    """Like parse_scan, but only member codes (the member field, F2)."""
+    cleaned = _clean(text)
+    compact = _SEPARATORS.sub("", cleaned)
+    if compact.isdigit() and len(compact) == 11:
+        return parse_phone(compact)
+    result = parse_scan(cleaned, chain=chain, card_prefix=card_prefix)
+    if isinstance(result, ProductCode):
+        if result.is_barcode:
+            raise CodeError("code.product_not_member")
+        raise CodeError("code.unknown_format")
+    return result

@@ -1,0 +1,35 @@
+"""Event identity and the per-device hash chain (DESIGN "Sync protocol"). Pure: json + hashlib."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    SALE_COMPLETED = "sale.completed"
+    REFUND_COMPLETED = "refund.completed"
+    MEMBER_ENROLLED = "member.enrolled"
+    MEMBER_PATCHED = "member.patched"
+    CONSENT_RECORDED = "consent.recorded"
+    ERASURE_REQUESTED = "member.erasure_requested"
+    AUDIT_RECORDED = "audit.recorded"
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte form of a payload: sorted keys, no spaces, UTF-8. Hashes are taken over it."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def payload_sha256(payload: Any) -> str:
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def chain_hash(prev_hash: str | None, *, event_id: str, seq: int, type: str, payload_hash: str) -> str:
+    """Hash of one event in its device's journal; the next event carries it as ``prev_hash``."""
+    text = f"{prev_hash or ''}|{event_id}|{seq}|{type}|{payload_hash}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

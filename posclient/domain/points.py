@@ -1,0 +1,285 @@
+"""Points as a ledger of lots: earn, redeem oldest-expiry first, refunds that undo exactly.
+
+A member's points are lots (an amount with an expiry date), never a bare balance. Redemption
+consumes lots with the earliest expiry first; a refund reverses the lot the sale created and puts
+the redeemed points back into the lots they came from, so a refunded sale leaves the account as
+it was. An account may carry ``debt`` (points owed after two offline tills overspent the same
+balance, DESIGN "Points overspent"); later earnings pay it off first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .errors import PointsError
+from .money import ZERO, floor_int
+
+POINTS_PER_YUAN = 100
+#: Default validity of an earned lot; HQ's rules may send another.
+DEFAULT_VALIDITY = timedelta(days=730)
+
+
+@dataclass(frozen=True, order=True)
+class Lot:
+    """Points earned together, expiring together. Ordered by expiry, then id."""
+
+    expires_on: date
+    lot_id: str
+    remaining: int
+
+    def __post_init__(self) -> None:
+        if self.remaining < 0:
+            raise ValueError("a lot never holds negative points")
+
+
+@dataclass(frozen=True)
+class Take:
+    """Points taken from one lot (kept with the lot's expiry so it can be put back)."""
+
+    lot_id: str
+    points: int
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """What a redemption consumed: lots, and any overdraft booked as debt."""
+
+    points: int
+    takes: tuple[Take, ...] = ()
+    debt_added: int = 0
+
+
+@dataclass(frozen=True)
+class Earning:
+    """What an earning did: paid off debt first, the rest became a lot."""
+
+    lot_id: str
+    points: int
+    expires_on: date
+    debt_paid: int = 0
+
+
+@dataclass(frozen=True)
+class Account:
+    """A member's points: unexpired and expired lots plus debt. Immutable; operations return new."""
+
+    lots: tuple[Lot, ...] = field(default=())
+    debt: int = 0
+
+    def __post_init__(self) -> None:
+        if self.debt < 0:
+            raise ValueError("debt is never negative")
+        object.__setattr__(self, "lots", tuple(sorted(lot for lot in self.lots if lot.remaining)))
+
+    def balance(self, today: date) -> int:
+        """Usable points today: unexpired lots minus debt (may be negative after an overdraft)."""
+        return sum(lot.remaining for lot in self.lots if lot.expires_on >= today) - self.debt
+
+    def available(self, today: date) -> int:
+        return max(0, self.balance(today))
+
+    def lot(self, lot_id: str) -> Lot | None:
+        return next((lot for lot in self.lots if lot.lot_id == lot_id), None)
+
+    def expiring(self, today: date, within: timedelta) -> list[tuple[date, int]]:
+        """(expiry date, points) for unexpired lots expiring within ``within`` of today."""
+        limit = today + within
+        out: dict[date, int] = {}
+        for lot in self.lots:
+            if today <= lot.expires_on <= limit:
+                out[lot.expires_on] = out.get(lot.expires_on, 0) + lot.remaining
+        return sorted(out.items())
+
+    def _with_lot(self, lot_id: str, delta: int, expires_on: date) -> Account:
+        current = self.lot(lot_id)
+        others = tuple(lot for lot in self.lots if lot.lot_id != lot_id)
+        remaining = (current.remaining if current else 0) + delta
+        if remaining < 0:
+            raise ValueError("lot would go negative")
+        expiry = current.expires_on if current else expires_on
+        return replace(self, lots=(*others, Lot(expiry, lot_id, remaining)))
+
+
+def earn(account: Account, *, lot_id: str, points: int, expires_on: date) -> tuple[Account, Earning]:
+    """Credit ``points``: pay off debt first, the rest becomes lot ``lot_id``."""
+    if points < 0:
+        raise ValueError("earned points are never negative")
+    if account.lot(lot_id) is not None:
+        raise ValueError(f"lot {lot_id} already exists")
+    paid = min(account.debt, points)
+    after = replace(account, debt=account.debt - paid)
+    if points - paid:
+        after = after._with_lot(lot_id, points - paid, expires_on)
+    return after, Earning(lot_id, points, expires_on, paid)
+
+
+def redeem(
+    account: Account, points: int, *, today: date, allow_debt: bool = False
+) -> tuple[Account, Redemption]:
+    """Consume ``points`` from unexpired lots, earliest expiry first.
+
+    Tills never overdraw (``allow_debt=False`` raises). HQ applies sales that already happened
+    offline with ``allow_debt=True``: the sale stands and the shortfall becomes debt.
+    """
+    if points < 0:
+        raise ValueError("redeemed points are never negative")
+    available = account.available(today)
+    if points > available and not allow_debt:
+        raise PointsError("points.over_balance", requested=points, balance=available)
+    takes: list[Take] = []
+    left = points
+    after = account
+    for lot in account.lots:
+        if left == 0:
+            break
+        if lot.expires_on < today:
+            continue
+        taken = min(lot.remaining, left)
+        takes.append(Take(lot.lot_id, taken, lot.expires_on))
+        after = after._with_lot(lot.lot_id, -taken, lot.expires_on)
+        left -= taken
+    if left:
+        after = replace(after, debt=after.debt + left)
+    return after, Redemption(points, tuple(takes), left)
+
+
+def restore(
+    account: Account, redemption: Redemption, *, repaid_lot_id: str, repaid_expires_on: date
+) -> Account:
+    """Put redeemed points back into the lots they came from (a refund). Exact inverse of redeem.
+
+    Points that were overdrawn and meanwhile repaid from later earnings come back as a new lot
+    ``repaid_lot_id`` (the caller names it, so HQ and till name it alike).
+    """
+    after = account
+    for take in redemption.takes:
+        after = after._with_lot(take.lot_id, take.points, take.expires_on)
+    if redemption.debt_added:
+        cancelled = min(after.debt, redemption.debt_added)
+        after = replace(after, debt=after.debt - cancelled)
+        # The part of that debt already paid from later earnings comes back as points.
+        repaid = redemption.debt_added - cancelled
+        if repaid:
+            after = after._with_lot(repaid_lot_id, repaid, repaid_expires_on)
+    return after
+
+
+def reverse_earn(account: Account, earning: Earning, *, today: date) -> tuple[Account, Redemption]:
+    """Take back what a sale earned (a refund). Exact inverse of earn when the lot is untouched.
+
+    If the member already spent some of those points, the rest is taken from other lots, oldest
+    first, and whatever is still missing becomes debt: never silently clamped.
+    """
+    after = replace(account, debt=account.debt + earning.debt_paid)
+    in_lot = earning.points - earning.debt_paid
+    takes: list[Take] = []
+    own = after.lot(earning.lot_id)
+    from_own = min(own.remaining if own else 0, in_lot)
+    if from_own:
+        after = after._with_lot(earning.lot_id, -from_own, earning.expires_on)
+        takes.append(Take(earning.lot_id, from_own, earning.expires_on))
+    short = in_lot - from_own
+    if short:
+        after, extra = redeem(after, short, today=today, allow_debt=True)
+        return after, Redemption(earning.points, (*takes, *extra.takes), extra.debt_added)
+    return after, Redemption(earning.points, tuple(takes), 0)
+
+
+def points_earned(amount_paid: Decimal, multiplier: Decimal, *, per_yuan: int = 1) -> int:
+    """Points for money paid (not for the part paid with points): floor(yuan × rate × multiplier)."""
+    if amount_paid <= ZERO:
+        return 0
+    return floor_int(amount_paid * per_yuan * multiplier)
+
+
+def points_value(points: int) -> Decimal:
+    """¥ value of points at 100 points = ¥1."""
+    return (Decimal(points) / POINTS_PER_YUAN).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class RedemptionPolicy:
+    """Caps on paying with points. Offline limits follow DESIGN "Points overspent"."""
+
+    bill_cap_ratio: Decimal = Decimal("0.5")
+    #: Most points one sale may redeem while the till is offline.
+    offline_per_sale: int = 20_000
+    #: Most points one member may redeem at this till per day while offline.
+    offline_per_member_day: int = 30_000
+    #: Offline redemption is refused when the cached balance is older than this.
+    offline_max_balance_age: timedelta = timedelta(hours=72)
+
+
+def max_redeemable(
+    *,
+    bill: Decimal,
+    balance: int,
+    policy: RedemptionPolicy = RedemptionPolicy(),
+    extra_cap: int | None = None,
+) -> int:
+    """Most points usable on ``bill`` now: whole yuan, ≤ cap ratio of the bill, ≤ balance."""
+    if bill <= ZERO or balance <= 0:
+        return 0
+    cap_yuan = floor_int(bill * policy.bill_cap_ratio)
+    limit = min(balance // POINTS_PER_YUAN, cap_yuan) * POINTS_PER_YUAN
+    if extra_cap is not None:
+        limit = min(limit, (max(0, extra_cap) // POINTS_PER_YUAN) * POINTS_PER_YUAN)
+    return max(0, limit)
+
+
+def check_redemption(points: int, *, balance: int, limit: int) -> None:
+    """Raise a PointsError with the reason when ``points`` cannot be redeemed."""
+    if points < 0:
+        raise PointsError("points.negative")
+    if points % POINTS_PER_YUAN:
+        raise PointsError("points.not_whole_yuan", step=POINTS_PER_YUAN)
+    if points > balance:
+        raise PointsError("points.over_balance", requested=points, balance=max(0, balance))
+    if points > limit:
+        raise PointsError("points.over_cap", requested=points, limit=limit)
+
+
+def redemption_slice(redemption: Redemption, *, done: int, points: int) -> Redemption:
+    """The part of ``redemption`` that a partial refund restores.
+
+    Refunds give points back from the end of the redemption (latest expiry first, then any
+    debt first of all), ``done`` points having been restored by earlier refunds. Slices taken in
+    any steps add up to the whole redemption, so a full refund in parts restores it exactly.
+    """
+    if points < 0 or done < 0 or done + points > redemption.points:
+        raise ValueError("slice outside the redemption")
+    # Order of restoring: debt part, then takes from the last one backwards.
+    units: list[tuple[Take | None, int]] = []
+    if redemption.debt_added:
+        units.append((None, redemption.debt_added))
+    units.extend((take, take.points) for take in reversed(redemption.takes))
+    skip, want = done, points
+    takes: list[Take] = []
+    debt = 0
+    for take, size in units:
+        if skip >= size:
+            skip -= size
+            continue
+        part = min(size - skip, want)
+        skip = 0
+        if part:
+            if take is None:
+                debt = part
+            else:
+                takes.append(Take(take.lot_id, part, take.expires_on))
+            want -= part
+        if want == 0:
+            break
+    return Redemption(points, tuple(reversed(takes)), debt)
+
+
+def earning_slice(earning: Earning, *, done: int, points: int) -> Earning:
+    """The part of ``earning`` a partial refund takes back: the lot part first, then the debt part."""
+    if points < 0 or done < 0 or done + points > earning.points:
+        raise ValueError("slice outside the earning")
+    in_lot = earning.points - earning.debt_paid
+    from_lot = max(0, min(points, in_lot - done))
+    return Earning(earning.lot_id, points, earning.expires_on, points - from_lot)

@@ -1,0 +1,438 @@
+"""Wire models of the till ↔ HQ protocol (DESIGN "Sync protocol"), shared by the till and hq/.
+
+Money travels as integer fen and points as integers: no floats on the wire. Every model forbids
+unknown fields, so a malformed body gets a 422 with the reason instead of being half-read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from posclient.domain.events import EventType, payload_sha256
+
+PROTOCOL_VERSION = 1
+MAX_PUSH_BATCH = 200
+MAX_PULL_LIMIT = 5000
+DEFAULT_PULL_LIMIT = 1000
+
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+HlcText = Annotated[str, Field(pattern=r"^[0-9]{15}-[0-9]{5}$")]
+DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+StoreCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+Fen = Annotated[int, Field(ge=-(10**12), le=10**12)]
+NonNegFen = Annotated[int, Field(ge=0, le=10**12)]
+Points = Annotated[int, Field(ge=0, le=10**10)]
+Sku = Annotated[str, Field(min_length=1, max_length=64)]
+ShortText = Annotated[str, Field(max_length=200)]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- pairing
+
+
+class PairRequest(Wire):
+    pairing_code: Annotated[str, Field(min_length=6, max_length=32)]
+    device_name: Annotated[str, Field(min_length=1, max_length=64)] = "till"
+
+
+class PairResponse(Wire):
+    device_id: DeviceId
+    device_token: str
+    #: 1..8999, unique per chain: the till numbers the member cards it issues offline with it
+    #: (card body = device_no × 10⁶ + local serial; HQ issues from 9000 × 10⁶ up).
+    device_no: Annotated[int, Field(ge=1, le=8999)]
+    store: StoreCode
+    chain: Annotated[str, Field(pattern=r"^[A-Z0-9]{2,16}$")]
+    card_prefix: Annotated[str, Field(pattern=r"^[0-9]{1,4}$")] = "29"
+    #: Ed25519 public key (raw 32 bytes, base64url) that verifies dynamic member codes.
+    code_public_key: str
+
+
+# ---------------------------------------------------------------- event payloads
+
+
+class SaleLinePayload(Wire):
+    line_no: Annotated[int, Field(ge=1, le=10_000)]
+    sku: Sku
+    qty: Annotated[int, Field(ge=1, le=999)]
+    unit_price_fen: NonNegFen
+    unit_paid_fen: NonNegFen
+    gross_fen: NonNegFen
+    member_saving_fen: NonNegFen = 0
+    tier_discount_fen: NonNegFen = 0
+    coupon_discount_fen: NonNegFen = 0
+    item_points: Points = 0
+    points_redeemed: Points = 0
+    amount_due_fen: NonNegFen
+    points_earned: Points = 0
+
+
+class SalePayload(Wire):
+    sale_id: UUID
+    receipt_no: Annotated[str, Field(min_length=1, max_length=40)]
+    store: StoreCode
+    staff_id: Annotated[str, Field(max_length=64)] = ""
+    member_id: UUID | None = None
+    #: The member's code as scanned, when the member was not in the till's cache (provisional).
+    provisional_card_no: Annotated[str, Field(pattern=r"^[0-9]{13}$")] | None = None
+    tier_code: Annotated[str, Field(max_length=32)] | None = None
+    lines: Annotated[list[SaleLinePayload], Field(min_length=1, max_length=500)]
+    subtotal_fen: NonNegFen
+    amount_due_fen: NonNegFen
+    item_points: Points = 0
+    points_redeemed: Points = 0
+    points_earned: Points = 0
+    coupon_code: Annotated[str, Field(max_length=64)] | None = None
+    #: The lot the earned points go into (same id at till and HQ), and its expiry.
+    earn_lot_id: Annotated[str, Field(max_length=80)] | None = None
+    earn_expires_on: date | None = None
+    occurred_at: datetime
+
+    @model_validator(mode="after")
+    def _totals_add_up(self) -> SalePayload:
+        if sum(line.amount_due_fen for line in self.lines) != self.amount_due_fen:
+            raise ValueError("line amounts do not add up to amount_due_fen")
+        if sum(line.gross_fen for line in self.lines) != self.subtotal_fen:
+            raise ValueError("line gross amounts do not add up to subtotal_fen")
+        if sum(line.points_redeemed for line in self.lines) != self.points_redeemed:
+            raise ValueError("line points do not add up to points_redeemed")
+        if sum(line.item_points for line in self.lines) != self.item_points:
+            raise ValueError("line item points do not add up to item_points")
+        if sum(line.points_earned for line in self.lines) != self.points_earned:
+            raise ValueError("line points earned do not add up to points_earned")
+        if self.member_id is None and (self.points_redeemed or self.item_points):
+            raise ValueError("points can only be redeemed by a member")
+        if len({line.line_no for line in self.lines}) != len(self.lines):
+            raise ValueError("duplicate line_no")
+        return self
+
+
+class RefundLinePayload(Wire):
+    line_no: Annotated[int, Field(ge=1, le=10_000)]
+    qty: Annotated[int, Field(ge=1, le=999)]
+    amount_fen: NonNegFen
+    points_restored: Points = 0
+    points_reversed: Points = 0
+
+
+class RefundPayload(Wire):
+    refund_id: UUID
+    sale_id: UUID
+    receipt_no: Annotated[str, Field(min_length=1, max_length=40)]
+    store: StoreCode
+    staff_id: Annotated[str, Field(max_length=64)] = ""
+    member_id: UUID | None = None
+    lines: Annotated[list[RefundLinePayload], Field(min_length=1, max_length=500)]
+    amount_fen: NonNegFen
+    points_restored: Points = 0
+    points_reversed: Points = 0
+    reason: ShortText = ""
+    occurred_at: datetime
+
+    @model_validator(mode="after")
+    def _totals_add_up(self) -> RefundPayload:
+        if sum(line.amount_fen for line in self.lines) != self.amount_fen:
+            raise ValueError("line amounts do not add up to amount_fen")
+        if sum(line.points_restored for line in self.lines) != self.points_restored:
+            raise ValueError("line points do not add up to points_restored")
+        if sum(line.points_reversed for line in self.lines) != self.points_reversed:
+            raise ValueError("line points do not add up to points_reversed")
+        return self
+
+
+class ConsentPurpose(StrEnum):
+    MEMBERSHIP = "membership"
+    MARKETING = "marketing"
+    PERSONALISED = "personalised"
+    SENSITIVE = "sensitive"
+
+
+class ConsentDecision(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentChannel(StrEnum):
+    CUSTOMER_DISPLAY = "customer_display"
+    TILL_SCREEN = "till_screen"
+    PAPER = "paper"
+    APP = "app"
+
+
+class ConsentPayload(Wire):
+    consent_id: UUID
+    member_id: UUID
+    purpose: ConsentPurpose
+    decision: ConsentDecision
+    notice_version: Annotated[str, Field(min_length=1, max_length=32)]
+    notice_sha256: Sha256Hex
+    language: Literal["zh_CN", "en"]
+    channel: ConsentChannel
+    store: StoreCode
+    staff_id: Annotated[str, Field(max_length=64)] = ""
+    #: The member's consent version the till had seen when the decision was captured.
+    consent_version_seen: Annotated[int, Field(ge=0)] = 0
+    guardian: bool = False
+    occurred_at: datetime
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+class ProfileFields(Wire):
+    """Personal fields a till may send. Each optional one needs its consent purpose."""
+
+    phone: Annotated[str, Field(pattern=r"^1[3-9][0-9]{9}$")] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    gender: Gender | None = None
+    birthday: date | None = None
+    categories: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=20)] | None = (
+        None
+    )
+
+
+#: The consent purpose each optional profile field depends on (phone rests on membership).
+FIELD_PURPOSE: dict[str, ConsentPurpose] = {
+    "phone": ConsentPurpose.MEMBERSHIP,
+    "name": ConsentPurpose.MEMBERSHIP,
+    "gender": ConsentPurpose.PERSONALISED,
+    "categories": ConsentPurpose.PERSONALISED,
+    "birthday": ConsentPurpose.SENSITIVE,
+}
+
+
+class EnrolPayload(Wire):
+    member_id: UUID
+    card_no: Annotated[str, Field(pattern=r"^[0-9]{13}$")]
+    store: StoreCode
+    staff_id: Annotated[str, Field(max_length=64)] = ""
+    assigned_staff: Annotated[str, Field(max_length=64)] | None = None
+    profile: ProfileFields
+    consents: Annotated[list[ConsentPayload], Field(min_length=1, max_length=10)]
+    occurred_at: datetime
+
+    @model_validator(mode="after")
+    def _phone_and_membership(self) -> EnrolPayload:
+        if self.profile.phone is None:
+            raise ValueError("enrolment needs a phone number")
+        granted = {c.purpose for c in self.consents if c.decision is ConsentDecision.GRANTED}
+        if ConsentPurpose.MEMBERSHIP not in granted:
+            raise ValueError("enrolment needs the membership consent")
+        for field_name, purpose in FIELD_PURPOSE.items():
+            if getattr(self.profile, field_name) is not None and purpose not in granted:
+                raise ValueError(f"field {field_name} captured without {purpose} consent")
+        return self
+
+
+class PatchedField(Wire):
+    #: None clears the field.
+    value: Any = None
+    #: The field version the till had seen (0 = never set).
+    base_version: Annotated[int, Field(ge=0)]
+
+
+class PatchPayload(Wire):
+    member_id: UUID
+    store: StoreCode
+    staff_id: Annotated[str, Field(max_length=64)] = ""
+    fields: dict[Literal["phone", "name", "gender", "birthday", "categories"], PatchedField]
+    occurred_at: datetime
+
+    @field_validator("fields")
+    @classmethod
+    def _not_empty(cls, value: dict[str, PatchedField]) -> dict[str, PatchedField]:
+        if not value:
+            raise ValueError("a patch changes at least one field")
+        return value
+
+
+class ErasurePayload(Wire):
+    member_id: UUID
+    store: StoreCode
+    staff_id: Annotated[str, Field(max_length=64)] = ""
+    occurred_at: datetime
+
+
+class AuditEntry(Wire):
+    at: datetime
+    staff_id: Annotated[str, Field(max_length=64)]
+    member_id: UUID | None = None
+    action: Annotated[str, Field(max_length=32)]
+    fields: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=20)] = []
+
+
+class AuditPayload(Wire):
+    store: StoreCode
+    entries: Annotated[list[AuditEntry], Field(min_length=1, max_length=500)]
+
+
+PAYLOAD_MODELS: dict[EventType, type[Wire]] = {
+    EventType.SALE_COMPLETED: SalePayload,
+    EventType.REFUND_COMPLETED: RefundPayload,
+    EventType.MEMBER_ENROLLED: EnrolPayload,
+    EventType.MEMBER_PATCHED: PatchPayload,
+    EventType.CONSENT_RECORDED: ConsentPayload,
+    EventType.ERASURE_REQUESTED: ErasurePayload,
+    EventType.AUDIT_RECORDED: AuditPayload,
+}
+
+
+# ---------------------------------------------------------------- push
+
+
+class Event(Wire):
+    event_id: UUID
+    device_id: DeviceId
+    seq: Annotated[int, Field(ge=1)]
+    hlc: HlcText
+    occurred_at: datetime
+    type: EventType
+    #: Versions the till had seen, e.g. {"member": 3}; the conflict rules compare them.
+    base: dict[Annotated[str, Field(max_length=64)], Annotated[int, Field(ge=0)]] = {}
+    payload: dict[str, Any]
+    payload_sha256: Sha256Hex
+    prev_hash: Sha256Hex | None = None
+
+    @model_validator(mode="after")
+    def _payload_matches(self) -> Event:
+        if payload_sha256(self.payload) != self.payload_sha256:
+            raise ValueError("payload_sha256 does not match the payload")
+        return self
+
+    def typed_payload(self) -> Wire:
+        """The payload validated against its type's model (raises pydantic.ValidationError)."""
+        return PAYLOAD_MODELS[self.type].model_validate(self.payload)
+
+
+class PushRequest(Wire):
+    device_id: DeviceId
+    events: Annotated[list[Event], Field(min_length=1, max_length=MAX_PUSH_BATCH)]
+
+    @model_validator(mode="after")
+    def _one_device_in_order(self) -> PushRequest:
+        seqs = [event.seq for event in self.events]
+        if any(event.device_id != self.device_id for event in self.events):
+            raise ValueError("every event must come from the pushing device")
+        if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+            raise ValueError("events must be in strictly increasing seq order")
+        return self
+
+
+class ResultStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class EventResult(Wire):
+    event_id: UUID
+    status: ResultStatus
+    #: Machine-readable reason for conflict / rejected (e.g. "key_reuse", "points_overdraft").
+    reason: str | None = None
+    #: Human-readable detail (English; tills show their own translation of ``reason``).
+    detail: str | None = None
+    #: For conflicts: the authoritative state HQ chose (entity → data), e.g. the member record.
+    state: dict[str, Any] | None = None
+    #: For profile conflicts: the values that lost {field: {value, winner_store, winner_at}}.
+    losing: dict[str, Any] | None = None
+
+
+class PushResponse(Wire):
+    results: list[EventResult]
+    #: Feed position at which every change caused by this push is visible to pull.
+    write_checkpoint: Annotated[int, Field(ge=0)]
+
+
+# ---------------------------------------------------------------- pull
+
+
+class Entity(StrEnum):
+    MEMBER = "member"
+    TIER = "tier"
+    PRODUCT = "product"
+    COUPON = "coupon"
+    RULE = "rule"
+    KEY = "key"
+
+
+class Op(StrEnum):
+    PUT = "put"
+    DELETE = "delete"
+    MERGE = "merge"
+
+
+class Change(Wire):
+    entity: Entity
+    op: Op
+    id: Annotated[str, Field(min_length=1, max_length=80)]
+    version: Annotated[int, Field(ge=0)]
+    #: put: the entity's data; merge: {"from": id, "into": id}; delete: null.
+    data: dict[str, Any] | None = None
+
+
+class PullResponse(Wire):
+    changes: list[Change]
+    next_cursor: str
+    has_more: bool
+    #: Feed position this page reaches; compare with a push's write_checkpoint.
+    position: Annotated[int, Field(ge=0)]
+    #: True while a new till is still receiving its first snapshot.
+    snapshot: bool = False
+    #: Snapshot progress (members sent so far / total) for the first-load progress bar.
+    snapshot_done: Annotated[int, Field(ge=0)] | None = None
+    snapshot_total: Annotated[int, Field(ge=0)] | None = None
+
+
+class LotData(Wire):
+    lot_id: str
+    remaining: Points
+    expires_on: date
+
+
+class MemberData(Wire):
+    """A member as HQ sends it in the feed (entity ``member``, op ``put``)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    member_id: UUID
+    card_no: str
+    home_store: str
+    tier_code: str
+    points_balance: int
+    points_debt: Points = 0
+    lots: list[LotData] = []
+    spend_12m_fen: NonNegFen = 0
+    purchase_count: Annotated[int, Field(ge=0)] = 0
+    last_purchase_at: datetime | None = None
+    enrolled_at: datetime
+    tags: list[str] = []
+    segment: str | None = None
+    assigned_staff: str | None = None
+    profile: ProfileFields = ProfileFields()
+    field_versions: dict[str, int] = {}
+    consents: dict[ConsentPurpose, bool] = {}
+    consent_version: int = 0
+    flagged_overdraft: bool = False
+    version: int
+
+
+class Problem(Wire):
+    """Error body for every 4xx/5xx (RFC 7807-like)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    error: str
+    detail: str
