@@ -1,0 +1,5 @@
+import sys
+
+from posclient.app import main
+
+sys.exit(main())

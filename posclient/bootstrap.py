@@ -1,0 +1,65 @@
+"""Opening a till's data directory: database, secrets, field keys, services (no Qt).
+
+``posclient-admin`` and the GUI's composition root (app.py) both start here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from posclient.domain.errors import PosError
+from posclient.security.fieldcrypt import FieldCipher
+from posclient.security.secrets import SecretStore
+from posclient.services import settings
+from posclient.services.checkout import CheckoutService
+from posclient.services.clock import Clock
+from posclient.store.db import Database
+from posclient.store.uow import UnitOfWork
+
+log = logging.getLogger("posclient")
+
+DB_NAME = "posclient.sqlite3"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("posclient", appauthor=False))
+
+
+@dataclass
+class Till:
+    data_dir: Path
+    db: Database
+    secrets: SecretStore
+    cipher: FieldCipher
+    clock: Clock
+    checkout: CheckoutService
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def database_path(data_dir: Path) -> Path:
+    return Path(data_dir) / DB_NAME
+
+
+def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = None) -> Till:
+    """Open (and with ``create``, initialise) the till in ``data_dir``. Migrates on open."""
+    data_dir = Path(data_dir)
+    path = database_path(data_dir)
+    if not create and not path.exists():
+        raise PosError("store.not_initialised", path=str(data_dir))
+    db = Database(path)
+    with UnitOfWork(db) as uow:
+        settings.ensure_identity(uow.session)
+        install_id = settings.get(uow.session, "install_id")
+        uow.commit()
+    assert install_id
+    secrets = SecretStore(install_id)
+    cipher = FieldCipher.from_store(secrets)
+    clock = clock or Clock()
+    checkout = CheckoutService(db, cipher=cipher, clock=clock)
+    return Till(data_dir, db, secrets, cipher, clock, checkout)

@@ -1,0 +1,5 @@
+import sys
+
+from posclient.cli import main
+
+sys.exit(main())

@@ -1,0 +1,460 @@
+"""Till commands: init, sale, refund, status, queue, products, member."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import func, select
+
+from posclient.bootstrap import Till
+from posclient.domain.errors import CartError, PosError
+from posclient.domain.money import format_yuan
+from posclient.i18n import text
+from posclient.services import demo, outbox, settings
+from posclient.services.checkout import Cart, Receipt, RefundReceipt
+from posclient.services.members import MemberView
+from posclient.store.models import OutboxEvent, SaleRow
+from posclient.store.uow import UnitOfWork
+
+from .common import add_json, print_json, till
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="create the till's database (optionally with demo data)")
+    p.add_argument("--hq", default=None, help="HQ URL, e.g. https://hq.example.com")
+    p.add_argument("--store", default=None, help="store code, e.g. S001")
+    p.add_argument("--demo", action="store_true", help="load demo products, members, coupons")
+    add_json(p)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("sale", help="ring up a sale headlessly (same service as the GUI)")
+    p.add_argument("--member", default=None, help="member card, QR text or phone number")
+    p.add_argument("--item", action="append", default=[], metavar="SKU[:QTY]", required=True)
+    p.add_argument("--redeem", default="0", metavar="POINTS", help="points to pay with")
+    p.add_argument("--coupon", default=None, metavar="CODE")
+    p.add_argument(
+        "--points-price",
+        action="append",
+        default=[],
+        metavar="SKU",
+        help="pay this item at its points+cash price",
+    )
+    p.add_argument("--staff", default="", help="staff id recorded on the sale")
+    add_json(p)
+    p.set_defaults(func=cmd_sale)
+
+    p = sub.add_parser("refund", help="refund a sale by receipt number")
+    p.add_argument("receipt")
+    p.add_argument(
+        "--line",
+        action="append",
+        default=[],
+        metavar="LINE[:QTY]",
+        help="refund only these lines (default: everything not yet refunded)",
+    )
+    p.add_argument("--reason", default="")
+    p.add_argument("--staff", default="")
+    add_json(p)
+    p.set_defaults(func=cmd_refund)
+
+    p = sub.add_parser("status", help="queue, rejected events, last sync, cursor")
+    add_json(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("queue", help="events waiting for HQ and events HQ rejected")
+    p.add_argument("--all", action="store_true", help="include events HQ already accepted")
+    add_json(p)
+    p.set_defaults(func=cmd_queue)
+
+    p = sub.add_parser("products", help="the cached catalogue")
+    add_json(p)
+    p.set_defaults(func=cmd_products)
+
+    p = sub.add_parser("member", help="a member's tier, balance and masked contact")
+    p.add_argument("code", help="card number, QR text or phone number")
+    add_json(p)
+    p.set_defaults(func=cmd_member)
+
+
+# ---------------------------------------------------------------- init
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    t = till(args, create=True)
+    with UnitOfWork(t.db) as uow:
+        if args.hq:
+            settings.put(uow.session, "hq_url", args.hq.rstrip("/"))
+        if args.store:
+            settings.put(uow.session, "store", args.store)
+        if args.lang:
+            settings.put(uow.session, "lang", args.lang)
+        counts: dict[str, int] = {}
+        if args.demo:
+            counts = demo.load_all(uow.session, t.cipher, t.clock)
+        info = settings.TillInfo.load(uow.session)
+        uow.commit()
+    result = {
+        "data_dir": str(t.data_dir),
+        "database": str(t.db.path),
+        "device_id": info.device_id,
+        "store": info.store,
+        "hq_url": info.hq_url or None,
+        "demo": counts or None,
+        "secrets": t.secrets.info.name,
+    }
+    if args.json:
+        print_json(result)
+    else:
+        print(text("cli.init_done", args.lang, path=t.db.path))
+        if counts:
+            print(text("cli.demo_loaded", args.lang, **counts))
+    return 0
+
+
+# ---------------------------------------------------------------- sale
+
+
+def _parse_item(item: str) -> tuple[str, int]:
+    sku, sep, qty_text = item.partition(":")
+    if not sku or (sep and not qty_text):
+        raise PosError("cli.bad_item", item=item[:40])
+    if not sep:
+        return sku, 1
+    try:
+        qty = int(qty_text)
+    except ValueError as exc:
+        raise CartError("cart.bad_qty", qty=qty_text[:12]) from exc
+    return sku, qty
+
+
+def _int_arg(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise PosError("cli.bad_number", name=name) from exc
+
+
+def receipt_json(receipt: Receipt) -> dict[str, Any]:
+    priced = receipt.priced
+    return {
+        "sale_id": receipt.sale_id,
+        "receipt_no": receipt.receipt_no,
+        "store": receipt.store,
+        "created_at": receipt.created_at,
+        "member": None
+        if receipt.member_id is None and not receipt.provisional
+        else {
+            "member_id": receipt.member_id,
+            "card_no": receipt.member_card,
+            "tier": receipt.tier_name_en.lower() or None,
+            "provisional": receipt.provisional,
+            "balance_after": receipt.balance_after,
+        },
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "name": line.name,
+                "qty": line.qty,
+                "unit_price": line.unit_price,
+                "unit_paid": line.unit_paid,
+                "gross": line.gross,
+                "member_saving": line.member_saving,
+                "tier_discount": line.tier_discount,
+                "coupon_discount": line.coupon_discount,
+                "item_points": line.item_points,
+                "points_redeemed": line.points_redeemed,
+                "amount_due": line.amount_due,
+                "points_earned": line.points_earned,
+            }
+            for line in priced.lines
+        ],
+        "subtotal": priced.subtotal,
+        "member_savings": priced.member_savings,
+        "tier_discount": priced.tier_discount,
+        "coupon_code": priced.coupon_code,
+        "coupon_discount": priced.coupon_discount,
+        "item_points": priced.item_points,
+        "points_redeemed": priced.points_redeemed,
+        "points_value": priced.points_value,
+        "amount_due": priced.amount_due,
+        "points_earned": priced.points_earned,
+        "offline": receipt.offline,
+        "event_seq": receipt.event_seq,
+    }
+
+
+def print_receipt(receipt: Receipt, lang: str) -> None:
+    priced = receipt.priced
+    print(text("cli.receipt_header", lang, store=receipt.store_name, receipt=receipt.receipt_no))
+    for line in priced.lines:
+        print(f"  {line.name}  ×{line.qty}  {format_yuan(line.gross)}")
+    rows = [
+        ("cli.subtotal", format_yuan(priced.subtotal)),
+        ("cli.member_savings", format_yuan(-priced.member_savings)),
+        ("cli.tier_discount", format_yuan(-priced.tier_discount)),
+        ("cli.coupon_discount", format_yuan(-priced.coupon_discount)),
+        (
+            "cli.points_paid",
+            f"{priced.points_spent} → "
+            f"{format_yuan(-priced.points_value - priced.item_points_value)}",
+        ),
+        ("cli.amount_due", format_yuan(priced.amount_due)),
+    ]
+    for code, value in rows:
+        print(f"  {text(code, lang)}: {value}")
+    if receipt.member_id or receipt.provisional:
+        print(f"  {text('cli.points_earned', lang)}: {priced.points_earned}")
+        if receipt.balance_after is not None:
+            print(f"  {text('cli.balance_after', lang)}: {receipt.balance_after}")
+        if receipt.provisional:
+            print(f"  {text('cli.provisional', lang)}")
+
+
+def cmd_sale(args: argparse.Namespace) -> int:
+    t = till(args)
+    service = t.checkout
+    cart = Cart()
+    if args.member:
+        cart.member = service.identify(args.member)
+    for item in args.item:
+        sku, qty = _parse_item(item)
+        cart.add(service.find_product(sku), qty)
+    for sku in args.points_price:
+        numbers = [i for i, line in enumerate(cart.lines, 1) if line.product.sku == sku]
+        if not numbers:
+            raise CartError("cart.unknown_sku", sku=sku[:32])
+        cart.set_points_price(numbers[0], True)
+    if args.coupon:
+        cart.coupon = service.find_coupon(args.coupon, cart)
+    cart.redeem_points = _int_arg(args.redeem, "--redeem")
+    service.price(cart)  # the reason for a bad redemption before anything is written
+    receipt = service.complete_sale(cart, staff_id=args.staff)
+    if args.json:
+        print_json(receipt_json(receipt))
+    else:
+        print_receipt(receipt, args.lang)
+    return 0
+
+
+# ---------------------------------------------------------------- refund
+
+
+def refund_json(refund: RefundReceipt) -> dict[str, Any]:
+    return {
+        "refund_id": refund.refund_id,
+        "sale_id": refund.sale_id,
+        "receipt_no": refund.receipt_no,
+        "created_at": refund.created_at,
+        "amount": refund.amount,
+        "points_restored": refund.points_restored,
+        "points_reversed": refund.points_reversed,
+        "lines": [
+            {"line_no": no, "name": name, "qty": qty, "amount": amount}
+            for no, name, qty, amount in refund.lines
+        ],
+        "event_seq": refund.event_seq,
+    }
+
+
+def cmd_refund(args: argparse.Namespace) -> int:
+    t = till(args)
+    quantities: dict[int, int] | None = None
+    if args.line:
+        quantities = {}
+        sale = t.checkout.find_sale(args.receipt)
+        sold = {line.line_no: line.qty - line.refunded_qty for line in sale.lines}
+        for item in args.line:
+            number, sep, qty_text = item.partition(":")
+            line_no = _int_arg(number, "--line")
+            quantities[line_no] = _int_arg(qty_text, "--line") if sep else sold.get(line_no, 1)
+    refund = t.checkout.refund_sale(
+        args.receipt, quantities=quantities, staff_id=args.staff, reason=args.reason
+    )
+    if args.json:
+        print_json(refund_json(refund))
+    else:
+        print(
+            text(
+                "cli.refund_done",
+                args.lang,
+                receipt=refund.receipt_no,
+                amount=refund.amount,
+                restored=refund.points_restored,
+                reversed=refund.points_reversed,
+            )
+        )
+    return 0
+
+
+# ---------------------------------------------------------------- status, queue
+
+
+def status_data(t: Till) -> dict[str, Any]:
+    with t.db.read() as session:
+        info = settings.TillInfo.load(session)
+        values = settings.all_settings(session)
+        pending = outbox.pending_count(session)
+        rejected = outbox.rejected_count(session)
+        sales = session.scalar(select(func.count()).select_from(SaleRow)) or 0
+        last_seq = session.scalar(select(func.max(OutboxEvent.seq))) or 0
+    return {
+        "data_dir": str(t.data_dir),
+        "device_id": info.device_id,
+        "store": info.store,
+        "paired": bool(values.get("paired_at")),
+        "hq_url": info.hq_url or None,
+        "pending": pending,
+        "rejected": rejected,
+        "last_sync": values.get("last_sync_ok"),
+        "cursor": values.get("pull_cursor"),
+        "hq_reachable": None
+        if not values.get("last_sync_attempt")
+        else (values.get("last_sync_attempt") == values.get("last_sync_ok")),
+        "sales": sales,
+        "last_seq": last_seq,
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    data = status_data(till(args))
+    if args.json:
+        print_json(data)
+        return 0
+    lang = args.lang
+    print(text("cli.status_till", lang, device=data["device_id"], store=data["store"]))
+    print(text("cli.status_queue", lang, pending=data["pending"], rejected=data["rejected"]))
+    never = text("cli.never", lang)
+    print(
+        text(
+            "cli.status_sync",
+            lang,
+            last=data["last_sync"] or never,
+            hq=data["hq_url"] or text("cli.not_paired", lang),
+        )
+    )
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    t = till(args)
+    with t.db.read() as session:
+        query = select(OutboxEvent).order_by(OutboxEvent.seq)
+        if not args.all:
+            query = query.where(OutboxEvent.status.in_(("pending", "rejected")))
+        rows = session.scalars(query).all()
+        events = [
+            {
+                "seq": row.seq,
+                "event_id": row.event_id,
+                "type": row.type,
+                "status": row.status,
+                "priority": row.priority,
+                "attempts": row.attempts,
+                "occurred_at": row.occurred_at,
+                "hlc": row.hlc,
+                "last_error": row.last_error,
+                "reason": (row.result or {}).get("reason"),
+            }
+            for row in rows
+        ]
+    if args.json:
+        print_json(events)
+        return 0
+    if not events:
+        print(text("cli.queue_empty", args.lang))
+    for event in events:
+        reason = f"  {event['reason']}" if event["reason"] else ""
+        print(
+            f"{event['seq']:>6}  {event['type']:<20} {event['status']:<9} "
+            f"{event['occurred_at']:%Y-%m-%d %H:%M:%S}{reason}"
+        )
+    return 0
+
+
+# ---------------------------------------------------------------- products, member
+
+
+def cmd_products(args: argparse.Namespace) -> int:
+    products = till(args).checkout.list_products()
+    if args.json:
+        print_json(
+            [
+                {
+                    "sku": p.sku,
+                    "barcode": p.barcode,
+                    "name": p.name,
+                    "name_en": p.name_en,
+                    "price": p.price,
+                    "member_price": p.member_price,
+                    "discountable": p.discountable,
+                    "points_price": p.points_price,
+                    "points_cash": p.points_cash,
+                }
+                for p in products
+            ]
+        )
+        return 0
+    for p in products:
+        member = (
+            f"  {text('cli.member_price', args.lang)} {format_yuan(p.member_price)}"
+            if (p.member_price is not None)
+            else ""
+        )
+        print(
+            f"{p.sku:<8} {p.barcode or '':<14} {format_yuan(p.price):>10}{member}  "
+            f"{p.display_name(args.lang)}"
+        )
+    return 0
+
+
+def member_json(view: MemberView) -> dict[str, Any]:
+    return {
+        "member_id": view.member_id,
+        "card_no": view.card_no,
+        "tier": view.tier.code,
+        "tier_name": view.tier.name_zh,
+        "name": view.name_masked,
+        "phone": view.phone_masked,
+        "balance": view.balance,
+        "confirmed_balance": view.confirmed_balance,
+        "unsynced_points": view.unsynced_points,
+        "as_of": view.as_of,
+        "provisional": view.provisional,
+        "tags": list(view.tags),
+        "segment": view.segment,
+        "coupons": [c.code for c in view.coupons],
+        "expiring": [{"date": d, "points": p} for d, p in view.expiring],
+    }
+
+
+def cmd_member(args: argparse.Namespace) -> int:
+    view = till(args).checkout.identify(args.code)
+    if args.json:
+        print_json(member_json(view))
+        return 0
+    lang = args.lang
+    tier = view.tier.name(lang)
+    print(
+        text(
+            "cli.member_line",
+            lang,
+            card=view.card_no,
+            tier=tier,
+            name=view.name_masked,
+            phone=view.phone_masked,
+        )
+    )
+    print(
+        text(
+            "cli.member_points",
+            lang,
+            balance=view.balance,
+            confirmed=view.confirmed_balance,
+            unsynced=view.unsynced_points,
+        )
+    )
+    if view.provisional:
+        print(text("cli.provisional", lang))
+    return 0

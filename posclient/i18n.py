@@ -1,0 +1,301 @@
+"""Messages for PosError codes and command output, Simplified Chinese first, English second.
+
+The Qt screens translate their own labels through Qt Linguist files (resources/i18n); the
+reasons that come from the domain and services are looked up here, so the CLI, the GUI and logs
+all say the same thing. A test checks every code raised in posclient/ has both languages.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from typing import Any
+
+from posclient.domain.errors import PosError
+from posclient.domain.money import format_yuan
+
+LANGS = ("zh_CN", "en")
+DEFAULT_LANG = "zh_CN"
+
+# code: (zh_CN, en). Placeholders are str.format fields filled from PosError.params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # member codes, barcodes, phone numbers
+    "code.empty": ("未读取到任何内容", "Nothing was scanned or typed"),
+    "code.too_long": (
+        "内容过长（最多 {max} 个字符），不是会员码或条码",
+        "Too long (max {max} characters) to be a code",
+    ),
+    "code.unknown_format": (
+        "无法识别的码：不是会员码、手机号或商品条码",
+        "Not a member code, phone number or product barcode",
+    ),
+    "code.product_not_member": (
+        "这是商品条码，不是会员码",
+        "This is a product barcode, not a member code",
+    ),
+    "card.not_digits": ("会员卡号只能包含数字", "A member card number has digits only"),
+    "card.wrong_length": (
+        "会员卡号应为 {expected} 位，实际 {length} 位",
+        "A member card number has {expected} digits, not {length}",
+    ),
+    "card.wrong_prefix": (
+        "不是本连锁的会员卡（卡号应以 {prefix} 开头）",
+        "Not one of our member cards (they start with {prefix})",
+    ),
+    "card.bad_check_digit": (
+        "会员卡号校验位错误，请重新扫描或核对卡号",
+        "Member card number check digit is wrong: rescan or check the number",
+    ),
+    "phone.empty": ("请输入手机号", "Enter a phone number"),
+    "phone.not_digits": ("手机号只能包含数字", "A phone number has digits only"),
+    "phone.wrong_length": (
+        "手机号应为 {expected} 位，实际 {length} 位",
+        "A mobile number has {expected} digits, not {length}",
+    ),
+    "phone.bad_prefix": (
+        "不是有效的中国大陆手机号（应以 13–19 开头）",
+        "Not a valid mainland China mobile number (starts 13–19)",
+    ),
+    "qr.malformed": (
+        "会员二维码格式错误或不完整，请重新扫描",
+        "Member QR code is malformed or truncated: scan again",
+    ),
+    "qr.foreign_chain": (
+        "这是其他商家的会员码，不能在本店使用",
+        "This member code belongs to another retailer",
+    ),
+    "qr.bad_card": (
+        "会员二维码中的卡号无效",
+        "The card number inside the member QR code is invalid",
+    ),
+    "qr.no_key": (
+        "尚未收到总部的验证密钥，暂不能验证动态会员码；请改用会员卡或手机号",
+        "No HQ verification key yet: use the card or phone number",
+    ),
+    "qr.bad_signature": (
+        "会员码验证失败（可能被篡改），请让会员刷新会员码",
+        "Member code failed verification (tampered?): ask the member to refresh it",
+    ),
+    "qr.expired": (
+        "会员码已过期，请让会员刷新后再扫",
+        "Member code has expired: ask the member to refresh it",
+    ),
+    "qr.not_yet_valid": (
+        "会员码时间无效（时钟不一致），请让会员刷新后再扫",
+        "Member code is not valid yet (clock skew): ask the member to refresh it",
+    ),
+    "barcode.bad_check_digit": (
+        "商品条码校验位错误，请重新扫描",
+        "Product barcode check digit is wrong: scan again",
+    ),
+    # members
+    "member.not_found_phone": (
+        "没有找到该手机号的会员，可为顾客办理入会",
+        "No member with this phone number: you can enrol the customer",
+    ),
+    "member.gone": (
+        "会员资料已变更，请重新扫描会员码",
+        "The member record changed: scan the member code again",
+    ),
+    # cart
+    "cart.empty": ("购物车是空的", "The cart is empty"),
+    "cart.unknown_sku": ("未知商品：{sku}", "Unknown product: {sku}"),
+    "cart.bad_qty": ("数量必须是整数", "Quantity must be a whole number"),
+    "cart.qty_not_positive": ("数量必须大于 0", "Quantity must be at least 1"),
+    "cart.qty_too_large": ("数量过大（最多 {max}）", "Quantity too large (max {max})"),
+    "cart.no_such_line": ("没有第 {line} 行", "There is no line {line}"),
+    "cart.no_points_price": (
+        "商品 {sku} 没有积分加现金价",
+        "Product {sku} has no points+cash price",
+    ),
+    "cart.total_too_large": ("单笔金额超过上限 {max}", "Sale total exceeds the limit of {max}"),
+    # coupons
+    "coupon.unknown": ("优惠券 {code} 不存在或不属于本连锁", "Coupon {code} does not exist here"),
+    "coupon.used": ("优惠券 {code} 已使用", "Coupon {code} has already been used"),
+    "coupon.void": ("优惠券 {code} 已作废", "Coupon {code} is void"),
+    "coupon.not_yet_valid": (
+        "优惠券 {code} 尚未生效（{valid_from} 起）",
+        "Coupon {code} is not valid until {valid_from}",
+    ),
+    "coupon.expired": (
+        "优惠券 {code} 已于 {valid_until} 过期",
+        "Coupon {code} expired on {valid_until}",
+    ),
+    "coupon.member_only": (
+        "优惠券 {code} 仅限会员使用，请先识别会员",
+        "Coupon {code} is for members: identify the member first",
+    ),
+    "coupon.not_this_member": (
+        "优惠券 {code} 不属于当前会员",
+        "Coupon {code} belongs to another member",
+    ),
+    "coupon.first_purchase_only": (
+        "优惠券 {code} 仅限首次消费使用",
+        "Coupon {code} is for a first purchase only",
+    ),
+    "coupon.below_min_spend": (
+        "未达到优惠券 {code} 的最低消费 {min_spend}",
+        "Coupon {code} needs a minimum spend of {min_spend}",
+    ),
+    # points
+    "points.negative": ("积分数不能为负", "Points cannot be negative"),
+    "points.not_whole_yuan": (
+        "积分须按整元抵扣（{step} 积分的整数倍）",
+        "Points are redeemed in whole yuan (multiples of {step})",
+    ),
+    "points.over_balance": (
+        "积分不足：可用 {balance}，需要 {requested}",
+        "Not enough points: {balance} available, {requested} requested",
+    ),
+    "points.over_cap": (
+        "超过本单可用积分上限：最多 {limit} 积分",
+        "Over this sale's points limit: at most {limit} points",
+    ),
+    "points.member_required": ("使用积分需先识别会员", "Identify the member before using points"),
+    "points.provisional_member": (
+        "会员资料尚未同步到本机，本单可累积积分但不能用积分抵扣",
+        "Member not synced to this till yet: earns points, cannot redeem",
+    ),
+    "points.balance_stale": (
+        "离线且积分余额过旧，暂不能用积分抵扣",
+        "Offline and the balance is too old: points cannot be redeemed now",
+    ),
+    # refunds
+    "refund.unknown_receipt": ("找不到小票 {receipt}", "No sale with receipt {receipt}"),
+    "refund.bad_qty": ("第 {line} 行的退货数量无效", "Invalid refund quantity on line {line}"),
+    "refund.qty_over_sold": (
+        "第 {line} 行最多还能退 {left} 件",
+        "Line {line}: at most {left} can still be refunded",
+    ),
+    "refund.already_refunded": ("这张小票已全部退货", "This sale has already been fully refunded"),
+    "refund.nothing_selected": ("请选择要退货的商品", "Select the items to refund"),
+    "refund.unknown_line": ("小票上没有第 {line} 行", "The receipt has no line {line}"),
+    # store, secrets, crypto
+    "store.corrupt": (
+        "数据库文件已损坏或不是本系统的数据库：{path}",
+        "The database file is corrupt or not a posclient database: {path}",
+    ),
+    "store.busy": ("数据库正忙，请稍后重试", "The database is busy: try again in a moment"),
+    "store.disk_full": (
+        "磁盘已满，无法保存：请联系管理员清理空间",
+        "The disk is full: nothing was saved, free some space",
+    ),
+    "store.unreadable": (
+        "无法打开数据库文件（权限或路径错误）：{path}",
+        "Cannot open the database file (permissions or path): {path}",
+    ),
+    "store.failed": ("数据库操作失败（{error}）", "Database operation failed ({error})"),
+    "store.not_initialised": (
+        "数据目录尚未初始化：请先运行 posclient-admin init",
+        "Data directory not initialised: run posclient-admin init first",
+    ),
+    "secrets.no_keyring": ("系统没有可用的密钥环", "No OS keyring is available"),
+    "secrets.file_exposed": (
+        "密钥文件权限过宽（其他用户可读）：{path}",
+        "Secret file is readable by other users: {path}",
+    ),
+    "crypto.unknown_key": (
+        "缺少加密密钥 {key_id}：本机数据无法解密",
+        "Encryption key {key_id} is missing: data cannot be decrypted",
+    ),
+    "crypto.undecryptable": (
+        "个人信息无法解密（密钥不匹配或数据被篡改）",
+        "Personal data cannot be decrypted (wrong key or tampered)",
+    ),
+    # commands
+    "cli.bad_item": (
+        "商品参数格式应为 SKU 或 SKU:数量，而不是 {item}",
+        "Items are SKU or SKU:QTY, not {item}",
+    ),
+    "cli.bad_number": ("{name} 必须是整数", "{name} must be a whole number"),
+    "cli.init_done": ("已初始化收银机数据库：{path}", "Till database initialised: {path}"),
+    "cli.demo_loaded": (
+        "已载入演示数据：商品 {products}、会员 {members}、优惠券 {coupons}、员工 {staff}",
+        "Demo data loaded: {products} products, {members} members, {coupons} coupons, {staff} staff",
+    ),
+    "cli.receipt_header": ("{store}  小票号 {receipt}", "{store}  receipt {receipt}"),
+    "cli.subtotal": ("商品合计", "Subtotal"),
+    "cli.member_savings": ("会员价优惠", "Member prices"),
+    "cli.tier_discount": ("等级折扣", "Tier discount"),
+    "cli.coupon_discount": ("优惠券", "Coupon"),
+    "cli.points_paid": ("积分抵扣", "Paid with points"),
+    "cli.amount_due": ("应付金额", "Amount due"),
+    "cli.points_earned": ("本单获得积分", "Points earned"),
+    "cli.balance_after": ("积分余额", "Points balance"),
+    "cli.provisional": (
+        "会员资料尚未同步：积分为临时累积，同步后入账",
+        "Member not synced yet: points are provisional until HQ confirms",
+    ),
+    "cli.refund_done": (
+        "已退货：小票 {receipt}，退款 {amount}，退回积分 {restored}，扣回积分 {reversed}",
+        "Refunded receipt {receipt}: {amount} back, {restored} points restored, {reversed} points taken back",
+    ),
+    "cli.status_till": ("收银机 {device}，门店 {store}", "Till {device}, store {store}"),
+    "cli.status_queue": (
+        "待上传 {pending} 条，被拒 {rejected} 条",
+        "{pending} events waiting, {rejected} rejected",
+    ),
+    "cli.status_sync": ("上次同步：{last}（总部：{hq}）", "Last sync: {last} (HQ: {hq})"),
+    "cli.never": ("从未", "never"),
+    "cli.not_paired": ("未配对", "not paired"),
+    "cli.queue_empty": (
+        "队列为空：所有记录均已上传",
+        "The queue is empty: everything has reached HQ",
+    ),
+    "cli.member_price": ("会员价", "member"),
+    "cli.member_line": (
+        "会员卡 {card}  {tier}  {name}  {phone}",
+        "Card {card}  {tier}  {name}  {phone}",
+    ),
+    "cli.member_points": (
+        "积分 {balance}（总部确认 {confirmed}，本机未同步 {unsynced}）",
+        "Points {balance} (HQ-confirmed {confirmed}, unsynced here {unsynced})",
+    ),
+    "app.headless_demo": ("收银界面尚未完成：以下为无界面演示销售（数据目录 {path}）", "The checkout window is not built yet: a headless demo sale follows (data in {path})"),
+    "app.no_window": ("收银界面尚未完成；请使用 posclient --demo 或 posclient-admin", "The checkout window is not built yet: use posclient --demo or posclient-admin"),
+    "demo.missing": ("找不到演示数据文件：{path}", "Demo data file not found: {path}"),
+    "demo.invalid": ("演示数据文件格式错误：{path}", "Demo data file is invalid: {path}"),
+}
+
+
+def current_lang() -> str:
+    lang = os.environ.get("POSCLIENT_LANG", "")
+    if lang.startswith("en"):
+        return "en"
+    return DEFAULT_LANG
+
+
+def normalise_lang(lang: str | None) -> str:
+    if lang and lang.lower().startswith("en"):
+        return "en"
+    if lang and lang.lower().startswith("zh"):
+        return "zh_CN"
+    return current_lang()
+
+
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _render(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format_yuan(value)
+    return value
+
+
+def text(code: str, lang: str | None = None, /, **params: Any) -> str:
+    """The message for ``code`` in ``lang``; unknown codes fall back to the code itself."""
+    pair = MESSAGES.get(code)
+    if pair is None:
+        return code
+    template = pair[1] if normalise_lang(lang) == "en" else pair[0]
+    values = _Params({key: _render(value) for key, value in params.items()})
+    return string.Formatter().vformat(template, (), values)
+
+
+def message(error: PosError, lang: str | None = None) -> str:
+    """One line saying what went wrong, in the user's language."""
+    return text(error.code, lang, **error.params)

@@ -1,0 +1,1 @@
+"""Secrets in the keyring, field encryption, blind indexes, masking, PIN hashing."""

@@ -1,0 +1,812 @@
+"""Checkout: identify the member, add items, price, redeem, complete the sale, refund.
+
+The cart lives in memory while the cashier works; ``complete_sale`` writes the sale, its lines,
+the points ledger entries, the coupon use and the outbox event in ONE transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from posclient.domain import points as pts
+from posclient.domain.codes import ProductCode, parse_scan
+from posclient.domain.coupons import Coupon
+from posclient.domain.errors import CartError, CouponError, PosError
+from posclient.domain.events import EventType
+from posclient.domain.money import to_fen
+from posclient.domain.pricing import (
+    CartLine,
+    PricedCart,
+    PricingMember,
+    Product,
+    check_qty,
+    price_cart,
+)
+from posclient.domain.refunds import SoldLine, refund
+from posclient.security.fieldcrypt import FieldCipher
+from posclient.store import fastpath
+from posclient.store.db import Database
+from posclient.store.models import (
+    CouponRow,
+    LedgerEntry,
+    ProductRow,
+    RefundLineRow,
+    RefundRow,
+    SaleRow,
+)
+from posclient.store.uow import UnitOfWork
+
+from . import members as mem
+from . import outbox, settings
+from .clock import Clock
+from .settings import TillInfo
+
+log = logging.getLogger("posclient.checkout")
+
+
+def product_from_row(row: ProductRow) -> Product:
+    return Product(
+        sku=row.sku,
+        name=row.name,
+        name_en=row.name_en,
+        price=row.price,
+        barcode=row.barcode,
+        member_price=row.member_price,
+        discountable=row.discountable,
+        points_price=row.points_price,
+        points_cash=row.points_cash,
+        category=row.category,
+    )
+
+
+@dataclass
+class Cart:
+    """The sale being rung up. Plain data; the service prices it."""
+
+    member: mem.MemberView | None = None
+    lines: list[CartLine] = field(default_factory=list)
+    coupon: Coupon | None = None
+    redeem_points: int = 0
+
+    def add(self, product: Product, qty: int = 1) -> None:
+        check_qty(qty)
+        for index, line in enumerate(self.lines):
+            if line.product.sku == product.sku and not line.use_points_price:
+                check_qty(line.qty + qty)
+                self.lines[index] = replace(line, qty=line.qty + qty)
+                return
+        self.lines.append(CartLine(product, qty))
+
+    def set_qty(self, line_no: int, qty: int) -> None:
+        check_qty(qty)
+        index = self._index(line_no)
+        self.lines[index] = replace(self.lines[index], qty=qty)
+
+    def set_points_price(self, line_no: int, use: bool) -> None:
+        index = self._index(line_no)
+        line = self.lines[index]
+        if use and line.product.points_price is None:
+            raise CartError("cart.no_points_price", sku=line.product.sku)
+        self.lines[index] = replace(line, use_points_price=use)
+
+    def remove(self, line_no: int) -> None:
+        del self.lines[self._index(line_no)]
+
+    def _index(self, line_no: int) -> int:
+        if not 1 <= line_no <= len(self.lines):
+            raise CartError("cart.no_such_line", line=line_no)
+        return line_no - 1
+
+    def clear(self) -> None:
+        self.member = None
+        self.lines.clear()
+        self.coupon = None
+        self.redeem_points = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Everything a receipt shows; also the result of ``sale --json``."""
+
+    sale_id: str
+    receipt_no: str
+    store: str
+    store_name: str
+    created_at: datetime
+    staff_id: str
+    priced: PricedCart
+    member_id: str | None
+    member_card: str
+    member_name: str
+    member_phone: str
+    tier_name_zh: str
+    tier_name_en: str
+    balance_after: int | None
+    provisional: bool
+    offline: bool
+    event_seq: int
+    lang: str = "zh_CN"
+
+
+@dataclass(frozen=True)
+class RefundReceipt:
+    refund_id: str
+    sale_id: str
+    receipt_no: str
+    created_at: datetime
+    amount: Decimal
+    points_restored: int
+    points_reversed: int
+    lines: tuple[tuple[int, str, int, Decimal], ...]  # (line_no, name, qty, amount)
+    event_seq: int
+
+
+_SALE_META = ("store", "store_name", "device_no", "lang", "sale_counter")
+
+
+class CheckoutService:
+    """The till's checkout use cases. Qt-free; the GUI and ``posclient-admin sale`` share it."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        cipher: FieldCipher,
+        clock: Clock | None = None,
+        policy: pts.RedemptionPolicy | None = None,
+        is_online: Callable[[], bool] = lambda: False,
+        verify_signed: mem.SignedCodeVerifier | None = None,
+    ):
+        self.db = db
+        self.cipher = cipher
+        self.clock = clock or Clock()
+        self.policy = policy or pts.RedemptionPolicy()
+        self.is_online = is_online
+        self.verify_signed = verify_signed
+        with db.read() as session:
+            self.till = TillInfo.load(session)
+
+    def reload_till(self) -> None:
+        with self.db.read() as session:
+            self.till = TillInfo.load(session)
+
+    # ------------------------------------------------------------------ lookups
+
+    def identify(self, text: str) -> mem.MemberView:
+        with self.db.read() as session:
+            return mem.identify(
+                session,
+                text,
+                till=self.till,
+                cipher=self.cipher,
+                today=self.clock.today(),
+                verify_signed=self.verify_signed,
+            )
+
+    def find_product(self, text: str) -> Product:
+        """A product by barcode or SKU; CartError("cart.unknown_sku") when there is none."""
+        code = text.strip()
+        with self.db.read() as session:
+            row = session.scalar(
+                select(ProductRow).where(
+                    ProductRow.active.is_(True),
+                    or_(ProductRow.barcode == code, ProductRow.sku == code),
+                )
+            )
+        if row is None:
+            raise CartError("cart.unknown_sku", sku=code[:32])
+        return product_from_row(row)
+
+    def scan(self, text: str) -> mem.MemberView | Product:
+        """One scan path: a member code identifies the member, anything else is a product."""
+        parsed = parse_scan(text, chain=self.till.chain, card_prefix=self.till.card_prefix)
+        if isinstance(parsed, ProductCode):
+            return self.find_product(parsed.value)
+        with self.db.read() as session:
+            return mem.identify_code(
+                session,
+                parsed,
+                till=self.till,
+                cipher=self.cipher,
+                today=self.clock.today(),
+                verify_signed=self.verify_signed,
+            )
+
+    def find_coupon(self, code: str, cart: Cart) -> Coupon:
+        """A coupon that applies to this cart now, or a CouponError with the reason."""
+        with self.db.read() as session:
+            row = session.get(CouponRow, code.strip().upper()) or session.get(
+                CouponRow, code.strip()
+            )
+        if row is None:
+            raise CouponError("coupon.unknown", code=code.strip()[:32])
+        coupon = mem.coupon_from_row(row)
+        self.price(replace(cart, coupon=coupon, redeem_points=0))  # validates
+        return coupon
+
+    def list_products(self) -> list[Product]:
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(ProductRow).where(ProductRow.active.is_(True)).order_by(ProductRow.sku)
+            ).all()
+        return [product_from_row(row) for row in rows]
+
+    # ------------------------------------------------------------------ pricing
+
+    def _offline_cap(
+        self, member: mem.MemberView, redeemed_since: Callable[[datetime], int]
+    ) -> int:
+        """Offline: at most N points per sale and per member per day; none on a stale balance."""
+        now = self.clock.now()
+        if member.as_of is None or now - member.as_of > self.policy.offline_max_balance_age:
+            return 0
+        start = datetime.combine(self.clock.today(), time(0), tzinfo=self.clock.tz)
+        left_today = max(0, self.policy.offline_per_member_day - redeemed_since(start))
+        return min(self.policy.offline_per_sale, left_today)
+
+    def pricing_member(self, member: mem.MemberView | None) -> PricingMember | None:
+        """What pricing needs of the member; offline it carries the offline redemption cap."""
+        if member is None:
+            return None
+        cap = None
+        if not member.provisional and not self.is_online():
+
+            def redeemed_since(since: datetime) -> int:
+                with self.db.read() as session:
+                    return fastpath.redeemed_since(
+                        fastpath.driver(session), member.member_id, since
+                    )
+
+            cap = self._offline_cap(member, redeemed_since)
+        return PricingMember(
+            member_id=member.member_id,
+            tier=member.tier,
+            balance=member.balance,
+            purchase_count=member.purchase_count,
+            can_redeem=not member.provisional,
+            redeem_cap=cap,
+        )
+
+    def price(self, cart: Cart) -> PricedCart:
+        return price_cart(
+            cart.lines,
+            member=self.pricing_member(cart.member),
+            coupon=cart.coupon,
+            redeem_points=cart.redeem_points,
+            today=self.clock.today(),
+            policy=self.policy,
+        )
+
+    # ------------------------------------------------------------------ the sale
+
+    def complete_sale(self, cart: Cart, *, staff_id: str = "") -> Receipt:
+        """Write the sale as one transaction and return the receipt.
+
+        Everything the screen showed is checked again under the write lock (balance, coupon,
+        caps), so a sale either goes through as priced or raises a PosError and writes nothing.
+        The statements run on the unit of work's connection in plain SQL (store.fastpath):
+        this is the path a cashier waits on.
+        """
+        if cart.is_empty:
+            raise CartError("cart.empty")
+        now = self.clock.now()
+        today = self.clock.today()
+        with UnitOfWork(self.db) as uow:
+            conn = fastpath.driver(uow.session)
+            meta = fastpath.read_meta(conn, _SALE_META)
+            store = meta.get("store", settings.DEFAULTS["store"])
+            device_no = int(meta.get("device_no", "0"))
+            member = cart.member
+            state = None
+            if member is not None and not member.provisional:
+                state = fastpath.member_state(conn, member.member_id)
+                if state is None:
+                    raise PosError("member.gone")
+                member = self._fresh_member(member, state, today)
+            coupon = cart.coupon
+            if coupon is not None:
+                data = fastpath.coupon(conn, coupon.code)
+                if data is None:
+                    raise CouponError("coupon.unknown", code=coupon.code)
+                coupon = mem.coupon_from_data(data)
+            priced = price_cart(
+                cart.lines,
+                member=self._pricing_member(member, conn),
+                coupon=coupon,
+                redeem_points=cart.redeem_points,
+                today=today,
+                policy=self.policy,
+            )
+            sale_id = str(uuid.uuid4())
+            counter = int(meta.get("sale_counter", "0")) + 1
+            fastpath.write_meta(conn, {"sale_counter": str(counter)})
+            receipt_no = f"{store}-{device_no:04d}-{counter:07d}"
+            redemption = earning = None
+            if member is not None:
+                if member.provisional:
+                    fastpath.insert_provisional_member(
+                        conn,
+                        member_id=member.member_id,
+                        card_no=member.card_no,
+                        tier_code=member.tier.code,
+                        now=now,
+                    )
+                redemption, earning = self._book_points(
+                    member, priced, sale_id=sale_id, today=today
+                )
+            payload = self._sale_payload(
+                sale_id=sale_id,
+                receipt_no=receipt_no,
+                store=store,
+                staff_id=staff_id,
+                member=member,
+                priced=priced,
+                earning=earning,
+                now=now,
+            )
+            appended = outbox.append_raw(
+                conn,
+                type=EventType.SALE_COMPLETED,
+                payload=payload,
+                occurred_at=now,
+                base={"member": state.version} if state else {},
+            )
+            self._write_sale(
+                conn,
+                sale_id=sale_id,
+                receipt_no=receipt_no,
+                store=store,
+                staff_id=staff_id,
+                member=member,
+                priced=priced,
+                redemption=redemption,
+                earning=earning,
+                now=now,
+                hlc=appended.hlc,
+                seq=appended.seq,
+            )
+            if coupon is not None:
+                fastpath.use_coupon(conn, coupon.code, sale_id)
+            uow.commit()
+        balance_after = None
+        if member is not None:
+            balance_after = member.balance - priced.points_spent + priced.points_earned
+        log.info(
+            "sale completed",
+            extra={"receipt": receipt_no, "seq": appended.seq, "lines": len(priced.lines)},
+        )
+        return Receipt(
+            sale_id=sale_id,
+            receipt_no=receipt_no,
+            store=store,
+            store_name=meta.get("store_name", settings.DEFAULTS["store_name"]),
+            created_at=now,
+            staff_id=staff_id,
+            priced=priced,
+            member_id=member.member_id if member else None,
+            member_card=member.card_no if member else "",
+            member_name=member.name_masked if member else "",
+            member_phone=member.phone_masked if member else "",
+            tier_name_zh=member.tier.name_zh if member else "",
+            tier_name_en=member.tier.name_en if member else "",
+            balance_after=balance_after,
+            provisional=bool(member and member.provisional),
+            offline=not self.is_online(),
+            event_seq=appended.seq,
+            lang=meta.get("lang", settings.DEFAULTS["lang"]),
+        )
+
+    def _fresh_member(
+        self, member: mem.MemberView, state: fastpath.MemberState, today: date
+    ) -> mem.MemberView:
+        """The cart's member with points and tier as they are on disk now."""
+        account = mem.replay(
+            mem.account_from_lots(state.lots, state.debt), state.entries, today=today
+        )
+        tier = member.tier
+        if state.tier_code != tier.code:
+            with self.db.read() as session:
+                tier = mem.tier_of(state.tier_code, mem.load_tiers(session))
+        return replace(
+            member,
+            tier=tier,
+            account=account,
+            balance=account.balance(today),
+            purchase_count=state.purchase_count,
+            as_of=state.synced_at,
+            provisional=state.provisional,
+        )
+
+    def _pricing_member(
+        self, member: mem.MemberView | None, conn: sqlite3.Connection
+    ) -> PricingMember | None:
+        if member is None:
+            return None
+        cap = None
+        if not member.provisional and not self.is_online():
+            cap = self._offline_cap(
+                member, lambda since: fastpath.redeemed_since(conn, member.member_id, since)
+            )
+        return PricingMember(
+            member_id=member.member_id,
+            tier=member.tier,
+            balance=member.balance,
+            purchase_count=member.purchase_count,
+            can_redeem=not member.provisional,
+            redeem_cap=cap,
+        )
+
+    def _book_points(
+        self,
+        member: mem.MemberView,
+        priced: PricedCart,
+        *,
+        sale_id: str,
+        today: date,
+    ) -> tuple[pts.Redemption | None, pts.Earning | None]:
+        """The ledger effects of the sale on the member's account (checked never to overdraw)."""
+        account = member.account
+        redemption = earning = None
+        if priced.points_spent:
+            account, redemption = pts.redeem(account, priced.points_spent, today=today)
+        if priced.points_earned:
+            account, earning = pts.earn(
+                account,
+                lot_id=f"{sale_id}:e",
+                points=priced.points_earned,
+                expires_on=today + pts.DEFAULT_VALIDITY,
+            )
+        return redemption, earning
+
+    @staticmethod
+    def _write_sale(
+        conn: sqlite3.Connection,
+        *,
+        sale_id: str,
+        receipt_no: str,
+        store: str,
+        staff_id: str,
+        member: mem.MemberView | None,
+        priced: PricedCart,
+        redemption: pts.Redemption | None,
+        earning: pts.Earning | None,
+        now: datetime,
+        hlc: str,
+        seq: int,
+    ) -> None:
+        fen = fastpath.fen
+        created = fastpath.sqlite_datetime(now)
+        redemption_json = mem.redemption_to_json(redemption) if redemption else None
+        earning_json = mem.earning_to_json(earning) if earning else None
+        provisional_card = member.card_no if member and member.provisional else None
+        fastpath.insert_sale(
+            conn,
+            (
+                sale_id,
+                receipt_no,
+                store,
+                staff_id,
+                member.member_id if member else None,
+                provisional_card or None,
+                member.tier.code if member else None,
+                fen(priced.subtotal),
+                fen(priced.member_savings),
+                fen(priced.tier_discount),
+                fen(priced.coupon_discount),
+                priced.item_points,
+                fen(priced.item_points_value),
+                priced.points_redeemed,
+                fen(priced.points_value),
+                fen(priced.amount_due),
+                priced.points_earned,
+                str(priced.points_multiplier),
+                priced.coupon_code,
+                fastpath.dumps(redemption_json) if redemption_json else None,
+                fastpath.dumps(earning_json) if earning_json else None,
+                created,
+                hlc,
+                seq,
+                0,
+            ),
+            [
+                (
+                    sale_id,
+                    line.line_no,
+                    line.sku,
+                    line.name,
+                    line.qty,
+                    fen(line.unit_price),
+                    fen(line.unit_paid),
+                    fen(line.gross),
+                    fen(line.member_saving),
+                    line.item_points,
+                    fen(line.item_points_value),
+                    fen(line.tier_discount),
+                    fen(line.coupon_discount),
+                    line.points_redeemed,
+                    fen(line.points_value),
+                    fen(line.amount_due),
+                    line.points_earned,
+                    0,
+                    0,
+                    0,
+                    0,
+                )
+                for line in priced.lines
+            ],
+        )
+        if member is None:
+            return
+        entries = []
+        if redemption_json is not None:
+            entries.append(
+                (
+                    member.member_id,
+                    "redeem",
+                    -priced.points_spent,
+                    sale_id,
+                    None,
+                    fastpath.dumps(redemption_json),
+                    seq,
+                    created,
+                    0,
+                )
+            )
+        if earning_json is not None:
+            entries.append(
+                (
+                    member.member_id,
+                    "earn",
+                    priced.points_earned,
+                    sale_id,
+                    None,
+                    fastpath.dumps(earning_json),
+                    seq,
+                    created,
+                    0,
+                )
+            )
+        fastpath.insert_ledger(conn, entries)
+        fastpath.count_purchase(conn, member.member_id, now)
+
+    @staticmethod
+    def _sale_payload(
+        *,
+        sale_id: str,
+        receipt_no: str,
+        store: str,
+        staff_id: str,
+        member: mem.MemberView | None,
+        priced: PricedCart,
+        earning: pts.Earning | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        provisional_card = member is not None and member.provisional and bool(member.card_no)
+        return {
+            "sale_id": sale_id,
+            "receipt_no": receipt_no,
+            "store": store,
+            "staff_id": staff_id,
+            "member_id": None if member is None or provisional_card else member.member_id,
+            "provisional_card_no": member.card_no if provisional_card and member else None,
+            "tier_code": member.tier.code if member else None,
+            "lines": [
+                {
+                    "line_no": line.line_no,
+                    "sku": line.sku,
+                    "qty": line.qty,
+                    "unit_price_fen": to_fen(line.unit_price),
+                    "unit_paid_fen": to_fen(line.unit_paid),
+                    "gross_fen": to_fen(line.gross),
+                    "member_saving_fen": to_fen(line.member_saving),
+                    "tier_discount_fen": to_fen(line.tier_discount),
+                    "coupon_discount_fen": to_fen(line.coupon_discount),
+                    "item_points": line.item_points,
+                    "points_redeemed": line.points_redeemed,
+                    "amount_due_fen": to_fen(line.amount_due),
+                    "points_earned": line.points_earned,
+                }
+                for line in priced.lines
+            ],
+            "subtotal_fen": to_fen(priced.subtotal),
+            "amount_due_fen": to_fen(priced.amount_due),
+            "item_points": priced.item_points,
+            "points_redeemed": priced.points_redeemed,
+            "points_earned": priced.points_earned,
+            "coupon_code": priced.coupon_code,
+            "earn_lot_id": earning.lot_id if earning else None,
+            "earn_expires_on": earning.expires_on.isoformat() if earning else None,
+            "occurred_at": now.isoformat(),
+        }
+
+    # ------------------------------------------------------------------ refunds
+
+    def find_sale(self, receipt_no: str) -> SaleRow:
+        with self.db.read() as session:
+            sale = session.scalar(select(SaleRow).where(SaleRow.receipt_no == receipt_no.strip()))
+            if sale is None:
+                raise PosError("refund.unknown_receipt", receipt=receipt_no.strip()[:40])
+            _ = sale.lines  # load while the session is open
+            return sale
+
+    def refund_sale(
+        self,
+        receipt_no: str,
+        *,
+        quantities: dict[int, int] | None = None,
+        staff_id: str = "",
+        reason: str = "",
+    ) -> RefundReceipt:
+        """Refund some lines (``{line_no: qty}``) or, with None, everything not yet refunded.
+
+        Money back is what those units cost; points paid with come back to the lots they came
+        from; points they earned are taken back. One transaction, one outbox event.
+        """
+        now = self.clock.now()
+        with UnitOfWork(self.db) as uow:
+            session = uow.session
+            till = TillInfo.load(session)
+            sale = session.scalar(select(SaleRow).where(SaleRow.receipt_no == receipt_no.strip()))
+            if sale is None:
+                raise PosError("refund.unknown_receipt", receipt=receipt_no.strip()[:40])
+            sold = [
+                SoldLine(
+                    line_no=line.line_no,
+                    qty=line.qty,
+                    amount_due=line.amount_due,
+                    points_spent=line.item_points + line.points_redeemed,
+                    points_earned=line.points_earned,
+                    refunded_qty=line.refunded_qty,
+                    refunded_amount=line.refunded_amount,
+                    refunded_points_spent=line.refunded_points_spent,
+                    refunded_points_earned=line.refunded_points_earned,
+                )
+                for line in sale.lines
+            ]
+            totals = refund(sold, quantities)
+            done_restored = sum(line.refunded_points_spent for line in sale.lines)
+            done_reversed = sum(line.refunded_points_earned for line in sale.lines)
+            refund_id = str(uuid.uuid4())
+            payload = {
+                "refund_id": refund_id,
+                "sale_id": sale.sale_id,
+                "receipt_no": sale.receipt_no,
+                "store": till.store,
+                "staff_id": staff_id,
+                "member_id": sale.member_id if sale.provisional_card_no is None else None,
+                "lines": [
+                    {
+                        "line_no": part.line_no,
+                        "qty": part.qty,
+                        "amount_fen": to_fen(part.amount),
+                        "points_restored": part.points_restored,
+                        "points_reversed": part.points_reversed,
+                    }
+                    for part in totals.lines
+                ],
+                "amount_fen": to_fen(totals.amount),
+                "points_restored": totals.points_restored,
+                "points_reversed": totals.points_reversed,
+                "reason": reason[:200],
+                "occurred_at": now.isoformat(),
+            }
+            appended = outbox.append(
+                session, type=EventType.REFUND_COMPLETED, payload=payload, occurred_at=now
+            )
+            row = RefundRow(
+                refund_id=refund_id,
+                sale_id=sale.sale_id,
+                staff_id=staff_id,
+                reason=reason[:200],
+                amount=totals.amount,
+                points_restored=totals.points_restored,
+                points_reversed=totals.points_reversed,
+                created_at=now,
+                event_seq=appended.seq,
+            )
+            row.lines = [
+                RefundLineRow(
+                    line_no=part.line_no,
+                    sale_id=sale.sale_id,
+                    qty=part.qty,
+                    amount=part.amount,
+                    points_restored=part.points_restored,
+                    points_reversed=part.points_reversed,
+                )
+                for part in totals.lines
+            ]
+            session.add(row)
+            by_no = {line.line_no: line for line in sale.lines}
+            names = []
+            for part in totals.lines:
+                line = by_no[part.line_no]
+                line.refunded_qty += part.qty
+                line.refunded_amount += part.amount
+                line.refunded_points_spent += part.points_restored
+                line.refunded_points_earned += part.points_reversed
+                names.append((part.line_no, line.name, part.qty, part.amount))
+            sale.refunded_amount += totals.amount
+            if sale.member_id is not None:
+                self._refund_ledger(
+                    session,
+                    sale,
+                    refund_id,
+                    appended.seq,
+                    now,
+                    restored=(done_restored, totals.points_restored),
+                    reversed_=(done_reversed, totals.points_reversed),
+                )
+            uow.commit()
+        log.info("refund completed", extra={"receipt": receipt_no, "seq": appended.seq})
+        return RefundReceipt(
+            refund_id=refund_id,
+            sale_id=row.sale_id,
+            receipt_no=receipt_no,
+            created_at=now,
+            amount=totals.amount,
+            points_restored=totals.points_restored,
+            points_reversed=totals.points_reversed,
+            lines=tuple(names),
+            event_seq=appended.seq,
+        )
+
+    def _refund_ledger(
+        self,
+        session: Session,
+        sale: SaleRow,
+        refund_id: str,
+        seq: int,
+        now: datetime,
+        *,
+        restored: tuple[int, int],
+        reversed_: tuple[int, int],
+    ) -> None:
+        assert sale.member_id is not None
+        if reversed_[1] and sale.earning:
+            part = pts.earning_slice(
+                mem.earning_from_json(sale.earning), done=reversed_[0], points=reversed_[1]
+            )
+            session.add(
+                LedgerEntry(
+                    member_id=sale.member_id,
+                    kind="refund_reverse",
+                    points=-part.points,
+                    sale_id=sale.sale_id,
+                    refund_id=refund_id,
+                    detail=mem.earning_to_json(part),
+                    event_seq=seq,
+                    created_at=now,
+                )
+            )
+        if restored[1] and sale.redemption:
+            slice_ = pts.redemption_slice(
+                mem.redemption_from_json(sale.redemption), done=restored[0], points=restored[1]
+            )
+            detail = mem.redemption_to_json(slice_)
+            detail["repaid_lot_id"] = f"{refund_id}:r"
+            session.add(
+                LedgerEntry(
+                    member_id=sale.member_id,
+                    kind="refund_restore",
+                    points=slice_.points,
+                    sale_id=sale.sale_id,
+                    refund_id=refund_id,
+                    detail=detail,
+                    event_seq=seq,
+                    created_at=now,
+                )
+            )

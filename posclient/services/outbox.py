@@ -1,0 +1,133 @@
+"""Appending events to the outbox inside the caller's transaction (DESIGN "Sync protocol").
+
+Sequence numbers are per device and gapless: the next one is read and written under the write
+lock the unit of work already holds. Each event carries the hash of the one before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from posclient.domain.events import EventType, canonical_json, chain_hash
+from posclient.domain.hlc import Hlc, receive, tick
+from posclient.store import fastpath
+from posclient.store.models import OutboxEvent
+
+PRIORITY_URGENT = 0  # consent withdrawals, erasure requests: sent ahead of the queue
+PRIORITY_NORMAL = 10
+
+
+@dataclass(frozen=True)
+class Appended:
+    seq: int
+    event_id: str
+    hlc: str
+
+
+def _now_ms(now: datetime | None) -> int:
+    return int((now.timestamp() if now else time.time()) * 1000)
+
+
+def next_hlc(conn: sqlite3.Connection, *, now: datetime | None = None) -> Hlc:
+    last_text = fastpath.read_meta(conn, ("hlc",)).get("hlc")
+    last = Hlc.parse(last_text) if last_text else Hlc(0, 0)
+    stamp = tick(last, _now_ms(now))
+    fastpath.write_meta(conn, {"hlc": str(stamp)})
+    return stamp
+
+
+def observe_hlc(session: Session, remote: str) -> None:
+    """Move our clock past a stamp received from HQ."""
+    conn = fastpath.driver(session)
+    last_text = fastpath.read_meta(conn, ("hlc",)).get("hlc")
+    last = Hlc.parse(last_text) if last_text else Hlc(0, 0)
+    try:
+        merged = receive(last, Hlc.parse(remote), _now_ms(None))
+    except ValueError:
+        return
+    fastpath.write_meta(conn, {"hlc": str(merged)})
+
+
+def append(
+    session: Session,
+    *,
+    type: EventType,
+    payload: dict[str, Any],
+    occurred_at: datetime,
+    base: dict[str, int] | None = None,
+    priority: int = PRIORITY_NORMAL,
+    event_id: str | None = None,
+) -> Appended:
+    """Write one event; the caller's unit of work commits it with the change it describes."""
+    return append_raw(
+        fastpath.driver(session),
+        type=type,
+        payload=payload,
+        occurred_at=occurred_at,
+        base=base,
+        priority=priority,
+        event_id=event_id,
+    )
+
+
+def append_raw(
+    conn: sqlite3.Connection,
+    *,
+    type: EventType,
+    payload: dict[str, Any],
+    occurred_at: datetime,
+    base: dict[str, int] | None = None,
+    priority: int = PRIORITY_NORMAL,
+    event_id: str | None = None,
+) -> Appended:
+    last = fastpath.last_event(conn)
+    seq = (last[0] + 1) if last else 1
+    prev_hash = last[1] if last else None
+    event_id = event_id or str(uuid.uuid4())
+    payload_text = canonical_json(payload)
+    digest = hashlib.sha256(payload_text).hexdigest()
+    stamp = next_hlc(conn, now=occurred_at)
+    fastpath.insert_event(
+        conn,
+        seq=seq,
+        event_id=event_id,
+        type=str(type),
+        hlc=str(stamp),
+        occurred_at=occurred_at,
+        base=base or {},
+        payload_text=payload_text.decode("utf-8"),
+        payload_sha256=digest,
+        prev_hash=prev_hash,
+        event_hash=chain_hash(
+            prev_hash, event_id=event_id, seq=seq, type=str(type), payload_hash=digest
+        ),
+        priority=priority,
+    )
+    return Appended(seq, event_id, str(stamp))
+
+
+def pending_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status == "pending")
+        )
+        or 0
+    )
+
+
+def rejected_count(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status == "rejected")
+        )
+        or 0
+    )

@@ -1,0 +1,119 @@
+"""Opening the till's SQLite file: pragmas for durability, migrations on start, sessions.
+
+WAL journal, ``synchronous=FULL`` (a completed sale survives power loss), foreign keys, a busy
+timeout. Writes begin with ``BEGIN IMMEDIATE`` so two writers (the till and an admin command, or
+the sync worker) queue on the lock instead of failing half-way; reads use plain deferred BEGIN
+and never block writers under WAL.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from posclient.domain.errors import PosError
+
+log = logging.getLogger("posclient.store")
+
+BUSY_TIMEOUT_MS = 10_000
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
+def translate_db_error(exc: BaseException, path: Path | str) -> PosError:
+    """Turn an sqlite3 error into a PosError a person can act on (or re-raise a bug)."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return PosError("store.corrupt", path=str(path))
+    if "locked" in message or "busy" in message:
+        return PosError("store.busy", path=str(path))
+    if "disk is full" in message or "database or disk is full" in message:
+        return PosError("store.disk_full", path=str(path))
+    if "readonly" in message or "unable to open" in message or "permission" in message:
+        return PosError("store.unreadable", path=str(path))
+    return PosError("store.failed", path=str(path), error=type(exc).__name__)
+
+
+def _make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Take transaction control from pysqlite so BEGIN IMMEDIATE is ours to emit.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        for pragma in PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+    return engine
+
+
+class Database:
+    """The till's database file: engine, sessions, migrations."""
+
+    def __init__(self, path: Path, *, migrate: bool = True):
+        self.path = Path(path)
+        if self.path.exists() and self.path.is_dir():
+            raise PosError("store.unreadable", path=str(self.path))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = _make_engine(self.path)
+            self._check_readable()
+            if migrate:
+                from .migrate import upgrade
+
+                upgrade(self.engine)
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise translate_db_error(exc, self.path) from exc
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    def _check_readable(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (a consistent snapshot under WAL)."""
+        session = self._reader()
+        try:
+            yield session
+        except OperationalError as exc:
+            raise translate_db_error(exc, self.path) from exc
+        finally:
+            # close() ends the transaction without expiring what was loaded (rollback would).
+            session.close()
+
+    def write_session(self) -> Session:
+        return self._writer()
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
