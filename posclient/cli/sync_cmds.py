@@ -1,0 +1,67 @@
+"""Sync commands: pair, sync."""
+
+from __future__ import annotations
+
+import argparse
+
+from posclient.i18n import text
+from posclient.services import pairing
+from posclient.services.sync import SyncEngine
+
+from .common import add_json, print_json, till
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("pair", help="pair this till with HQ using a one-time pairing code")
+    p.add_argument("code", help="the pairing code from posclient-hq pairing-code")
+    p.add_argument("--hq", default=None, help="HQ URL (default: the one given to init)")
+    p.add_argument("--name", default=None, help="device name shown at HQ")
+    add_json(p)
+    p.set_defaults(func=cmd_pair)
+
+    p = sub.add_parser("sync", help="push the outbox to HQ and pull changes")
+    p.add_argument("--until-idle", action="store_true",
+                   help="keep retrying until the queue is empty and the feed drained")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds, with --until-idle")
+    add_json(p)
+    p.set_defaults(func=cmd_sync)
+
+
+def cmd_pair(args: argparse.Namespace) -> int:
+    t = till(args)
+    paired = pairing.pair(t.db, t.secrets, code=args.code, hq_url=args.hq, device_name=args.name)
+    result = {
+        "device_id": paired.device_id,
+        "device_no": paired.device_no,
+        "store": paired.store,
+        "chain": paired.chain,
+        "hq_url": paired.hq_url,
+        "token_stored_in": paired.secrets_backend,
+    }
+    if args.json:
+        print_json(result)
+    else:
+        print(text("cli.paired", args.lang, device=paired.device_id, store=paired.store,
+                   backend=paired.secrets_backend))
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    t = till(args)
+    engine = SyncEngine(t.db, cipher=t.cipher, secrets=t.secrets)
+    try:
+        if args.until_idle:
+            report = engine.run_until_idle(deadline_s=args.timeout)
+        else:
+            report = engine.sync_once()
+    finally:
+        engine.close()
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(text("cli.sync_report", args.lang, pushed=report.pushed, applied=report.applied,
+                   duplicates=report.duplicates, conflicts=report.conflicts,
+                   rejected=report.rejected, pulled=report.pulled, pending=report.pending))
+        if report.error:
+            print(text(report.error, args.lang))
+    return 0 if report.error is None else 1

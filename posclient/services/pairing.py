@@ -1,0 +1,69 @@
+"""Pairing a till with HQ: a one-time code becomes a device token kept only in the keyring."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from posclient.domain.errors import PosError
+from posclient.security.secrets import SecretStore
+from posclient.store.db import Database
+from posclient.store.uow import UnitOfWork
+
+from . import settings
+from .sync import TOKEN, ClientFactory, default_client
+
+log = logging.getLogger("posclient.sync")
+
+
+@dataclass(frozen=True)
+class Paired:
+    device_id: str
+    device_no: int
+    store: str
+    chain: str
+    hq_url: str
+    secrets_backend: str
+
+
+def pair(
+    db: Database,
+    secrets: SecretStore,
+    *,
+    code: str,
+    hq_url: str | None = None,
+    device_name: str | None = None,
+    client_factory: ClientFactory = default_client,
+) -> Paired:
+    """Exchange ``code`` for a device token; the token goes to the SecretStore, never the DB."""
+    with db.read() as session:
+        url = (hq_url or settings.get(session, "hq_url") or "").rstrip("/")
+    if not url:
+        raise PosError("sync.no_hq_url")
+    client = client_factory(url, None)
+    try:
+        answer = client.pair(code.strip(), device_name or socket.gethostname()[:64] or "till")
+    finally:
+        client.close()
+    secrets.set(TOKEN, answer.device_token)
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        for key, value in {
+            "hq_url": url,
+            "device_id": answer.device_id,
+            "device_no": str(answer.device_no),
+            "store": answer.store,
+            "chain": answer.chain,
+            "card_prefix": answer.card_prefix,
+            "code_public_key": answer.code_public_key,
+            "code_key_chain": answer.chain,
+            "paired_at": datetime.now(UTC).isoformat(),
+            "auth_failed": "",
+        }.items():
+            settings.put(session, key, value)
+        uow.commit()
+    log.info("paired with HQ", extra={"device": answer.device_id, "store": answer.store})
+    return Paired(answer.device_id, answer.device_no, answer.store, answer.chain, url,
+                  secrets.info.name)

@@ -1,0 +1,415 @@
+"""The sync engine (no Qt): push the outbox, pull the change feed, apply what HQ decided.
+
+Push: pending events leave in batches of ≤ 200, lowest priority value first (consent
+withdrawals skip the queue), each batch in seq order. An event leaves the outbox only on a
+final answer (applied, duplicate, conflict, rejected); a rejected one stays visible for a person
+and never blocks the events behind it. A batch HQ refuses as a whole (422) is split until the
+bad event is alone, and that one is marked rejected with HQ's reason.
+
+Pull: pages of the change feed, each page and its cursor applied in ONE transaction; local
+ledger entries count on top of HQ's balance until the till has pulled past the checkpoint HQ
+returned for their event. 410 → a new snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from posclient.domain.events import EventType
+from posclient.security.fieldcrypt import FieldCipher
+from posclient.security.secrets import SecretStore
+from posclient.store import fastpath
+from posclient.store.db import Database
+from posclient.store.models import ConflictRow, OutboxEvent
+from posclient.store.uow import UnitOfWork
+from posclient.sync.client import HqClient, SyncError
+from posclient.sync.protocol import (
+    MAX_PUSH_BATCH,
+    EventResult,
+    PullResponse,
+    ResultStatus,
+)
+from posclient.sync.retry import Backoff
+
+from . import feedapply, settings
+
+log = logging.getLogger("posclient.sync")
+
+TOKEN = "device-token"
+FINAL = ("applied", "duplicate", "conflict", "rejected")
+ClientFactory = Callable[[str, str | None], HqClient]
+
+
+def default_client(base_url: str, token: str | None) -> HqClient:
+    return HqClient(base_url, token)
+
+
+@dataclass
+class SyncReport:
+    """What one sync pass did (for status, logs and ``posclient-admin sync``)."""
+
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    pages: int = 0
+    position: int = 0
+    pending: int = 0
+    error: str | None = None
+    retry_after: float | None = None
+    snapshot_done: int | None = None
+    snapshot_total: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "notes"}
+
+
+def _iso(text: str) -> str:
+    """SQLite's naive-UTC datetime text → ISO 8601 with an explicit UTC offset."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat()
+
+
+class SyncEngine:
+    """One till's sync with HQ. Call from one thread at a time (the sync worker)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        cipher: FieldCipher,
+        secrets: SecretStore,
+        client_factory: ClientFactory = default_client,
+        batch_size: int = MAX_PUSH_BATCH,
+        pull_limit: int = 1000,
+        on_page: Callable[[SyncReport], None] | None = None,
+    ):
+        self.db = db
+        self.cipher = cipher
+        self.secrets = secrets
+        self.client_factory = client_factory
+        self.batch_size = batch_size
+        self.pull_limit = pull_limit
+        self.on_page = on_page
+        self._client: HqClient | None = None
+        self._client_key: tuple[str, str | None] | None = None
+
+    # ------------------------------------------------------------------ wiring
+
+    def _config(self) -> tuple[str, str, str | None]:
+        with self.db.read() as session:
+            values = settings.all_settings(session)
+        return values.get("hq_url", ""), values.get("device_id", ""), self.secrets.get(TOKEN)
+
+    def client(self) -> HqClient:
+        url, _, token = self._config()
+        if not url:
+            raise SyncError("sync.not_paired")
+        if not token:
+            raise SyncError("sync.not_paired")
+        key = (url, token)
+        if self._client is None or self._client_key != key:
+            if self._client is not None:
+                self._client.close()
+            self._client = self.client_factory(url, token)
+            self._client_key = key
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # ------------------------------------------------------------------ one pass
+
+    def sync_once(self) -> SyncReport:
+        """Push everything pending, then pull until HQ's write checkpoint is reached."""
+        report = SyncReport()
+        self._mark("last_sync_attempt")
+        try:
+            checkpoint = self.push_all(report)
+            self.pull_all(report, until=checkpoint)
+        except SyncError as exc:
+            report.error = exc.code
+            report.retry_after = exc.retry_after
+            if exc.code == "sync.unauthorized":
+                with UnitOfWork(self.db) as uow:
+                    settings.put(uow.session, "auth_failed", "1")
+                    uow.commit()
+            log.info("sync pass stopped", extra={"code": exc.code})
+        else:
+            self._mark("last_sync_ok", also_clear="auth_failed")
+        with self.db.read() as session:
+            report.pending = _pending(session)
+        return report
+
+    def _mark(self, key: str, also_clear: str | None = None) -> None:
+        with UnitOfWork(self.db) as uow:
+            settings.put(uow.session, key, datetime.now(UTC).isoformat())
+            if also_clear:
+                settings.put(uow.session, also_clear, "")
+            uow.commit()
+
+    def run_until_idle(
+        self, *, deadline_s: float = 60.0, sleep: Callable[[float], None] = time.sleep
+    ) -> SyncReport:
+        """Sync, retrying with backoff, until nothing is pending and the feed is drained."""
+        backoff = Backoff(base=0.25, cap=5.0)
+        total = SyncReport()
+        end = time.monotonic() + deadline_s
+        while True:
+            report = self.sync_once()
+            for name in ("pushed", "applied", "duplicates", "conflicts", "rejected", "pulled"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.position, total.pending, total.error = (
+                report.position, report.pending, report.error
+            )
+            if report.error is None and report.pending == 0:
+                return total
+            if report.error in ("sync.unauthorized", "sync.not_paired"):
+                return total
+            if time.monotonic() >= end:
+                return total
+            if report.error is None:
+                backoff.reset()
+                continue
+            delay = report.retry_after or backoff.next_delay()
+            sleep(min(delay, max(0.0, end - time.monotonic())))
+
+    # ------------------------------------------------------------------ push
+
+    def push_all(self, report: SyncReport) -> int:
+        """Push pending events until none are left; returns the highest write checkpoint."""
+        checkpoint = 0
+        while True:
+            batch = self._next_batch()
+            if not batch:
+                return checkpoint
+            checkpoint = max(checkpoint, self._push_batch(batch, report))
+
+    def _next_batch(self) -> list[OutboxEvent]:
+        with self.db.read() as session:
+            priority = session.scalar(
+                select(OutboxEvent.priority)
+                .where(OutboxEvent.status == "pending")
+                .order_by(OutboxEvent.priority)
+                .limit(1)
+            )
+            if priority is None:
+                return []
+            return list(
+                session.scalars(
+                    select(OutboxEvent)
+                    .where(OutboxEvent.status == "pending", OutboxEvent.priority == priority)
+                    .order_by(OutboxEvent.seq)
+                    .limit(self.batch_size)
+                )
+            )
+
+    def _push_batch(self, batch: list[OutboxEvent], report: SyncReport) -> int:
+        _, device_id, _ = self._config()
+        client = self.client()
+        bodies = [self._event_json(event, device_id) for event in batch]
+        try:
+            response = client.push_raw(device_id, bodies)
+        except SyncError as exc:
+            if exc.code == "sync.request_refused" and exc.params.get("status") in (413, 422):
+                return self._split(batch, report, exc)
+            self._note_attempt(batch, exc.code)
+            raise
+        self._apply_results(batch, response.results, response.write_checkpoint, report)
+        report.pushed += len(batch)
+        return response.write_checkpoint
+
+    def _split(self, batch: list[OutboxEvent], report: SyncReport, exc: SyncError) -> int:
+        """HQ refused the whole batch: find the bad event(s) by halving."""
+        if len(batch) == 1:
+            reason = str(exc.params.get("error") or "invalid")
+            detail = str(exc.params.get("detail") or "")
+            result = EventResult(
+                event_id=batch[0].event_id,  # type: ignore[arg-type]
+                status=ResultStatus.REJECTED,
+                reason=reason,
+                detail=detail[:200],
+            )
+            self._apply_results(batch, [result], 0, report)
+            return 0
+        middle = len(batch) // 2
+        first = self._push_batch(batch[:middle], report)
+        return max(first, self._push_batch(batch[middle:], report))
+
+    @staticmethod
+    def _event_json(event: OutboxEvent, device_id: str) -> str:
+        head = {
+            "event_id": event.event_id,
+            "device_id": device_id,
+            "seq": event.seq,
+            "hlc": event.hlc,
+            "occurred_at": event.occurred_at.isoformat(),
+            "type": event.type,
+            "base": event.base or {},
+            "payload_sha256": event.payload_sha256,
+            "prev_hash": event.prev_hash,
+        }
+        text = json.dumps(head, ensure_ascii=False)
+        return text[:-1] + ',"payload":' + event.payload + "}"
+
+    def _note_attempt(self, batch: list[OutboxEvent], code: str) -> None:
+        seqs = [event.seq for event in batch]
+        with UnitOfWork(self.db) as uow:
+            uow.session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.seq.in_(seqs), OutboxEvent.status == "pending")
+                .values(attempts=OutboxEvent.attempts + 1, last_error=code[:200])
+            )
+            uow.commit()
+
+    def _apply_results(
+        self,
+        batch: list[OutboxEvent],
+        results: list[EventResult],
+        checkpoint: int,
+        report: SyncReport,
+    ) -> None:
+        by_id = {str(result.event_id): result for result in results}
+        now = datetime.now(UTC)
+        with UnitOfWork(self.db) as uow:
+            session = uow.session
+            for event in batch:
+                result = by_id.get(event.event_id)
+                row = session.get(OutboxEvent, event.seq)
+                if row is None or row.status != "pending":
+                    continue
+                if result is None:  # HQ did not answer for it: stays pending, goes again
+                    row.attempts += 1
+                    row.last_error = "no_result"
+                    continue
+                status = result.status.value
+                row.status = status
+                row.result = result.model_dump(mode="json", exclude_none=True)
+                row.acked_checkpoint = checkpoint
+                row.acked_at = now
+                row.last_error = result.reason
+                if status == "applied":
+                    report.applied += 1
+                elif status == "duplicate":
+                    report.duplicates += 1
+                elif status == "conflict":
+                    report.conflicts += 1
+                    self._conflict(session, row, result, now)
+                else:
+                    report.rejected += 1
+                    log.warning(
+                        "event rejected by HQ",
+                        extra={"seq": row.seq, "type": row.type, "reason": result.reason},
+                    )
+            uow.commit()
+
+    def _conflict(
+        self, session: Session, row: OutboxEvent, result: EventResult, now: datetime
+    ) -> None:
+        """Apply HQ's authoritative state and keep the outcome for the conflicts inbox."""
+        state = result.state or {}
+        member = state.get("member")
+        member_id = None
+        if isinstance(member, dict):
+            feedapply.put_member(session, self.cipher, member)
+            member_id = str(member.get("member_id"))
+        elif row.type != EventType.SALE_COMPLETED:
+            payload = json.loads(row.payload)
+            member_id = payload.get("member_id")
+        session.add(
+            ConflictRow(
+                event_id=row.event_id,
+                kind=result.reason or "conflict",
+                member_id=member_id,
+                detail={
+                    "type": row.type,
+                    "detail": result.detail,
+                    "losing": result.losing,
+                    "occurred_at": row.occurred_at.isoformat(),
+                },
+                created_at=now,
+            )
+        )
+
+    # ------------------------------------------------------------------ pull
+
+    def pull_all(self, report: SyncReport, *, until: int = 0) -> None:
+        """Pull pages until the feed is drained and ``until`` (a write checkpoint) is reached."""
+        client = self.client()
+        while True:
+            cursor = self._cursor()
+            try:
+                page = client.pull(cursor, self.pull_limit)
+            except SyncError as exc:
+                if exc.code != "sync.cursor_gone":
+                    raise
+                log.info("cursor older than HQ's retention: new snapshot")
+                self._reset_cursor()
+                continue
+            self._apply_page(page, report)
+            report.pages += 1
+            if self.on_page is not None:
+                self.on_page(report)
+            if not page.has_more and page.position >= until:
+                return
+            if not page.has_more and not page.changes:
+                # HQ has nothing more yet; the checkpoint will show up on the next pass.
+                return
+
+    def _cursor(self) -> str:
+        with self.db.read() as session:
+            return settings.get(session, "pull_cursor", "") or ""
+
+    def _reset_cursor(self) -> None:
+        with UnitOfWork(self.db) as uow:
+            settings.put(uow.session, "pull_cursor", "")
+            settings.put(uow.session, "snapshot_started", datetime.now(UTC).isoformat())
+            uow.commit()
+
+    def _apply_page(self, page: PullResponse, report: SyncReport) -> None:
+        """A page of changes and its cursor: one transaction."""
+        with UnitOfWork(self.db) as uow:
+            session = uow.session
+            feedapply.apply_changes(session, self.cipher, page.changes)
+            settings.put(session, "pull_cursor", page.next_cursor)
+            settings.put(session, "pull_position", str(page.position))
+            if page.snapshot:
+                settings.put(session, "snapshot_in_progress", "1")
+            elif settings.get(session, "snapshot_in_progress") == "1":
+                settings.put(session, "snapshot_in_progress", "")
+                settings.put(session, "first_load_done", datetime.now(UTC).isoformat())
+            confirm_ledger(session, page.position)
+            uow.commit()
+        report.pulled += len(page.changes)
+        report.position = page.position
+        report.snapshot_done = page.snapshot_done
+        report.snapshot_total = page.snapshot_total
+
+
+def confirm_ledger(session: Session, position: int) -> None:
+    """Local ledger entries whose event HQ answered by ``position`` are now in HQ's state."""
+    conn = fastpath.driver(session)
+    conn.execute(
+        "UPDATE points_ledger SET confirmed = 1 WHERE confirmed = 0 AND event_seq IN "
+        "(SELECT seq FROM outbox WHERE acked_checkpoint IS NOT NULL AND acked_checkpoint <= ?)",
+        (position,),
+    )
+
+
+def _pending(session: Session) -> int:
+    from . import outbox
+
+    return outbox.pending_count(session)

@@ -1,0 +1,165 @@
+"""The till's HTTP client for HQ (httpx): timeouts on every call, answers validated.
+
+Every failure becomes a SyncError with a code the engine acts on (offline → retry later,
+unauthorized → ask for re-pairing, cursor gone → re-snapshot, …). A body that does not match the
+protocol is ``sync.bad_response``: nothing from it is applied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from posclient import __version__
+from posclient.domain.errors import PosError
+
+from .protocol import (
+    DEFAULT_PULL_LIMIT,
+    DynamicCode,
+    Health,
+    MemberLookup,
+    PairRequest,
+    PairResponse,
+    PullResponse,
+    PushResponse,
+)
+from .retry import retry_after_seconds
+
+log = logging.getLogger("posclient.sync")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=3.0, read=15.0, write=15.0, pool=3.0)
+M = TypeVar("M", bound=BaseModel)
+
+
+class SyncError(PosError):
+    """A sync call that failed; ``code`` says what to do about it."""
+
+    @property
+    def retry_after(self) -> float | None:
+        value = self.params.get("retry_after")
+        return float(value) if value is not None else None
+
+
+class HqClient:
+    """One till's connection to HQ. Not thread-safe: one engine thread uses it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        verify: bool = True,
+    ):
+        headers = {"User-Agent": f"posclient/{__version__}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            verify=verify,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HqClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ calls
+
+    def health(self) -> Health:
+        return self._parse(self._request("GET", "/v1/health"), Health)
+
+    def pair(self, pairing_code: str, device_name: str) -> PairResponse:
+        body = PairRequest(pairing_code=pairing_code, device_name=device_name)
+        response = self._request("POST", "/v1/pair", content=body.model_dump_json())
+        return self._parse(response, PairResponse)
+
+    def push_raw(self, device_id: str, events: Sequence[str]) -> PushResponse:
+        """Push events already serialised as JSON objects (the outbox keeps canonical text)."""
+        content = '{"device_id":' + json.dumps(device_id) + ',"events":[' + ",".join(events) + "]}"
+        return self._parse(self._request("POST", "/v1/sync/push", content=content), PushResponse)
+
+    def pull(self, cursor: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
+        response = self._request("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        return self._parse(response, PullResponse)
+
+    def lookup_phone(self, phone: str) -> MemberLookup | None:
+        try:
+            response = self._request("GET", "/v1/members/lookup", params={"phone": phone})
+        except SyncError as exc:
+            if exc.params.get("status") == 404:
+                return None
+            raise
+        return self._parse(response, MemberLookup)
+
+    def dynamic_code(self, member_id: str) -> DynamicCode:
+        response = self._request("POST", f"/v1/members/{member_id}/dynamic-code")
+        return self._parse(response, DynamicCode)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if "content" in kwargs:
+            kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise SyncError("sync.timeout", call=path) from exc
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError,
+                httpx.WriteError) as exc:
+            raise SyncError("sync.offline", call=path) from exc
+        except httpx.HTTPError as exc:
+            raise SyncError("sync.offline", call=path, error=type(exc).__name__) from exc
+        if response.status_code < 400:
+            return response
+        status = response.status_code
+        error, detail = _problem(response)
+        if status == 401:
+            raise SyncError("sync.unauthorized", status=status)
+        if status in (429, 503):
+            raise SyncError(
+                "sync.retry_later",
+                status=status,
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            )
+        if status == 410:
+            raise SyncError("sync.cursor_gone", status=status)
+        if status >= 500:
+            raise SyncError("sync.server_error", status=status)
+        if path == "/v1/pair":
+            raise SyncError("sync.pairing_refused", status=status, error=error)
+        raise SyncError("sync.request_refused", status=status, error=error, detail=detail[:200])
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[M]) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            log.warning(
+                "malformed HQ response",
+                extra={"path": response.request.url.path, "errors": exc.error_count()},
+            )
+            raise SyncError("sync.bad_response", call=response.request.url.path) from exc
+
+
+def _problem(response: httpx.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return "unknown", ""
+    if isinstance(body, dict):
+        return str(body.get("error", "unknown"))[:64], str(body.get("detail", ""))
+    return "unknown", ""
