@@ -213,7 +213,8 @@ def price_cart(
     bill = sum(after_coupon, ZERO)
     limit = 0
     if member is not None:
-        if spent_on_items > member.balance:
+        # A member in debt (negative balance) still buys and earns; only points spent are checked.
+        if spent_on_items and spent_on_items > member.balance:
             raise PointsError(
                 "points.over_balance", requested=spent_on_items, balance=max(0, member.balance)
             )
