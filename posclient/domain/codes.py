@@ -76,7 +76,9 @@ def gs1_check_digit(body: str) -> int:
 
 
 def has_valid_gs1_check(code: str) -> bool:
-    return code.isdigit() and len(code) in (8, 12, 13) and gs1_check_digit(code[:-1]) == int(code[-1])
+    return (
+        code.isdigit() and len(code) in (8, 12, 13) and gs1_check_digit(code[:-1]) == int(code[-1])
+    )
 
 
 def make_card_no(serial: int, prefix: str = DEFAULT_CARD_PREFIX) -> str:

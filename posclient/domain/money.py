@@ -12,7 +12,7 @@ MAX_YUAN = Decimal("10000000.00")
 
 def yuan(value: str | int | Decimal) -> Decimal:
     """Parse an amount in yuan, rounded half-up to the fen. Floats are refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError("money is never a float; pass a str, int or Decimal")
     try:
         amount = Decimal(value) if not isinstance(value, Decimal) else value
