@@ -67,7 +67,11 @@ def test_a_plain_coupon_is_valid() -> None:
         (coupon(), {"today": date(2024, 7, 1)}, "coupon.expired"),
         (coupon(member_id="m1"), {"member_id": None}, "coupon.member_only"),
         (coupon(member_id="m1"), {"member_id": "m2"}, "coupon.not_this_member"),
-        (coupon(kind=CouponKind.FIRST_PURCHASE), {"purchase_count": 1}, "coupon.first_purchase_only"),
+        (
+            coupon(kind=CouponKind.FIRST_PURCHASE),
+            {"purchase_count": 1},
+            "coupon.first_purchase_only",
+        ),
         (coupon(min_spend=yuan(100)), {"eligible_amount": yuan("99.99")}, "coupon.below_min_spend"),
     ],
 )
@@ -184,8 +188,9 @@ def member(**changes: object) -> PricingMember:
 
 def test_points_multiplier_coupon_doubles_earned_points() -> None:
     lines = [CartLine(SOAP, 1), CartLine(RICE, 1)]
-    double = coupon(kind=CouponKind.COMEBACK, discount_type=DiscountType.POINTS_MULTIPLIER,
-                    value=Decimal(2))
+    double = coupon(
+        kind=CouponKind.COMEBACK, discount_type=DiscountType.POINTS_MULTIPLIER, value=Decimal(2)
+    )
     plain = price_cart(lines, member=member(), today=TODAY)
     doubled = price_cart(lines, member=member(), coupon=double, today=TODAY)
     assert plain.points_earned == 80

@@ -315,8 +315,17 @@ def test_points_never_go_below_zero_inside_a_sale(
             expected = min(expected, max(0, member.redeem_cap) // 100 * 100)
     assert quote.max_redeemable == expected
 
-    near = [expected - 100, expected, expected + 1, expected + 100, left, left + 100,
-            (left // 100 + 1) * 100, member.balance, member.balance // 100 * 100]
+    near = [
+        expected - 100,
+        expected,
+        expected + 1,
+        expected + 100,
+        left,
+        left + 100,
+        (left // 100 + 1) * 100,
+        member.balance,
+        member.balance // 100 * 100,
+    ]
     redeem = data.draw(st.sampled_from(near) | st.integers(-500, 10**6), label="redeem")
     try:
         priced = price_cart(lines, member=member, redeem_points=redeem, today=TODAY)
@@ -417,11 +426,19 @@ def test_points_and_cash_line() -> None:
 
 
 def test_points_and_cash_line_is_not_discounted_by_a_coupon() -> None:
-    percent = Coupon("C", CouponKind.GENERAL, DiscountType.PERCENT, Decimal(50),
-                     date(2024, 1, 1), date(2024, 12, 31))
+    percent = Coupon(
+        "C",
+        CouponKind.GENERAL,
+        DiscountType.PERCENT,
+        Decimal(50),
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+    )
     priced = price_cart(
         [CartLine(MUG, 1, use_points_price=True), CartLine(SOAP, 1)],
-        member=member(), coupon=percent, today=TODAY,
+        member=member(),
+        coupon=percent,
+        today=TODAY,
     )
     assert [line.coupon_discount for line in priced.lines] == [ZERO, yuan(25)]
 
@@ -521,8 +538,13 @@ def test_cart_errors() -> None:
 
 @pytest.mark.parametrize(
     ("qty", "reason"),
-    [(0, "cart.qty_not_positive"), (-1, "cart.qty_not_positive"),
-     (MAX_QTY + 1, "cart.qty_too_large"), (True, "cart.bad_qty"), (1.0, "cart.bad_qty")],
+    [
+        (0, "cart.qty_not_positive"),
+        (-1, "cart.qty_not_positive"),
+        (MAX_QTY + 1, "cart.qty_too_large"),
+        (True, "cart.bad_qty"),
+        (1.0, "cart.bad_qty"),
+    ],
 )
 def test_bad_quantities(qty: object, reason: str) -> None:
     with pytest.raises(CartError) as info:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -80,9 +81,7 @@ def test_next_tier() -> None:
         (NORMAL, "2500", (SILVER, Decimal("0.00"))),
     ],
 )
-def test_spend_to_next_tier(
-    current: Tier, spend: str, expected: tuple[Tier, Decimal]
-) -> None:
+def test_spend_to_next_tier(current: Tier, spend: str, expected: tuple[Tier, Decimal]) -> None:
     assert spend_to_next_tier(current, yuan(spend)) == expected
 
 
@@ -100,7 +99,7 @@ def test_by_code() -> None:
 def test_default_table_is_consistent() -> None:
     ranks = [t.rank for t in DEFAULT_TIERS]
     assert ranks == sorted(ranks) == list(range(len(DEFAULT_TIERS)))
-    for lower, upper in zip(DEFAULT_TIERS, DEFAULT_TIERS[1:], strict=False):
+    for lower, upper in pairwise(DEFAULT_TIERS):
         assert lower.threshold < upper.threshold
         assert lower.discount_rate >= upper.discount_rate
         assert lower.points_multiplier <= upper.points_multiplier
