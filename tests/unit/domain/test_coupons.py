@@ -237,3 +237,26 @@ def test_coupon_reasons_surface_through_pricing() -> None:
         price_cart(lines, member=member(purchase_count=3), coupon=first, today=TODAY)
     assert info.value.code == "coupon.first_purchase_only"
     assert price_cart(lines, member=member(), coupon=first, today=TODAY).coupon_discount == yuan(10)
+
+
+def test_coupon_fields_read_back_as_plain_strings_still_count() -> None:
+    # The store may hand back "used" / "fixed" as str (a String column): the rules must see the
+    # same coupon, not skip the "used" check or give a fixed coupon no discount.
+    raw = Coupon(
+        "C2",
+        "general",  # type: ignore[arg-type]
+        "fixed",  # type: ignore[arg-type]
+        yuan(10),
+        date(2024, 6, 1),
+        date(2024, 6, 30),
+        status="used",  # type: ignore[arg-type]
+    )
+    assert raw.status is CouponStatus.USED
+    assert raw.discount_type is DiscountType.FIXED
+    assert raw.kind is CouponKind.GENERAL
+    with pytest.raises(CouponError) as info:
+        check(raw)
+    assert info.value.code == "coupon.used"
+    assert coupon_discount(replace(raw, status=CouponStatus.AVAILABLE), yuan(50)) == yuan(10)
+    with pytest.raises(ValueError):
+        coupon(status="spent")
