@@ -6,7 +6,7 @@ import base64
 import contextlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posclient.domain.codes import (
@@ -63,6 +63,7 @@ def test_make_card_no() -> None:
         make_card_no(-1)
 
 
+@settings(deadline=None)
 @given(st.integers(0, 10**10 - 1))
 def test_card_numbers_round_trip(serial: int) -> None:
     card = make_card_no(serial)
@@ -73,6 +74,7 @@ def test_card_numbers_round_trip(serial: int) -> None:
     assert parse_scan(static_qr_text(CHAIN, card), chain=CHAIN) == StaticQrCode(CHAIN, card)
 
 
+@settings(deadline=None)
 @given(st.integers(0, 10**10 - 1), st.integers(2, 12), st.integers(1, 9))
 def test_any_single_digit_error_in_a_card_is_caught(serial: int, position: int, delta: int) -> None:
     card = make_card_no(serial)
@@ -323,6 +325,7 @@ scanned_text = st.one_of(
 )
 
 
+@settings(deadline=None)
 @given(scanned_text)
 def test_parsing_anything_fails_only_with_a_code_error(text: str) -> None:
     # Whatever a scanner or a keyboard sends: a result or a reason, never a traceback.

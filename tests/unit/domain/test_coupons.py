@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posclient.domain.coupons import (
@@ -169,6 +169,7 @@ coupons = st.one_of(
 )
 
 
+@settings(deadline=None)
 @given(c=coupons, amount=st.integers(0, 10**9).map(from_fen))
 def test_discount_is_whole_fen_between_zero_and_the_amount(c: Coupon, amount: Decimal) -> None:
     off = coupon_discount(c, amount)

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posclient.domain.events import EventType, canonical_json, chain_hash, payload_sha256
@@ -94,6 +94,7 @@ json_values = st.recursive(
 )
 
 
+@settings(deadline=None)
 @given(json_values)
 def test_canonical_json_round_trips_and_ignores_key_order(value: Any) -> None:
     data = canonical_json(value)

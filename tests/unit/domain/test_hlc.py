@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posclient.domain.hlc import MAX_DRIFT_MS, Hlc, receive, tick
@@ -23,6 +23,7 @@ def test_tick_examples() -> None:
     assert tick(Hlc(NOW, 5), NOW - 60_000) == Hlc(NOW, 6)  # wall clock set back
 
 
+@settings(deadline=None)
 @given(start=stamps, readings=clock_readings)
 def test_tick_is_strictly_monotonic_and_follows_the_wall_clock(
     start: Hlc, readings: list[int]
@@ -57,6 +58,7 @@ def test_the_counter_never_outgrows_its_five_digits() -> None:
     assert Hlc.parse(str(overflow)) == overflow
 
 
+@settings(deadline=None)
 @given(last=stamps, remote=stamps, now=walls)
 def test_receive_moves_past_both_stamps(last: Hlc, remote: Hlc, now: int) -> None:
     merged = receive(last, remote, now)
@@ -83,6 +85,7 @@ def test_receive_refuses_a_clock_far_ahead() -> None:
         receive(Hlc(NOW), Hlc(NOW + MAX_DRIFT_MS + 1), NOW)
 
 
+@settings(deadline=None)
 @given(a=stamps, b=stamps)
 def test_text_order_is_stamp_order(a: Hlc, b: Hlc) -> None:
     assert (str(a) < str(b)) == (a < b)

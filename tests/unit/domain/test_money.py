@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posclient.domain.money import (
@@ -66,6 +66,7 @@ def test_yuan_refuses_absurd_magnitudes_with_value_error(text: str) -> None:
 # ------------------------------------------------------------------ fen
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_fen_round_trip(fen: int) -> None:
     amount = from_fen(fen)
@@ -130,6 +131,7 @@ fen_amounts = st.integers(min_value=0, max_value=10**9)
 weights = st.lists(st.integers(min_value=0, max_value=10**8).map(from_fen), min_size=1, max_size=12)
 
 
+@settings(deadline=None)
 @given(total=fen_amounts, weights=weights)
 def test_allocate_sums_exactly_and_stays_within_a_fen(total: int, weights: list[Decimal]) -> None:
     if sum(weights) == 0 and total:
@@ -150,6 +152,7 @@ def test_allocate_sums_exactly_and_stays_within_a_fen(total: int, weights: list[
             assert part == 0
 
 
+@settings(deadline=None)
 @given(total=fen_amounts, weights=weights)
 def test_allocate_never_gives_a_part_more_than_its_weight_when_total_fits(
     total: int, weights: list[Decimal]
@@ -163,6 +166,7 @@ def test_allocate_never_gives_a_part_more_than_its_weight_when_total_fits(
         assert part <= weight
 
 
+@settings(deadline=None)
 @given(total=st.integers(min_value=-(10**9), max_value=-1), weights=weights)
 def test_allocate_negative_totals_also_sum_exactly(total: int, weights: list[Decimal]) -> None:
     if sum(weights) == 0:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posclient.domain.errors import PointsError
@@ -139,6 +139,7 @@ def test_hq_may_overdraw_into_debt() -> None:
     assert after.lots == ()
 
 
+@settings(deadline=None)
 @given(account=accounts(), points=st.integers(0, 40_000))
 def test_redeem_without_debt_never_leaves_a_negative_balance(account: Account, points: int) -> None:
     before = account.balance(TODAY)
@@ -170,6 +171,7 @@ def test_redeem_without_debt_never_leaves_a_negative_balance(account: Account, p
     )
 
 
+@settings(deadline=None)
 @given(account=accounts(), points=st.integers(0, 40_000))
 def test_restore_is_the_exact_inverse_of_redeem(account: Account, points: int) -> None:
     after, redemption = redeem(account, points, today=TODAY, allow_debt=True)
@@ -203,6 +205,7 @@ def test_earn_refuses_nonsense() -> None:
     assert after == account and earning.points == 0
 
 
+@settings(deadline=None)
 @given(account=accounts(), points=st.integers(0, 10_000))
 def test_reverse_earn_is_the_exact_inverse_of_earn(account: Account, points: int) -> None:
     after, earning = earn(account, lot_id="sale", points=points, expires_on=day(730))
@@ -250,6 +253,7 @@ def splits(draw: st.DrawFn, total: int) -> list[int]:
     return [high - low for low, high in pairwise(bounds)]
 
 
+@settings(deadline=None)
 @given(account=accounts(), points=st.integers(0, 30_000), data=st.data())
 def test_redemption_slices_add_up_to_the_redemption(
     account: Account, points: int, data: st.DataObject
@@ -289,6 +293,7 @@ def test_redemption_slice_gives_back_debt_then_latest_expiry_first() -> None:
         redemption_slice(redemption, done=-1, points=1)
 
 
+@settings(deadline=None)
 @given(points=st.integers(0, 10_000), debt_paid=st.integers(0, 10_000), data=st.data())
 def test_earning_slices_add_up_to_the_earning(
     points: int, debt_paid: int, data: st.DataObject

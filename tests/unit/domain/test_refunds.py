@@ -123,7 +123,7 @@ def book(lines: list[SoldLine], totals: RefundTotals) -> list[SoldLine]:
 # ------------------------------------------------------------------ refund arithmetic
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(lines=sold_lines(), data=st.data())
 def test_refunding_everything_in_any_steps_returns_exactly_the_line_totals(
     lines: list[SoldLine], data: st.DataObject
@@ -160,6 +160,7 @@ def test_refunding_everything_in_any_steps_returns_exactly_the_line_totals(
     assert info.value.code == "refund.qty_over_sold"
 
 
+@settings(deadline=None)
 @given(lines=sold_lines(), data=st.data())
 def test_a_partial_refund_is_close_to_the_units_share(
     lines: list[SoldLine], data: st.DataObject
@@ -174,6 +175,7 @@ def test_a_partial_refund_is_close_to_the_units_share(
     )
 
 
+@settings(deadline=None)
 @given(lines=sold_lines(), data=st.data())
 def test_over_refund_is_refused(lines: list[SoldLine], data: st.DataObject) -> None:
     line = lines[0]
@@ -277,7 +279,7 @@ def make_sale(
     return after, redemption, earning
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(sale=till_sales())
 def test_a_full_refund_returns_the_ledger_to_before_the_sale(
     sale: tuple[Account, list[SoldLine]],
@@ -290,7 +292,7 @@ def test_a_full_refund_returns_the_ledger_to_before_the_sale(
     assert back == account
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(sale=till_sales(), data=st.data())
 def test_refunds_in_partial_steps_return_the_ledger_to_before_the_sale(
     sale: tuple[Account, list[SoldLine]], data: st.DataObject
@@ -388,6 +390,7 @@ SOAP = Product("soap", "香皂", yuan("19.90"))
 TEA = Product("tea", "茶叶", yuan("80.00"), member_price=yuan("70.00"))
 
 
+@settings(deadline=None)
 @given(
     qty=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)),
     redeem_share=st.integers(0, 100),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posclient.domain.money import from_fen, yuan
@@ -43,6 +43,7 @@ def test_tier_for_spend_boundaries(spend: str, tier: Tier) -> None:
     assert tier_for_spend(yuan(spend)) is tier
 
 
+@settings(deadline=None)
 @given(
     st.integers(min_value=-(10**6), max_value=10**8),
     st.integers(min_value=0, max_value=10**8),
