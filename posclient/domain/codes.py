@@ -26,7 +26,20 @@ SIGNED_QR_TAG = "PCD1"
 _CHAIN_RE = re.compile(r"^[A-Z0-9]{2,16}$")
 _SKU_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,31}$")
 _SEPARATORS = re.compile(r"[\s\-()]")
+_BASE64URL_RE = re.compile(r"[A-Za-z0-9_-]+")
 MAX_CODE_LENGTH = 1024
+#: Full-width forms a Chinese input method types (１３８, ＋８６, －) and the ideographic space,
+#: mapped to their ASCII characters.
+_FULL_WIDTH = {0xFF01 + offset: 0x21 + offset for offset in range(94)} | {0x3000: 0x20}
+
+
+def _ascii(text: str) -> str:
+    return text.translate(_FULL_WIDTH)
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts ² or ٣, which int() may not parse."""
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,9 @@ def gs1_check_digit(body: str) -> int:
 
 
 def has_valid_gs1_check(code: str) -> bool:
-    return code.isdigit() and len(code) in (8, 12, 13) and gs1_check_digit(code[:-1]) == int(code[-1])
+    return (
+        _digits(code) and len(code) in (8, 12, 13) and gs1_check_digit(code[:-1]) == int(code[-1])
+    )
 
 
 def make_card_no(serial: int, prefix: str = DEFAULT_CARD_PREFIX) -> str:
@@ -95,15 +110,15 @@ def static_qr_text(chain: str, card_no: str) -> str:
 def _clean(text: str) -> str:
     if len(text) > MAX_CODE_LENGTH:
         raise CodeError("code.too_long", max=MAX_CODE_LENGTH)
-    cleaned = "".join(ch for ch in text if ch.isprintable()).strip()
+    cleaned = "".join(ch for ch in _ascii(text) if ch.isprintable()).strip()
     if not cleaned:
         raise CodeError("code.empty")
     return cleaned
 
 
 def parse_card(text: str, *, prefix: str = DEFAULT_CARD_PREFIX) -> CardCode:
-    digits = _SEPARATORS.sub("", text)
-    if not digits.isdigit():
+    digits = _SEPARATORS.sub("", _ascii(text))
+    if not _digits(digits):
         raise CodeError("card.not_digits")
     if len(digits) != 13:
         raise CodeError("card.wrong_length", length=len(digits), expected=13)
@@ -116,14 +131,14 @@ def parse_card(text: str, *, prefix: str = DEFAULT_CARD_PREFIX) -> CardCode:
 
 def parse_phone(text: str) -> PhoneNumber:
     """A mainland China mobile number, or CodeError with the reason."""
-    raw = _SEPARATORS.sub("", text.strip())
+    raw = _SEPARATORS.sub("", _ascii(text).strip())
     if not raw:
         raise CodeError("phone.empty")
     if raw.startswith("+86"):
         raw = raw[3:]
     elif raw.startswith("0086"):
         raw = raw[4:]
-    if not raw.isdigit():
+    if not _digits(raw):
         raise CodeError("phone.not_digits")
     if len(raw) != 11:
         raise CodeError("phone.wrong_length", length=len(raw), expected=11)
@@ -133,6 +148,10 @@ def parse_phone(text: str) -> PhoneNumber:
 
 
 def _b64decode(part: str) -> bytes:
+    # urlsafe_b64decode silently skips characters outside the alphabet: refuse them instead, so
+    # one code has one text.
+    if not _BASE64URL_RE.fullmatch(part):
+        raise CodeError("qr.malformed")
     padded = part + "=" * (-len(part) % 4)
     try:
         return base64.urlsafe_b64decode(padded.encode("ascii"))
@@ -176,7 +195,7 @@ def parse_scan(
     compact = _SEPARATORS.sub("", cleaned)
     if compact.startswith(("+86", "0086")):
         return parse_phone(compact)
-    if compact.isdigit():
+    if _digits(compact):
         if len(compact) == 11 and compact.startswith("1"):
             return parse_phone(compact)
         if len(compact) == 13 and compact.startswith(card_prefix):
@@ -197,7 +216,7 @@ def parse_member_code(
     """Like parse_scan, but only member codes (the member field, F2)."""
     cleaned = _clean(text)
     compact = _SEPARATORS.sub("", cleaned)
-    if compact.isdigit() and len(compact) == 11:
+    if _digits(compact) and len(compact) == 11:
         return parse_phone(compact)
     result = parse_scan(cleaned, chain=chain, card_prefix=card_prefix)
     if isinstance(result, ProductCode):

@@ -43,6 +43,11 @@ class Coupon:
     status: CouponStatus = CouponStatus.AVAILABLE
 
     def __post_init__(self) -> None:
+        # The rules compare with ``is``: a plain "used"/"fixed" (e.g. read from a String column)
+        # would silently skip the used check or give no discount. Coerce; unknown values raise.
+        object.__setattr__(self, "kind", CouponKind(self.kind))
+        object.__setattr__(self, "discount_type", DiscountType(self.discount_type))
+        object.__setattr__(self, "status", CouponStatus(self.status))
         if self.value <= 0:
             raise ValueError("coupon value must be positive")
         if self.discount_type is DiscountType.PERCENT and self.value >= 100:

@@ -29,7 +29,9 @@ def payload_sha256(payload: Any) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
-def chain_hash(prev_hash: str | None, *, event_id: str, seq: int, type: str, payload_hash: str) -> str:
+def chain_hash(
+    prev_hash: str | None, *, event_id: str, seq: int, type: str, payload_hash: str
+) -> str:
     """Hash of one event in its device's journal; the next event carries it as ``prev_hash``."""
     text = f"{prev_hash or ''}|{event_id}|{seq}|{type}|{payload_hash}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

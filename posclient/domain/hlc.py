@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 #: A remote stamp further ahead than this is a broken clock, not causality: refuse it.
 MAX_DRIFT_MS = 24 * 3600 * 1000
+#: The text form has five counter digits; past this the counter carries into the next ms.
+MAX_COUNTER = 99_999
 
 
 @dataclass(frozen=True, order=True)
@@ -31,11 +33,19 @@ class Hlc:
         return cls(int(wall), int(counter))
 
 
+def _stamp(wall_ms: int, counter: int) -> Hlc:
+    # A clock stuck or set back for 100,000 events would otherwise yield a 6-digit counter that
+    # neither parses nor sorts as text; moving 1 ms ahead keeps the order and the format.
+    if counter > MAX_COUNTER:
+        return Hlc(wall_ms + 1, 0)
+    return Hlc(wall_ms, counter)
+
+
 def tick(last: Hlc, now_ms: int) -> Hlc:
     """The stamp for a new local event."""
     if now_ms > last.wall_ms:
         return Hlc(now_ms, 0)
-    return Hlc(last.wall_ms, last.counter + 1)
+    return _stamp(last.wall_ms, last.counter + 1)
 
 
 def receive(last: Hlc, remote: Hlc, now_ms: int) -> Hlc:
@@ -51,4 +61,4 @@ def receive(last: Hlc, remote: Hlc, now_ms: int) -> Hlc:
         counter = remote.counter + 1
     else:
         counter = 0
-    return Hlc(wall, counter)
+    return _stamp(wall, counter)

@@ -12,15 +12,16 @@ MAX_YUAN = Decimal("10000000.00")
 
 def yuan(value: str | int | Decimal) -> Decimal:
     """Parse an amount in yuan, rounded half-up to the fen. Floats are refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError("money is never a float; pass a str, int or Decimal")
     try:
         amount = Decimal(value) if not isinstance(value, Decimal) else value
+        if not amount.is_finite():
+            raise ValueError(f"not an amount: {value!r}")
+        # quantize raises InvalidOperation past the context precision (e.g. "1e30").
+        return amount.quantize(FEN, rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:
         raise ValueError(f"not an amount: {value!r}") from exc
-    if not amount.is_finite():
-        raise ValueError(f"not an amount: {value!r}")
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def round_fen(amount: Decimal) -> Decimal:
@@ -47,8 +48,9 @@ def floor_int(amount: Decimal) -> int:
 
 def format_yuan(amount: Decimal, *, symbol: str = "¥") -> str:
     """¥1,234.50 — the one display format for amounts, in both languages."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{abs(round_fen(amount)):,.2f}"
+    rounded = round_fen(amount)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}{symbol}{abs(rounded):,.2f}"
 
 
 def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:

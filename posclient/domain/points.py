@@ -103,7 +103,9 @@ class Account:
         return replace(self, lots=(*others, Lot(expiry, lot_id, remaining)))
 
 
-def earn(account: Account, *, lot_id: str, points: int, expires_on: date) -> tuple[Account, Earning]:
+def earn(
+    account: Account, *, lot_id: str, points: int, expires_on: date
+) -> tuple[Account, Earning]:
     """Credit ``points``: pay off debt first, the rest becomes lot ``lot_id``."""
     if points < 0:
         raise ValueError("earned points are never negative")
@@ -189,7 +191,7 @@ def reverse_earn(account: Account, earning: Earning, *, today: date) -> tuple[Ac
 
 
 def points_earned(amount_paid: Decimal, multiplier: Decimal, *, per_yuan: int = 1) -> int:
-    """Points for money paid (not for the part paid with points): floor(yuan × rate × multiplier)."""
+    """Points for money paid (not the part paid with points): floor(yuan × rate × multiplier)."""
     if amount_paid <= ZERO:
         return 0
     return floor_int(amount_paid * per_yuan * multiplier)
@@ -213,11 +215,15 @@ class RedemptionPolicy:
     offline_max_balance_age: timedelta = timedelta(hours=72)
 
 
+#: The chain's default caps (a frozen value, shared safely as a default argument).
+DEFAULT_POLICY = RedemptionPolicy()
+
+
 def max_redeemable(
     *,
     bill: Decimal,
     balance: int,
-    policy: RedemptionPolicy = RedemptionPolicy(),
+    policy: RedemptionPolicy = DEFAULT_POLICY,
     extra_cap: int | None = None,
 ) -> int:
     """Most points usable on ``bill`` now: whole yuan, ≤ cap ratio of the bill, ≤ balance."""
@@ -277,7 +283,7 @@ def redemption_slice(redemption: Redemption, *, done: int, points: int) -> Redem
 
 
 def earning_slice(earning: Earning, *, done: int, points: int) -> Earning:
-    """The part of ``earning`` a partial refund takes back: the lot part first, then the debt part."""
+    """The part of ``earning`` a partial refund takes back: the lot part first, then debt part."""
     if points < 0 or done < 0 or done + points > earning.points:
         raise ValueError("slice outside the earning")
     in_lot = earning.points - earning.debt_paid

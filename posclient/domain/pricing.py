@@ -20,7 +20,13 @@ from decimal import Decimal
 from .coupons import Coupon, check_coupon, coupon_discount, coupon_points_multiplier
 from .errors import CartError, PointsError
 from .money import MAX_YUAN, ZERO, allocate, from_fen, round_fen, to_fen
-from .points import RedemptionPolicy, check_redemption, max_redeemable, points_earned
+from .points import (
+    DEFAULT_POLICY,
+    RedemptionPolicy,
+    check_redemption,
+    max_redeemable,
+    points_earned,
+)
 from .tiers import Tier
 
 MAX_QTY = 999
@@ -138,7 +144,7 @@ def price_cart(
     coupon: Coupon | None = None,
     redeem_points: int = 0,
     today: date,
-    policy: RedemptionPolicy = RedemptionPolicy(),
+    policy: RedemptionPolicy = DEFAULT_POLICY,
 ) -> PricedCart:
     """Price a cart. Raises CartError / CouponError / PointsError with the reason; pure."""
     if not lines and (coupon is not None or redeem_points):
@@ -213,7 +219,8 @@ def price_cart(
     bill = sum(after_coupon, ZERO)
     limit = 0
     if member is not None:
-        if spent_on_items > member.balance:
+        # A member in debt (negative balance) still buys and earns; only points spent are checked.
+        if spent_on_items and spent_on_items > member.balance:
             raise PointsError(
                 "points.over_balance", requested=spent_on_items, balance=max(0, member.balance)
             )

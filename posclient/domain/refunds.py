@@ -68,7 +68,10 @@ def refund_line(line: SoldLine, qty: int) -> LineRefund:
         line.line_no,
         qty,
         min(amount, line.amount_due - line.refunded_amount),
-        min(_share(line.points_spent, qty, line.qty), line.points_spent - line.refunded_points_spent),
+        min(
+            _share(line.points_spent, qty, line.qty),
+            line.points_spent - line.refunded_points_spent,
+        ),
         min(
             _share(line.points_earned, qty, line.qty),
             line.points_earned - line.refunded_points_earned,

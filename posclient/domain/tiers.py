@@ -45,7 +45,8 @@ SILVER = Tier(
 )
 GOLD = Tier(
     "gold", "金卡", "Gold", 2, yuan(5000), Decimal("0.95"), Decimal("1.5"),
-    ("会员价商品", "生日礼券", "双倍积分日"), ("Member prices", "Birthday coupon", "Double-points days"),
+    ("会员价商品", "生日礼券", "双倍积分日"),
+    ("Member prices", "Birthday coupon", "Double-points days"),
 )
 DIAMOND = Tier(
     "diamond", "钻石", "Diamond", 3, yuan(10000), Decimal("0.90"), Decimal("2.0"),
