@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QCameraDevice, QMediaDevices, QVideoFrame, QVideoSink
 
@@ -129,6 +129,12 @@ class FrameScanner(QObject):
         self._frameReady.connect(self._worker.run, Qt.ConnectionType.QueuedConnection)
         self._worker.finished.connect(self._on_decoded, Qt.ConnectionType.QueuedConnection)
         self._thread.finished.connect(self._worker.deleteLater)
+        # Owners call shutdown(); these keep a forgotten scanner from outliving its thread's
+        # event loop (a running QThread must never be destroyed).
+        self.destroyed.connect(self._thread.quit)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
 
     # ------------------------------------------------------------ control
 
