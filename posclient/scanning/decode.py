@@ -1,14 +1,16 @@
 """Decoding member and product codes from image files and camera frames (Qt-free).
 
 Two decoders, one after the other: zxing-cpp first, pyzbar only when zxing-cpp accepted nothing.
-On the ZXing test photographs in ``shared/testdata/barcodes`` zxing-cpp alone reads more than
-pyzbar alone and never a wrong value, while pyzbar returns wrong text for QR codes in Shift_JIS
-(it guesses the charset) and for Code 128 with FNC4; pyzbar still reads a few images zxing-cpp
-misses, so it stays as the fallback (figures: ``tests/bench/bench_scan.py``, docs/scanning.md).
+On the 116 ZXing test photographs in ``shared/testdata/barcodes`` (same validation for all):
+zxing-cpp alone reads 112 with no wrong value; pyzbar alone 92, and unchecked it returns 10
+wrong texts (it guesses the charset of Shift_JIS QR codes, drops Code 128 FNC4); zxing-cpp then
+pyzbar reads 113, none wrong; pyzbar then zxing-cpp 112 with one wrong. Hence this order
+(``tests/bench/bench_scan.py`` prints the table; docs/scanning.md has it).
 
 Nothing is returned before it is checked: EAN/UPC check digits, 8/12/13-digit texts of any
 symbology, member-code structure (``PCM1``/``PCD1`` through ``posclient.domain.codes``), text
-without control characters, a sane length. Images are size-checked before they are decoded.
+without control characters, a sane length, and no non-ASCII QR text from pyzbar. Files are
+size-checked (bytes, then pixels from the header) before a pixel is decoded.
 """
 
 from __future__ import annotations

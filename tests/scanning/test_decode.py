@@ -337,3 +337,21 @@ def test_logs_never_contain_decoded_text(caplog):
     for record in caplog.records:
         flat = str(vars(record))
         assert CARD not in flat and "13800138000" not in flat and "29900000" not in flat
+
+
+def test_a_missing_decoder_library_leaves_the_other_one(monkeypatch):
+    def missing(_gray):
+        raise ImportError("Unable to find zbar shared library")
+
+    monkeypatch.setattr(decode, "_unavailable", set())
+    monkeypatch.setitem(decode.DECODERS, decode.ZXING, missing)
+    image = on_canvas(member_qr_image(static_qr_text("DEMO", CARD), box_size=5))
+    result = decode_image(image)
+    assert result.texts == [static_qr_text("DEMO", CARD)]
+    assert result.codes[0].source_decoder == decode.PYZBAR
+    monkeypatch.setitem(decode.DECODERS, decode.PYZBAR, missing)
+    monkeypatch.setattr(decode, "_unavailable", set())
+    with pytest.raises(ScanError) as exc:
+        decode_image(image)
+    assert exc.value.code == "scan.no_decoder"
+    assert set(decode.available_decoders()) == {decode.ZXING, decode.PYZBAR}  # the real ones
