@@ -4,16 +4,17 @@ The one module outside ``ui/`` that may import Qt (QtMultimedia, QtGui). ``Frame
 to a ``QVideoSink`` — a camera preview's, a media player's, or a test's — and hands at most one
 frame at a time to ``decode.decode_frame`` on its own ``QThread``: frames that arrive while a
 decode is running are dropped, never queued, so a slow machine scans less often but never lags
-behind the camera. The first code that ``decode.classify`` accepts is emitted once as
-``codeFound(text)`` and the scanner stops. Codes seen but unusable (another chain's member QR,
-a truncated one, a URL) are reported as ``codeRejected(reason)`` with a ``posclient.i18n`` code.
+behind the camera. zxing-cpp reads every decoded frame, the pyzbar fallback every other one.
+The first code that ``decode.classify`` accepts is emitted once as ``codeFound(text)`` and the
+scanner stops. Codes seen but unusable (another chain's member QR, a truncated one, a URL) are
+reported as ``codeRejected(reason)`` with a ``posclient.i18n`` code.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
@@ -23,16 +24,22 @@ from PySide6.QtMultimedia import QCameraDevice, QMediaDevices, QVideoFrame, QVid
 from posclient.domain.codes import DEFAULT_CARD_PREFIX
 from posclient.domain.errors import CodeError, PosError
 
-from .decode import DecodeResult, classify, decode_frame
+from .decode import SHIPPED_ORDER, DecodeResult, classify, decode_frame
 
 log = logging.getLogger("posclient.scanning")
 
-# (gray bytes, width, height, bytes per line) -> what the frame holds
-FrameDecoder = Callable[[bytes, int, int, int], DecodeResult]
+# (gray bytes, width, height, bytes per line, decoder order) -> what the frame holds
+FrameDecoder = Callable[[bytes, int, int, int, Sequence[str]], DecodeResult]
+
+# pyzbar, the fallback, runs on every FALLBACK_EVERY-th frame only: the next frame shows nearly
+# the same picture, and a blank frame then costs zxing-cpp alone (bench_scan.py has both).
+FALLBACK_EVERY = 2
 
 
-def default_frame_decoder(data: bytes, width: int, height: int, stride: int) -> DecodeResult:
-    return decode_frame(data, width, height, stride=stride)
+def default_frame_decoder(
+    data: bytes, width: int, height: int, stride: int, order: Sequence[str]
+) -> DecodeResult:
+    return decode_frame(data, width, height, stride=stride, order=order)
 
 
 def cameras() -> list[QCameraDevice]:
@@ -63,6 +70,7 @@ class _DecodeWorker(QObject):
         self._decoder = decoder
         self._chain = chain
         self._card_prefix = card_prefix
+        self._count = 0
 
     @Slot(object)
     def run(self, frame: QVideoFrame) -> None:
@@ -71,7 +79,10 @@ class _DecodeWorker(QObject):
             if image.isNull():
                 outcome = FrameOutcome()
             else:
-                outcome = self._judge(self._decoder(*gray_frame(image)))
+                self._count += 1
+                full = self._count % FALLBACK_EVERY == 0
+                order = SHIPPED_ORDER if full else SHIPPED_ORDER[:1]
+                outcome = self._judge(self._decoder(*gray_frame(image), order))
         except PosError as exc:
             outcome = FrameOutcome(reason=exc.code)
         except Exception:  # a bug: keep scanning, but leave the traceback in the log

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame
 
 from posclient.domain.codes import static_qr_text
+from posclient.scanning import decode
 from posclient.scanning.camera import FrameScanner, cameras, default_frame_decoder
 from posclient.scanning.render import member_qr_image
 
@@ -47,10 +48,12 @@ class RecordingDecoder:
 
     def __init__(self) -> None:
         self.threads: list[int] = []
+        self.orders: list[tuple[str, ...]] = []
 
-    def __call__(self, data, width, height, stride):
+    def __call__(self, data, width, height, stride, order):
         self.threads.append(threading.get_ident())
-        return default_frame_decoder(data, width, height, stride)
+        self.orders.append(tuple(order))
+        return default_frame_decoder(data, width, height, stride, order)
 
 
 @pytest.fixture
@@ -87,6 +90,8 @@ def test_first_valid_code_is_emitted_once_and_decoding_is_off_the_gui_thread(qtb
     assert not scanner.active and scanner.sink is None  # stopped and detached
     assert decoder.threads and threading.main_thread().ident not in decoder.threads
     assert found == [MEMBER_QR]
+    # zxing-cpp on every frame, the pyzbar fallback on every other one
+    assert decoder.orders == [(decode.ZXING,), (decode.ZXING, decode.PYZBAR)]
 
 
 def test_frames_arriving_while_busy_are_dropped_not_queued(qtbot, make_scanner):
