@@ -252,6 +252,10 @@ def classify(
     knows the till's chain, refuses another retailer's code with its own reason. Signed codes
     (``PCD1``) are never verified here; the checkout verifies them with HQ's key.
     """
+    if any(char.isdigit() and not char.isascii() for char in text):
+        # full-width or other non-ASCII digits pass str.isdigit() and int() in domain.codes and
+        # would come back as a "product barcode"; no printed code carries them
+        raise CodeError("code.unknown_format")
     use_chain = chain if chain is not None else (_embedded_chain(text) or "-")
     result = parse_scan(text, chain=use_chain, card_prefix=card_prefix)
     return Classified(kind_of(result), result)
@@ -276,7 +280,12 @@ def rejection(raw: RawCode, decoder: str) -> str | None:
         expected = 13 if symbology == EAN13 else 8
         if len(text) != expected or not has_valid_gs1_check(text):
             return "barcode.bad_check_digit"
-    elif text.isdigit() and len(text) in (8, 12, 13) and not has_valid_gs1_check(text):
+    elif (
+        text.isascii()
+        and text.isdigit()
+        and len(text) in (8, 12, 13)
+        and not has_valid_gs1_check(text)
+    ):
         # a card or product number carried by Code 128 or QR: the same check digit applies
         return "barcode.bad_check_digit"
     if looks_like_member_qr(text):

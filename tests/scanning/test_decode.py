@@ -196,6 +196,8 @@ def test_classify_kinds(text, kind):
         ("6901234000017", "barcode.bad_check_digit"),
         ("Code 128", "code.unknown_format"),
         ("", "code.empty"),
+        ("２９９００００００００１９", "code.unknown_format"),  # full-width digits
+        ("PCM1:DEMO:２９９００００００００１９", "code.unknown_format"),
     ],
 )
 def test_classify_reasons(text, reason):
