@@ -268,6 +268,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync.request_refused": ("总部拒绝了请求（{error}）", "HQ refused the request ({error})"),
     "demo.missing": ("找不到演示数据文件：{path}", "Demo data file not found: {path}"),
     "demo.invalid": ("演示数据文件格式错误：{path}", "Demo data file is invalid: {path}"),
+    # scanning: images, camera frames, printable cards
+    "scan.no_code": ("图像中没有找到可用的条码或二维码", "No usable barcode or QR code found in the image"),
+    "scan.unreadable_image": ("无法读取图像：文件已损坏或不是图片", "Cannot read the image: the file is corrupt or not a picture"),
+    "scan.file_not_found": ("找不到图像文件", "Image file not found"),
+    "scan.file_too_large": ("图像文件过大（最大 {max_mb} MB）", "Image file too large (max {max_mb} MB)"),
+    "scan.image_too_large": ("图像像素过多（最多 {max_mp} 百万像素）", "Image too large (max {max_mp} megapixels)"),
+    "scan.no_decoder": ("条码识别库不可用（zxing-cpp、pyzbar），请运行 posclient-admin doctor", "No barcode decoder available (zxing-cpp, pyzbar): run posclient-admin doctor"),
+    "scan.kind_member_card": ("会员卡", "member card"),
+    "scan.kind_member_qr": ("会员二维码", "member QR"),
+    "scan.kind_signed_member_code": ("动态会员码（签名在收银时验证）", "signed member code (signature checked at checkout)"),
+    "scan.kind_product_barcode": ("商品条码", "product barcode"),
+    "scan.kind_product_sku": ("商品编码", "product code (SKU)"),
+    "scan.kind_phone": ("手机号", "phone number"),
+    "cli.card_format": ("会员卡文件须为 .png 或 .pdf：{path}", "The card file must end in .png or .pdf: {path}"),
+    "cli.card_written": ("已生成会员卡：{path}", "Member card written: {path}"),
+    "cli.cannot_write": ("无法写入文件：{path}", "Cannot write the file: {path}"),
 }
 
 

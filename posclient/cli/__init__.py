@@ -18,11 +18,11 @@ from posclient import log as logsetup
 from posclient.domain.errors import PosError
 from posclient.i18n import message, normalise_lang
 
-from . import common, sync_cmds, till_cmds
+from . import common, scan_cmds, sync_cmds, till_cmds
 
 log = logging.getLogger("posclient.cli")
 
-MODULES = [till_cmds, sync_cmds]
+MODULES = [till_cmds, sync_cmds, scan_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Scanning: decoding member and product codes from images and camera frames, rendering cards."""
