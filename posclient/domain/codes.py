@@ -184,9 +184,7 @@ def _parse_qr(text: str, *, chain: str, prefix: str) -> StaticQrCode | SignedCod
     return SignedCode(code_chain, payload, signature, text)
 
 
-def parse_scan(
-    text: str, *, chain: str, card_prefix: str = DEFAULT_CARD_PREFIX
-) -> ScanResult:
+def parse_scan(text: str, *, chain: str, card_prefix: str = DEFAULT_CARD_PREFIX) -> ScanResult:
     """Tell a member code from a product code. Raises CodeError with the reason."""
     cleaned = _clean(text)
     upper_tag = cleaned[:5].upper()

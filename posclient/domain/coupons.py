@@ -78,6 +78,9 @@ def check_coupon(
             raise CouponError("coupon.member_only", code=coupon.code)
         if member_id != coupon.member_id:
             raise CouponError("coupon.not_this_member", code=coupon.code)
+    if coupon.kind is CouponKind.FIRST_PURCHASE and member_id is None:
+        # "First purchase" is a member's first purchase: a walk-in has no history to check.
+        raise CouponError("coupon.member_only", code=coupon.code)
     if coupon.kind is CouponKind.FIRST_PURCHASE and purchase_count > 0:
         raise CouponError("coupon.first_purchase_only", code=coupon.code)
     if eligible_amount < coupon.min_spend:

@@ -224,12 +224,19 @@ def price_cart(
             raise PointsError(
                 "points.over_balance", requested=spent_on_items, balance=max(0, member.balance)
             )
+        # Offline, the per-sale cap covers every point the sale spends, item points included.
+        if (
+            spent_on_items
+            and member.redeem_cap is not None
+            and spent_on_items > max(0, member.redeem_cap)
+        ):
+            raise PointsError("points.over_cap", requested=spent_on_items, limit=member.redeem_cap)
         if member.can_redeem:
             limit = max_redeemable(
                 bill=bill,
                 balance=member.balance - spent_on_items,
                 policy=policy,
-                extra_cap=member.redeem_cap,
+                extra_cap=None if member.redeem_cap is None else member.redeem_cap - spent_on_items,
             )
     if redeem_points:
         if member is None:

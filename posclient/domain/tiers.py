@@ -36,20 +36,46 @@ class Tier:
 
 
 NORMAL = Tier(
-    "normal", "普通", "Normal", 0, yuan(0), Decimal("1.00"), Decimal("1.0"),
-    ("积分累计",), ("Earn points",),
+    "normal",
+    "普通",
+    "Normal",
+    0,
+    yuan(0),
+    Decimal("1.00"),
+    Decimal("1.0"),
+    ("积分累计",),
+    ("Earn points",),
 )
 SILVER = Tier(
-    "silver", "银卡", "Silver", 1, yuan(2000), Decimal("0.98"), Decimal("1.2"),
-    ("会员价商品", "生日礼券"), ("Member prices", "Birthday coupon"),
+    "silver",
+    "银卡",
+    "Silver",
+    1,
+    yuan(2000),
+    Decimal("0.98"),
+    Decimal("1.2"),
+    ("会员价商品", "生日礼券"),
+    ("Member prices", "Birthday coupon"),
 )
 GOLD = Tier(
-    "gold", "金卡", "Gold", 2, yuan(5000), Decimal("0.95"), Decimal("1.5"),
+    "gold",
+    "金卡",
+    "Gold",
+    2,
+    yuan(5000),
+    Decimal("0.95"),
+    Decimal("1.5"),
     ("会员价商品", "生日礼券", "双倍积分日"),
     ("Member prices", "Birthday coupon", "Double-points days"),
 )
 DIAMOND = Tier(
-    "diamond", "钻石", "Diamond", 3, yuan(10000), Decimal("0.90"), Decimal("2.0"),
+    "diamond",
+    "钻石",
+    "Diamond",
+    3,
+    yuan(10000),
+    Decimal("0.90"),
+    Decimal("2.0"),
     ("会员价商品", "生日礼品", "专属客服", "免费停车"),
     ("Member prices", "Birthday gift", "Personal service", "Free parking"),
 )

@@ -261,3 +261,13 @@ def test_coupon_fields_read_back_as_plain_strings_still_count() -> None:
     assert coupon_discount(replace(raw, status=CouponStatus.AVAILABLE), yuan(50)) == yuan(10)
     with pytest.raises(ValueError):
         coupon(status="spent")
+
+
+def test_first_purchase_coupon_needs_a_member() -> None:
+    welcome = coupon(kind=CouponKind.FIRST_PURCHASE, member_id=None)
+    with pytest.raises(CouponError) as info:
+        check_coupon(
+            welcome, member_id=None, purchase_count=0, today=TODAY, eligible_amount=yuan(100)
+        )
+    assert info.value.code == "coupon.member_only"
+    check_coupon(welcome, member_id="m1", purchase_count=0, today=TODAY, eligible_amount=yuan(100))
