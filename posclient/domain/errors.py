@@ -12,7 +12,7 @@ class PosError(Exception):
     ``params`` must never hold personal data: they end up in logs.
     """
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params = params

@@ -7,13 +7,18 @@ unknown fields, so a malformed body gets a 422 with the reason instead of being 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from posclient.domain.coupons import Coupon, CouponKind, CouponStatus, DiscountType
 from posclient.domain.events import EventType, payload_sha256
+from posclient.domain.money import from_fen, to_fen
+from posclient.domain.pricing import Product
+from posclient.domain.tiers import Tier
 
 PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 200
@@ -135,6 +140,11 @@ class RefundPayload(Wire):
     points_restored: Points = 0
     points_reversed: Points = 0
     reason: ShortText = ""
+    #: Where points come back that the sale overdrew and later earnings already repaid
+    #: (``points.restore``'s ``repaid_lot_id``); None = ``default_repaid_lot(refund_id)``.
+    repaid_lot_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    #: Expiry of that lot; None = the refund's date + the points validity.
+    repaid_expires_on: date | None = None
     occurred_at: datetime
 
     @model_validator(mode="after")
@@ -146,6 +156,11 @@ class RefundPayload(Wire):
         if sum(line.points_reversed for line in self.lines) != self.points_reversed:
             raise ValueError("line points do not add up to points_reversed")
         return self
+
+
+def default_repaid_lot(refund_id: UUID | str) -> str:
+    """The lot id both sides use for repaid overdraft points a refund gives back."""
+    return f"repaid:{refund_id}"
 
 
 class ConsentPurpose(StrEnum):
@@ -191,6 +206,9 @@ class Gender(StrEnum):
     OTHER = "other"
 
 
+CategoryList = Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=20)]
+
+
 class ProfileFields(Wire):
     """Personal fields a till may send. Each optional one needs its consent purpose."""
 
@@ -198,9 +216,7 @@ class ProfileFields(Wire):
     name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     gender: Gender | None = None
     birthday: date | None = None
-    categories: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=20)] | None = (
-        None
-    )
+    categories: CategoryList | None = None
 
 
 #: The consent purpose each optional profile field depends on (phone rests on membership).
@@ -436,3 +452,162 @@ class Problem(Wire):
 
     error: str
     detail: str
+
+
+# ---------------------------------------------------------------- feed entity data
+
+
+class TierData(Wire):
+    """A tier as HQ sends it (entity ``tier``); rates are decimal text, never float."""
+
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+    name_zh: str
+    name_en: str
+    rank: Annotated[int, Field(ge=0)]
+    threshold_fen: NonNegFen
+    discount_rate: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
+    points_multiplier: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
+    benefits_zh: list[str] = []
+    benefits_en: list[str] = []
+    version: int = 1
+
+    @classmethod
+    def from_domain(cls, tier: Tier, version: int = 1) -> TierData:
+        return cls(
+            code=tier.code,
+            name_zh=tier.name_zh,
+            name_en=tier.name_en,
+            rank=tier.rank,
+            threshold_fen=to_fen(tier.threshold),
+            discount_rate=str(tier.discount_rate),
+            points_multiplier=str(tier.points_multiplier),
+            benefits_zh=list(tier.benefits_zh),
+            benefits_en=list(tier.benefits_en),
+            version=version,
+        )
+
+    def to_domain(self) -> Tier:
+        return Tier(
+            self.code,
+            self.name_zh,
+            self.name_en,
+            self.rank,
+            from_fen(self.threshold_fen),
+            Decimal(self.discount_rate),
+            Decimal(self.points_multiplier),
+            tuple(self.benefits_zh),
+            tuple(self.benefits_en),
+        )
+
+
+class ProductData(Wire):
+    """A catalogue item (entity ``product``, id = sku); also resources/demo/products.json."""
+
+    sku: Sku
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    name_en: Annotated[str, Field(max_length=120)] = ""
+    category: Annotated[str, Field(max_length=32)] = ""
+    barcode: Annotated[str, Field(pattern=r"^[0-9]{8}$|^[0-9]{12,13}$")] | None = None
+    price_fen: NonNegFen
+    member_price_fen: NonNegFen | None = None
+    discountable: bool = True
+    #: Points+cash price (R6): ``points_price`` points plus ``points_cash_fen`` per unit.
+    points_price: Points | None = None
+    points_cash_fen: NonNegFen | None = None
+    active: bool = True
+    version: int = 1
+
+    def to_domain(self) -> Product:
+        return Product(
+            sku=self.sku,
+            name=self.name,
+            price=from_fen(self.price_fen),
+            barcode=self.barcode,
+            member_price=None if self.member_price_fen is None else from_fen(self.member_price_fen),
+            discountable=self.discountable,
+            points_price=self.points_price,
+            points_cash=None if self.points_cash_fen is None else from_fen(self.points_cash_fen),
+            category=self.category,
+            name_en=self.name_en,
+        )
+
+
+class CouponData(Wire):
+    """A coupon (entity ``coupon``, id = code). ``value`` is decimal text whose unit depends on
+    ``discount_type``: fixed → fen off, percent → percent off, points_multiplier → multiplier."""
+
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    member_id: UUID | None = None
+    kind: CouponKind
+    discount_type: DiscountType
+    value: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
+    min_spend_fen: NonNegFen = 0
+    valid_from: date
+    valid_until: date
+    status: CouponStatus = CouponStatus.AVAILABLE
+    version: int = 1
+
+    def to_domain(self) -> Coupon:
+        value = Decimal(self.value)
+        if self.discount_type is DiscountType.FIXED:
+            value = from_fen(int(value))
+        return Coupon(
+            code=self.code,
+            kind=self.kind,
+            discount_type=self.discount_type,
+            value=value,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            min_spend=from_fen(self.min_spend_fen),
+            member_id=None if self.member_id is None else str(self.member_id),
+            status=self.status,
+        )
+
+
+class PointsRules(Wire):
+    """The chain's points rules (entity ``rule``, id ``points``)."""
+
+    earn_per_yuan: Annotated[int, Field(ge=0)] = 1
+    validity_days: Annotated[int, Field(ge=1)] = 730
+    bill_cap_percent: Annotated[int, Field(ge=0, le=100)] = 50
+    offline_per_sale: Points = 20_000
+    offline_per_member_day: Points = 30_000
+    offline_max_balance_age_hours: Annotated[int, Field(ge=0)] = 72
+    sign_in_points: Points = 10
+    referral_points: Points = 500
+    version: int = 1
+
+
+class KeyData(Wire):
+    """The public key that verifies dynamic member codes (entity ``key``, id = key_id)."""
+
+    key_id: str
+    algorithm: Literal["Ed25519"] = "Ed25519"
+    chain: str
+    public_key: str
+    version: int = 1
+
+
+# ---------------------------------------------------------------- other endpoints
+
+
+class Health(Wire):
+    status: Literal["ok"] = "ok"
+    version: str
+    protocol: int = PROTOCOL_VERSION
+    chain: str
+
+
+class MemberLookup(Wire):
+    """Duplicate check at enrolment: who already has this phone (masked)."""
+
+    member_id: UUID
+    card_no: str
+    home_store: str
+    masked_phone: str | None = None
+    masked_name: str | None = None
+
+
+class DynamicCode(Wire):
+    code: str
+    expires_at: datetime

@@ -1,0 +1,1 @@
+"""Security helpers: signed member codes (and, on the till, keyring, field encryption, PINs)."""
