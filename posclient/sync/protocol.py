@@ -6,13 +6,13 @@ unknown fields, so a malformed body gets a 422 with the reason instead of being 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from posclient.domain.coupons import Coupon, CouponKind, CouponStatus, DiscountType
 from posclient.domain.events import EventType, payload_sha256
@@ -99,7 +99,7 @@ class SalePayload(Wire):
     #: The lot the earned points go into (same id at till and HQ), and its expiry.
     earn_lot_id: Annotated[str, Field(max_length=80)] | None = None
     earn_expires_on: date | None = None
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> SalePayload:
@@ -145,7 +145,7 @@ class RefundPayload(Wire):
     repaid_lot_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     #: Expiry of that lot; None = the refund's date + the points validity.
     repaid_expires_on: date | None = None
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> RefundPayload:
@@ -197,7 +197,7 @@ class ConsentPayload(Wire):
     #: The member's consent version the till had seen when the decision was captured.
     consent_version_seen: Annotated[int, Field(ge=0)] = 0
     guardian: bool = False
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
 
 class Gender(StrEnum):
@@ -237,7 +237,7 @@ class EnrolPayload(Wire):
     assigned_staff: Annotated[str, Field(max_length=64)] | None = None
     profile: ProfileFields
     consents: Annotated[list[ConsentPayload], Field(min_length=1, max_length=10)]
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     @model_validator(mode="after")
     def _phone_and_membership(self) -> EnrolPayload:
@@ -264,7 +264,7 @@ class PatchPayload(Wire):
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
     fields: dict[Literal["phone", "name", "gender", "birthday", "categories"], PatchedField]
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     @field_validator("fields")
     @classmethod
@@ -278,11 +278,11 @@ class ErasurePayload(Wire):
     member_id: UUID
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
 
 class AuditEntry(Wire):
-    at: datetime
+    at: AwareDatetime
     staff_id: Annotated[str, Field(max_length=64)]
     member_id: UUID | None = None
     action: Annotated[str, Field(max_length=32)]
@@ -313,7 +313,7 @@ class Event(Wire):
     device_id: DeviceId
     seq: Annotated[int, Field(ge=1)]
     hlc: HlcText
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     type: EventType
     #: Versions the till had seen, e.g. {"member": 3}; the conflict rules compare them.
     base: dict[Annotated[str, Field(max_length=64)], Annotated[int, Field(ge=0)]] = {}
@@ -364,6 +364,8 @@ class EventResult(Wire):
     state: dict[str, Any] | None = None
     #: For profile conflicts: the values that lost {field: {value, winner_store, winner_at}}.
     losing: dict[str, Any] | None = None
+    #: On a ``duplicate``: what the first delivery was answered (applied or conflict).
+    original_status: ResultStatus | None = None
 
 
 class PushResponse(Wire):
@@ -412,6 +414,14 @@ class PullResponse(Wire):
     snapshot_total: Annotated[int, Field(ge=0)] | None = None
 
 
+#: RFM segments (R4) HQ computes: code → (Chinese name, English name). Tills show the names.
+SEGMENTS: dict[str, tuple[str, str]] = {
+    "high_value_loyal": ("高价值忠诚客", "High-value loyal"),
+    "promising_new": ("潜力新客", "Promising new"),
+    "dormant": ("沉睡用户", "Dormant"),
+}
+
+
 class LotData(Wire):
     lot_id: str
     remaining: Points
@@ -432,8 +442,8 @@ class MemberData(Wire):
     lots: list[LotData] = []
     spend_12m_fen: NonNegFen = 0
     purchase_count: Annotated[int, Field(ge=0)] = 0
-    last_purchase_at: datetime | None = None
-    enrolled_at: datetime
+    last_purchase_at: AwareDatetime | None = None
+    enrolled_at: AwareDatetime
     tags: list[str] = []
     segment: str | None = None
     assigned_staff: str | None = None
@@ -610,4 +620,4 @@ class MemberLookup(Wire):
 
 class DynamicCode(Wire):
     code: str
-    expires_at: datetime
+    expires_at: AwareDatetime

@@ -1,0 +1,81 @@
+"""Spend, tier (R3), tags and RFM segment (R4) of a member, computed at HQ only."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import Connection, select
+
+from posclient.domain.money import from_fen
+from posclient.domain.tiers import tier_for_spend
+from posclient.sync.protocol import Entity, ProductData
+
+from . import models as m
+from .context import Hq
+from .members import MemberState
+
+YEAR = timedelta(days=365)
+#: Segment thresholds: recency in days, 12-month frequency, 12-month spend in fen.
+LOYAL_MAX_RECENCY, LOYAL_MIN_FREQ, LOYAL_MIN_SPEND = 90, 4, 200_000
+NEW_MAX_AGE, NEW_MAX_RECENCY = 90, 30
+DORMANT_AFTER = 180
+
+
+def product_categories(hq: Hq, conn: Connection) -> dict[str, str]:
+    """sku → category, cached for a minute (the catalogue changes rarely)."""
+    if time.monotonic() - hq.categories_at > 60 or not hq.categories:
+        rows = conn.execute(
+            select(m.entities.c.data).where(m.entities.c.entity == Entity.PRODUCT.value)
+        ).scalars()
+        hq.categories = {}
+        for text in rows:
+            product = ProductData.model_validate_json(text)
+            hq.categories[product.sku] = product.category
+        hq.categories_at = time.monotonic()
+    return hq.categories
+
+
+def refresh(hq: Hq, conn: Connection, st: MemberState) -> None:
+    """Recompute spend, tier, tags and segment from the member's sales of the last 12 months."""
+    now = hq.now()
+    rows = conn.execute(
+        select(
+            m.sales.c.amount_due_fen,
+            m.sales.c.refunded_fen,
+            m.sales.c.occurred_at,
+            m.sales.c.category,
+        ).where(m.sales.c.member_id == st.member_id, m.sales.c.occurred_at >= now - YEAR)
+    ).all()
+    kept = [r for r in rows if r.amount_due_fen - r.refunded_fen > 0 or r.amount_due_fen == 0]
+    spend = sum(max(0, r.amount_due_fen - r.refunded_fen) for r in rows)
+    freq_12m = len(kept)
+    freq_30d = sum(1 for r in kept if r.occurred_at >= now - timedelta(days=30))
+    categories = Counter(r.category for r in kept if r.category)
+    tier = tier_for_spend(from_fen(spend), hq.tiers)
+    row = st.row
+    row["spend_12m_fen"] = spend
+    row["tier_code"] = tier.code
+    last = row["last_purchase_at"]
+    enrolled_days = (now - row["enrolled_at"]).days
+    recency = (now - last).days if last is not None else None
+    segment: str | None = None
+    if recency is None:
+        segment = "dormant" if enrolled_days > DORMANT_AFTER else None
+    elif recency > DORMANT_AFTER:
+        segment = "dormant"
+    elif recency <= LOYAL_MAX_RECENCY and freq_12m >= LOYAL_MIN_FREQ and spend >= LOYAL_MIN_SPEND:
+        segment = "high_value_loyal"
+    elif enrolled_days <= NEW_MAX_AGE and recency <= NEW_MAX_RECENCY:
+        segment = "promising_new"
+    row["segment"] = segment
+    tags = [f"tier:{tier.code}", f"store:{row['home_store']}", f"freq_30d:{freq_30d}"]
+    if freq_12m:
+        tags.append(f"avg_ticket_fen:{spend // freq_12m}")
+    if categories:
+        tags.append(f"category:{categories.most_common(1)[0][0]}")
+    if segment:
+        tags.append(f"rfm:{segment}")
+    st.tags = tags
+    st.dirty = True
