@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
@@ -57,25 +57,56 @@ def refresh(hq: Hq, conn: Connection, st: MemberState) -> None:
     row = st.row
     row["spend_12m_fen"] = spend
     row["tier_code"] = tier.code
-    last = row["last_purchase_at"]
-    enrolled_days = (now - row["enrolled_at"]).days
-    recency = (now - last).days if last is not None else None
+    segment, tags = classify(
+        now=now,
+        enrolled_at=row["enrolled_at"],
+        last_purchase_at=row["last_purchase_at"],
+        freq_12m=freq_12m,
+        freq_30d=freq_30d,
+        spend_12m_fen=spend,
+        category=categories.most_common(1)[0][0] if categories else None,
+        home_store=row["home_store"],
+        tier_code=tier.code,
+    )
+    row["segment"] = segment
+    st.tags = tags
+    st.dirty = True
+
+
+def classify(
+    *,
+    now: datetime,
+    enrolled_at: datetime,
+    last_purchase_at: datetime | None,
+    freq_12m: int,
+    freq_30d: int,
+    spend_12m_fen: int,
+    category: str | None,
+    home_store: str,
+    tier_code: str,
+) -> tuple[str | None, list[str]]:
+    """RFM segment and tags: basic (tier, store), behaviour (30-day frequency, average ticket,
+    preferred category) and value (segment), R4."""
+    enrolled_days = (now - enrolled_at).days
+    recency = (now - last_purchase_at).days if last_purchase_at is not None else None
     segment: str | None = None
     if recency is None:
         segment = "dormant" if enrolled_days > DORMANT_AFTER else None
     elif recency > DORMANT_AFTER:
         segment = "dormant"
-    elif recency <= LOYAL_MAX_RECENCY and freq_12m >= LOYAL_MIN_FREQ and spend >= LOYAL_MIN_SPEND:
+    elif (
+        recency <= LOYAL_MAX_RECENCY
+        and freq_12m >= LOYAL_MIN_FREQ
+        and spend_12m_fen >= LOYAL_MIN_SPEND
+    ):
         segment = "high_value_loyal"
     elif enrolled_days <= NEW_MAX_AGE and recency <= NEW_MAX_RECENCY:
         segment = "promising_new"
-    row["segment"] = segment
-    tags = [f"tier:{tier.code}", f"store:{row['home_store']}", f"freq_30d:{freq_30d}"]
+    tags = [f"tier:{tier_code}", f"store:{home_store}", f"freq_30d:{freq_30d}"]
     if freq_12m:
-        tags.append(f"avg_ticket_fen:{spend // freq_12m}")
-    if categories:
-        tags.append(f"category:{categories.most_common(1)[0][0]}")
+        tags.append(f"avg_ticket_fen:{spend_12m_fen // freq_12m}")
+    if category:
+        tags.append(f"category:{category}")
     if segment:
         tags.append(f"rfm:{segment}")
-    st.tags = tags
-    st.dirty = True
+    return segment, tags
