@@ -1,4 +1,4 @@
-"""A private PostgreSQL cluster for tests: initdb + pg_ctl on loopback, as the postgres user if root."""
+"""A private PostgreSQL cluster for tests: initdb + pg_ctl on loopback (as postgres if root)."""
 
 from __future__ import annotations
 
