@@ -52,7 +52,7 @@ def test_a_later_arriving_earlier_use_wins(hq: Hq, till: Till, till2: Till) -> N
     assert till.push_one(late)["status"] == "applied"
     result = till2.push_one(early)
     assert result["status"] == "applied" and "winner changed" in result["detail"]
-    status, winner, discounts = coupon_state(hq, "WELCOME10")
+    _, winner, discounts = coupon_state(hq, "WELCOME10")
     assert winner == early_id
     assert discounts == {early_id: 0, late_id: 1000}
     with hq.db.read() as conn:
