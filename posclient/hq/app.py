@@ -154,6 +154,20 @@ def _device(
 Authed = Annotated[pairing.Device, Depends(_device)]
 
 
+def _only_query(*names: str) -> Any:
+    """A dependency refusing query parameters the endpoint does not define (422)."""
+    allowed = set(names)
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params.keys()) - allowed)
+        if unknown:
+            raise ApiError(
+                422, "invalid_request", f"unknown query parameter(s): {', '.join(unknown)[:200]}"
+            )
+
+    return Depends(check)
+
+
 def create_app(
     db_url: str | None = None,
     *,
@@ -187,6 +201,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body" (e.g. not UTF-8): a malformed body, like any other.
+            return problem(422, "invalid_request", str(exc.detail))
         error = _STATUS_ERRORS.get(exc.status_code, "error")
         return problem(exc.status_code, error, str(exc.detail), getattr(exc, "headers", None))
 
@@ -195,13 +212,23 @@ def create_app(
         log.exception("unhandled error")
         return problem(500, "internal_error", "HQ failed to handle the request; it was logged")
 
-    @app.get("/v1/health", response_model=Health, tags=["meta"])
+    @app.get(
+        "/v1/health",
+        response_model=Health,
+        responses=_responses(422),
+        tags=["meta"],
+        dependencies=[_only_query()],
+    )
     def health() -> Health:
         """Liveness and version; no token needed."""
         return Health(version=__version__, chain=hq.chain)
 
     @app.post(
-        "/v1/pair", response_model=PairResponse, responses=_responses(403, 422), tags=["pairing"]
+        "/v1/pair",
+        response_model=PairResponse,
+        responses=_responses(403, 413, 422),
+        tags=["pairing"],
+        dependencies=[_only_query()],
     )
     def pair(body: PairRequest) -> PairResponse:
         """Trade a one-time pairing code for a device token (shown once, stored hashed at HQ)."""
@@ -215,6 +242,7 @@ def create_app(
         response_model=PushResponse,
         responses=_responses(401, 403, 413, 422),
         tags=["sync"],
+        dependencies=[_only_query()],
     )
     def sync_push(body: PushRequest, dev: Authed) -> PushResponse:
         """Apply up to 200 events, each once, each in its own transaction; answer per event."""
@@ -227,13 +255,16 @@ def create_app(
         response_model=PullResponse,
         responses=_responses(401, 410, 422),
         tags=["sync"],
+        dependencies=[_only_query("cursor", "limit")],
     )
     def sync_pull(
         dev: Authed,
         cursor: Annotated[
             str,
             Query(
-                max_length=2000, description="next_cursor of the last page; empty starts a snapshot"
+                max_length=2000,
+                pattern=r"^[A-Za-z0-9_-]*$",
+                description="next_cursor of the last page (opaque); empty starts a snapshot",
             ),
         ] = "",
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
@@ -256,6 +287,7 @@ def create_app(
         response_model=MemberLookup,
         responses=_responses(401, 404, 422),
         tags=["members"],
+        dependencies=[_only_query("phone")],
     )
     def lookup(
         _: Authed,
@@ -274,6 +306,7 @@ def create_app(
         response_model=DynamicCode,
         responses=_responses(401, 404, 422),
         tags=["members"],
+        dependencies=[_only_query()],
     )
     def member_code(_: Authed, member_id: Annotated[UUID, Path()]) -> DynamicCode:
         """A signed, short-lived member code (stand-in for the member app)."""
