@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -13,7 +12,7 @@ from . import models as m
 from .context import Hq
 from .feed import Feed, publish
 from .ledger import book, expire
-from .members import load_member, resolve, save_member
+from .members import load_member, member_doc, resolve, save_member
 
 KINDS = ("sign_in", "referral")
 
@@ -43,7 +42,7 @@ def credit_activity(
         if conn.execute(
             select(m.activities.c.activity_id).where(m.activities.c.activity_id == key)
         ).first():
-            return False, _doc(st.row["doc"])
+            return False, member_doc(st, hq.today())
         conn.execute(
             insert(m.activities).values(
                 activity_id=key, member_id=st.member_id, kind=kind, points=amount, at=hq.now()
@@ -61,8 +60,3 @@ def credit_activity(
         return True, doc
 
     return hq.db.transact(work)
-
-
-def _doc(text: str) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(text)
-    return value

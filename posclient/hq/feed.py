@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from posclient.sync.protocol import Entity, Op
 
 from . import models as m
+from .fastsql import Fast
 
 
 @dataclass
@@ -35,6 +36,13 @@ class Feed:
             Entity.MEMBER, Op.MERGE, from_id, version, dumps({"from": from_id, "into": into_id})
         )
 
+    def absorb(self, other: Feed) -> None:
+        """Take over ``other``'s changes (a later state of an entity replaces an earlier one)."""
+        for key, value in other.items.items():
+            self.items.pop(key, None)
+            self.items[key] = value
+        other.items.clear()
+
     def _add(self, entity: Entity, op: Op, entity_id: str, version: int, text: str | None) -> None:
         key = (entity.value, op.value, entity_id)
         # Re-putting an entity in the same transaction sends it once, at its latest state.
@@ -44,6 +52,13 @@ class Feed:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_BUMP = "UPDATE feed_counter SET n = n + ? WHERE id = 1 RETURNING n"
+_INS_CHANGE = (
+    "INSERT INTO changes (pos, entity, op, entity_id, version, data, committed_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def publish(conn: Connection, feed: Feed, now: datetime) -> int | None:
@@ -56,25 +71,16 @@ def publish(conn: Connection, feed: Feed, now: datetime) -> int | None:
     if not feed.items:
         return None
     k = len(feed.items)
-    last = conn.execute(
-        update(m.feed_counter)
-        .where(m.feed_counter.c.id == 1)
-        .values(n=m.feed_counter.c.n + k)
-        .returning(m.feed_counter.c.n)
-    ).scalar_one()
+    fast = Fast(conn)
+    row = fast.one(_BUMP, (k,))
+    assert row is not None
+    last = int(row[0])
     first = last - k + 1
-    conn.execute(
-        insert(m.changes),
+    at = fast.dt(now)
+    fast.many(
+        _INS_CHANGE,
         [
-            {
-                "pos": first + index,
-                "entity": entity,
-                "op": op,
-                "entity_id": entity_id,
-                "version": version,
-                "data": text,
-                "committed_at": now,
-            }
+            (first + index, entity, op, entity_id, version, text, at)
             for index, ((entity, op, entity_id), (version, text)) in enumerate(feed.items.items())
         ],
     )

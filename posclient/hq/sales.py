@@ -26,12 +26,19 @@ from posclient.sync.protocol import RefundPayload, SalePayload, default_repaid_l
 from . import models as m
 from .context import CHAIN_TZ
 from .coupons import apply_coupon, coupon_multiplier
+from .fastsql import Fast
 from .feed import dumps
 from .ledger import book, earning_from, earning_json, expire, redemption_from, redemption_json
-from .members import MemberState, load_member, resolve, save_member
+from .members import MemberState, load_live, load_member, resolve, save_member
 from .outcome import Apply, Reject
 from .segments import product_categories, refresh
 
+_INS_SALE = (
+    "INSERT INTO sales (sale_id, event_id, device_id, store, member_id, receipt_no, occurred_at, "
+    "hlc, subtotal_fen, amount_due_fen, coupon_code, coupon_discount_fen, store_discount_fen, "
+    "redemption, earning, correction, notes, category, lines, points_restored, points_reversed, "
+    "refunded_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)"
+)
 #: An earned lot may expire at most this long after the sale beyond the validity (rule changes).
 EXPIRY_SLACK = timedelta(days=366)
 
@@ -39,18 +46,16 @@ EXPIRY_SLACK = timedelta(days=366)
 def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
     conn = cx.conn
     if sale.member_id is not None:
-        member_id = resolve(conn, str(sale.member_id))
+        st = load_live(conn, str(sale.member_id))
     elif sale.provisional_card_no is not None:
         found = conn.execute(
             select(m.members.c.member_id).where(m.members.c.card_no == sale.provisional_card_no)
         ).scalar_one_or_none()
-        member_id = resolve(conn, found) if found else None
+        st = load_live(conn, found) if found else None
     else:
         return None
-    if member_id is None:
+    if st is None:
         raise Reject("unknown_member", "HQ does not know the sale's member")
-    st = load_member(conn, member_id)
-    assert st is not None
     expire(cx.hq, st, event_id=cx.event_id)
     return st
 
@@ -87,8 +92,7 @@ def _earn_expiry(cx: Apply, sale: SalePayload) -> date:
 def apply_sale(cx: Apply, sale: SalePayload) -> None:
     conn, hq, out = cx.conn, cx.hq, cx.out
     sale_id = str(sale.sale_id)
-    if conn.execute(select(m.sales.c.sale_id).where(m.sales.c.sale_id == sale_id)).first():
-        raise Reject("sale_exists", "another event already reported this sale")
+    fast = Fast(conn)
     st = _member_for_sale(cx, sale)
     store_discount = apply_coupon(cx, sale) if sale.coupon_code else 0
     notes: dict[str, Any] = {}
@@ -130,29 +134,32 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
         st.row["last_purchase_at"] = (
             sale.occurred_at if last is None else max(last, sale.occurred_at)
         )
-    conn.execute(
-        insert(m.sales).values(
-            sale_id=sale_id,
-            event_id=cx.event_id,
-            device_id=cx.ev.device_id,
-            store=sale.store,
-            member_id=st.member_id if st else None,
-            receipt_no=sale.receipt_no,
-            occurred_at=sale.occurred_at,
-            hlc=cx.ev.hlc,
-            subtotal_fen=sale.subtotal_fen,
-            amount_due_fen=sale.amount_due_fen,
-            coupon_code=sale.coupon_code,
-            coupon_discount_fen=sum(line.coupon_discount_fen for line in sale.lines),
-            store_discount_fen=store_discount,
-            redemption=dumps(redemption_json(redemption)) if redemption else None,
-            earning=dumps(earning_json(earning)) if earning else None,
-            correction=dumps(correction) if correction else None,
-            notes=dumps(notes) if notes else None,
-            category=_category(cx, sale),
-            lines=dumps([line.model_dump(mode="json") for line in sale.lines]),
-        )
+    inserted = fast.insert_new(
+        _INS_SALE,
+        (
+            sale_id,
+            cx.event_id,
+            cx.ev.device_id,
+            sale.store,
+            st.member_id if st else None,
+            sale.receipt_no,
+            fast.dt(sale.occurred_at),
+            cx.ev.hlc,
+            sale.subtotal_fen,
+            sale.amount_due_fen,
+            sale.coupon_code,
+            sum(line.coupon_discount_fen for line in sale.lines),
+            store_discount,
+            dumps(redemption_json(redemption)) if redemption else None,
+            dumps(earning_json(earning)) if earning else None,
+            dumps(correction) if correction else None,
+            dumps(notes) if notes else None,
+            _category(cx, sale),
+            dumps([line.model_dump(mode="json") for line in sale.lines]),
+        ),
     )
+    if not inserted:
+        raise Reject("sale_exists", "another event already reported this sale")
     if st is not None:
         refresh(hq, conn, st)
         doc = save_member(hq, conn, st, cx.feed)
@@ -160,11 +167,10 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
 
 
 def _check_new_lot(cx: Apply, st: MemberState, lot_id: str) -> None:
-    exists = cx.conn.execute(
-        select(m.lots.c.lot_id).where(m.lots.c.member_id == st.member_id, m.lots.c.lot_id == lot_id)
-    ).first()
-    if exists or st.account.lot(lot_id) is not None:
+    """A lot id must be new; an exhausted lot of that id surfaces when the lot is inserted."""
+    if st.account.lot(lot_id) is not None:
         raise Reject("lot_exists", f"the member already has a points lot {lot_id}")
+    st.new_lots.add(lot_id)
 
 
 def _stale_tier(

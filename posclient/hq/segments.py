@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -14,9 +15,23 @@ from posclient.sync.protocol import Entity, ProductData
 
 from . import models as m
 from .context import Hq
+from .fastsql import Fast, read_dt
 from .members import MemberState
 
 YEAR = timedelta(days=365)
+_SEL_SALES = (
+    "SELECT amount_due_fen, refunded_fen, occurred_at, category FROM sales "
+    "WHERE member_id = ? AND occurred_at >= ?"
+)
+
+
+class _SaleRow(NamedTuple):
+    amount_due_fen: int
+    refunded_fen: int
+    occurred_at: datetime
+    category: str | None
+
+
 #: Segment thresholds: recency in days, 12-month frequency, 12-month spend in fen.
 LOYAL_MAX_RECENCY, LOYAL_MIN_FREQ, LOYAL_MIN_SPEND = 90, 4, 200_000
 NEW_MAX_AGE, NEW_MAX_RECENCY = 90, 30
@@ -40,14 +55,11 @@ def product_categories(hq: Hq, conn: Connection) -> dict[str, str]:
 def refresh(hq: Hq, conn: Connection, st: MemberState) -> None:
     """Recompute spend, tier, tags and segment from the member's sales of the last 12 months."""
     now = hq.now()
-    rows = conn.execute(
-        select(
-            m.sales.c.amount_due_fen,
-            m.sales.c.refunded_fen,
-            m.sales.c.occurred_at,
-            m.sales.c.category,
-        ).where(m.sales.c.member_id == st.member_id, m.sales.c.occurred_at >= now - YEAR)
-    ).all()
+    fast = Fast(conn)
+    rows = [
+        _SaleRow(due, refunded, read_dt(at), category)  # type: ignore[arg-type]
+        for due, refunded, at, category in fast.all(_SEL_SALES, (st.member_id, fast.dt(now - YEAR)))
+    ]
     kept = [r for r in rows if r.amount_due_fen - r.refunded_fen > 0 or r.amount_due_fen == 0]
     spend = sum(max(0, r.amount_due_fen - r.refunded_fen) for r in rows)
     freq_12m = len(kept)

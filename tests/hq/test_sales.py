@@ -221,3 +221,35 @@ def test_sales_without_a_member_and_unknown_members(hq: Hq, till: Till) -> None:
     assert till.push_one(till.sale(None, amount_fen=990)[1])["status"] == "applied"
     unknown = till.push_one(till.sale("00000000-0000-4000-8000-0000000000ff", amount_fen=990)[1])
     assert unknown["status"] == "rejected" and unknown["reason"] == "unknown_member"
+
+
+def test_a_sale_or_lot_reported_twice_is_rejected_and_rolled_back(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    sale_id, sale = till.sale(member_id, amount_fen=10_000, lot_id="L-1")
+    assert till.push_one(sale)["status"] == "applied"
+    _, again = till.sale(member_id, amount_fen=10_000, sale_id=sale_id, lot_id="L-2")
+    _, spend = till.sale(member_id, amount_fen=100, points_redeemed=100, points_earned=0)
+    _, reused_lot = till.sale(member_id, amount_fen=5_000, lot_id="L-1")  # L-1 is now exhausted
+    _, fine = till.sale(member_id, amount_fen=100)
+    results = till.push(again, spend, reused_lot, fine)["results"]
+    assert [(r["status"], r["reason"]) for r in results] == [
+        ("rejected", "sale_exists"),
+        ("applied", None),
+        ("rejected", "lot_exists"),
+        ("applied", None),
+    ]
+    assert balance(hq, member_id) == 100 - 100 + 1  # nothing of the rejected ones stayed
+
+
+def test_member_doc_is_exactly_the_wire_model(hq: Hq, till: Till) -> None:
+    from posclient.hq.members import member_doc
+    from posclient.sync.protocol import MemberData
+
+    member_id = enrolled(till, purposes=("membership", "personalised"), gender="female")
+    till.push_one(till.sale(member_id, amount_fen=12_345)[1])
+    with hq.db.read() as conn:
+        st = load_member(conn, member_id, lock=False)
+        stored = json.loads(conn.execute(select(m.members.c.doc)).scalar_one())
+    assert st is not None
+    doc = member_doc(st, hq.today())
+    assert doc == stored == MemberData.model_validate(doc).model_dump(mode="json")
