@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from . import models
 
@@ -82,22 +82,28 @@ class Database:
             yield conn
 
     def transact(self, work: Callable[[Connection], T], *, attempts: int = 5) -> T:
-        """Run ``work`` in a write transaction, retrying deadlocks and serialization failures."""
+        """Run ``work`` in a write transaction, retrying deadlocks and serialization failures.
+
+        ``work`` must be safe to run again from the start (it is: the transaction rolled back).
+        """
+        dbapi_error: type[Exception] = self.engine.dialect.dbapi.Error  # type: ignore[union-attr]
         for attempt in range(1, attempts + 1):
             try:
                 with self.write() as conn:
                     return work(conn)
-            except (OperationalError, DBAPIError) as exc:
-                if attempt == attempts or not self._retryable(exc):
+            except (DBAPIError, dbapi_error) as exc:
+                # Raw cursor errors (hot path) arrive unwrapped, Core errors wrapped.
+                orig = exc.orig if isinstance(exc, DBAPIError) else exc
+                if attempt == attempts or not self._retryable(orig):
                     raise
-                log.warning("transaction retry %d after %s", attempt, type(exc.orig).__name__)
+                log.warning("transaction retry %d after %s", attempt, type(orig).__name__)
                 time.sleep(0.01 * attempt)
         raise AssertionError("unreachable")
 
-    def _retryable(self, exc: DBAPIError) -> bool:
+    def _retryable(self, orig: object) -> bool:
         if self.is_postgres:
-            return getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
-        return "locked" in str(exc.orig)
+            return getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES
+        return "locked" in str(orig)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -90,6 +90,7 @@ def push(hq: Hq, request: PushRequest) -> PushResponse:
             .with_for_update()
         ).one()
         journal = _Journal(device.last_seq, device.last_hash)
+        _lock_members(conn, request)
         feed = Feed()
         results = [_process(hq, conn, event, journal, feed) for event in request.events]
         conn.execute(
@@ -114,6 +115,30 @@ def push(hq: Hq, request: PushRequest) -> PushResponse:
     with hq.db.read() as conn:
         checkpoint = current_position(conn)
     return PushResponse(results=results, write_checkpoint=checkpoint)
+
+
+def _lock_members(conn: Connection, request: PushRequest) -> None:
+    """Lock the members a batch names, in id order, before touching any (PostgreSQL).
+
+    Two batches locking the same members in different orders would deadlock; one would be
+    retried, but taking the locks in one order up front avoids most of that.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    ids = sorted(
+        {
+            str(event.payload["member_id"])
+            for event in request.events
+            if isinstance(event.payload.get("member_id"), str)
+        }
+    )
+    if ids:
+        conn.execute(
+            select(m.members.c.member_id)
+            .where(m.members.c.member_id.in_(ids))
+            .order_by(m.members.c.member_id)
+            .with_for_update()
+        ).all()
 
 
 def _rejected(event: Event, reason: str, detail: str) -> EventResult:
