@@ -7,6 +7,7 @@ from sqlalchemy import insert, select
 from posclient.sync.protocol import FIELD_PURPOSE, ConsentDecision, ConsentPayload
 
 from . import models as m
+from .feed import forget_member_puts
 from .members import MemberState, load_member, resolve, save_member
 from .outcome import Apply, Reject
 
@@ -89,6 +90,8 @@ def purge_fields(cx: Apply, st: MemberState, purpose: str) -> list[str]:
         if field_name == "phone":
             st.row["phone_index"] = None
     st.dirty = True
+    if purged:
+        forget_member_puts(cx.conn, st.member_id)
     return purged
 
 

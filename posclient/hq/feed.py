@@ -88,6 +88,19 @@ def publish(conn: Connection, feed: Feed, now: datetime) -> int | None:
     return int(last)
 
 
+def forget_member_puts(conn: Connection, member_id: str) -> int:
+    """Drop a member's earlier puts from the feed: they carry personal data that was just
+    erased or purged (the new state or tombstone follows in this transaction)."""
+    removed = conn.execute(
+        delete(m.changes).where(
+            m.changes.c.entity == Entity.MEMBER.value,
+            m.changes.c.op == Op.PUT.value,
+            m.changes.c.entity_id == member_id,
+        )
+    ).rowcount
+    return int(removed or 0)
+
+
 def current_position(conn: Connection) -> int:
     return int(
         conn.execute(select(m.feed_counter.c.n).where(m.feed_counter.c.id == 1)).scalar_one()

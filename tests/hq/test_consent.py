@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from posclient.hq import models as m
 from posclient.hq.context import Hq
+from posclient.hq.feed import encode_cursor
 
 from .helpers import Till
 from .test_sales import enrolled
@@ -26,6 +29,8 @@ def test_withdrawal_wins_and_purges_dependent_fields(hq: Hq, till: Till, till2: 
     member = [c for c in changes if c["id"] == member_id][-1]["data"]
     assert member["profile"]["birthday"] is None and member["consents"]["sensitive"] is False
     assert member["profile"]["gender"] == "male"
+    everything, _, _ = till.pull_all(encode_cursor({"v": 1, "p": 0}))
+    assert "1990-05-06" not in json.dumps(everything)  # no earlier put still carries it
     # The other till, offline, captured a new grant without having seen the withdrawal.
     stale = till2.push_one(till2.consent(member_id, "sensitive", "granted", seen=seen))
     assert stale["status"] == "conflict" and stale["reason"] == "consent_withdrawn"

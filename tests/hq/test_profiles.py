@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from posclient.hq import models as m
 from posclient.hq.context import Hq
+from posclient.hq.feed import encode_cursor
 from posclient.hq.merge import merge_by_phone, merge_candidates
 
 from .helpers import Till
@@ -102,3 +105,7 @@ def test_erasure_tombstones_the_member_and_keeps_the_ledger(hq: Hq, till: Till) 
     snapshot, _, _ = till.pull_all("")
     assert member_id not in {c["id"] for c in snapshot if c["entity"] == "member"}
     assert till.push_one(till.patch(member_id, {"name": ("x", 1)}))["reason"] == "member_erased"
+    # Nor does the whole retained feed: earlier puts with the personal data are gone.
+    everything, _, _ = till.pull_all(encode_cursor({"v": 1, "p": 0}))
+    assert "13912345678" not in json.dumps(everything, ensure_ascii=False)
+    assert [c["op"] for c in everything if c["id"] == member_id] == ["delete"]
