@@ -113,6 +113,8 @@ def _ensure_setup(conn: Connection, *, chain: str, now: datetime) -> None:
                         "value": base64.b64encode(secrets.token_bytes(32)).decode(),
                     },
                     {"key": "pruned_through", "value": "0"},
+                    # Time-based refreshes (tier, segment) look at what aged since then.
+                    {"key": "maintained_at", "value": now.isoformat()},
                 ],
             )
             feed = Feed()

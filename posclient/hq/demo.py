@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import random
@@ -206,7 +207,7 @@ def _coupon_kinds(i: int, band: int) -> list[str]:
 
 def _load_members(hq: Hq, fixed: list[dict[str, Any]], total: int, seed: int) -> tuple[int, int]:
     generated = max(0, total - len(fixed))
-    specs: Iterator[dict[str, Any]] = iter([*fixed[:total], *_generated(generated, seed)])
+    specs: Iterator[dict[str, Any]] = itertools.chain(fixed[:total], _generated(generated, seed))
     publish_members = total <= FEED_LIMIT
     loaded = coupons = 0
     while True:
