@@ -21,6 +21,11 @@ from posclient.hq.pairing import new_pairing_code
 from .helpers import Till
 from .pg import PgCluster, find_bindir
 
+NO_PG = (
+    "PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's postgresql "
+    "or set POSCLIENT_PG_BIN"
+)
+
 
 class Clock:
     """A settable clock shared by the HQ under test and the test (no sleeping)."""
@@ -60,7 +65,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'hq.db'}"
     cluster = request.getfixturevalue("pg_cluster")
     if cluster is None:
-        pytest.skip("PostgreSQL server binaries not found")
+        pytest.skip(NO_PG)
     return str(cluster.create_database())
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 def find_bindir() -> Path | None:
     explicit = os.environ.get("POSCLIENT_PG_BIN")
+    if explicit == "none":  # behave as on a machine without PostgreSQL
+        return None
     candidates = [explicit] if explicit else []
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     which = shutil.which("initdb")
