@@ -7,9 +7,9 @@ from sqlalchemy import insert, select
 from posclient.sync.protocol import FIELD_PURPOSE, ConsentDecision, ConsentPayload
 
 from . import models as m
-from .feed import forget_member_puts
 from .members import MemberState, load_member, resolve, save_member
 from .outcome import Apply, Reject
+from .privacy import forget_personal_data
 
 
 def record_consent(cx: Apply, st: MemberState, consent: ConsentPayload) -> bool:
@@ -91,7 +91,7 @@ def purge_fields(cx: Apply, st: MemberState, purpose: str) -> list[str]:
             st.row["phone_index"] = None
     st.dirty = True
     if purged:
-        forget_member_puts(cx.conn, st.member_id)
+        forget_personal_data(cx.conn, st.member_id)
     return purged
 
 

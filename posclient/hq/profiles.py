@@ -20,7 +20,6 @@ from posclient.sync.protocol import (
 
 from . import models as m
 from .consent import record_consent
-from .feed import forget_member_puts
 from .members import (
     MemberState,
     insert_member,
@@ -31,6 +30,7 @@ from .members import (
     save_member,
 )
 from .outcome import Apply, Reject
+from .privacy import forget_personal_data
 from .segments import refresh
 
 
@@ -190,7 +190,7 @@ def erase(cx: Apply, st: MemberState) -> None:
     st.row.update(status="erased", phone_index=None, assigned_staff=None)
     st.row["consent_version"] += 1
     save_member(cx.hq, cx.conn, st, cx.feed, publish=False)
-    forget_member_puts(cx.conn, st.member_id)
+    forget_personal_data(cx.conn, st.member_id)
     cx.feed.delete(Entity.MEMBER, st.member_id, int(st.row["version"]))
 
 

@@ -93,8 +93,14 @@ def test_phone_clash_becomes_a_merge_candidate_and_merge_moves_points(
 def test_erasure_tombstones_the_member_and_keeps_the_ledger(hq: Hq, till: Till) -> None:
     member_id = enrolled(till, purposes=("membership", "sensitive"), birthday="1990-05-06")
     till.push_one(till.sale(member_id, amount_fen=10_000)[1])
+    clash = till.patch(member_id, {"gender": ("male", 0)})  # no personalised consent: conflict
+    assert "13912345678" in json.dumps(till.push_one(clash))
     _, cursor, _ = till.pull_all()
     assert till.push_one(till.erase(member_id))["status"] == "applied"
+    # The stored answer a repeat gets no longer carries the member's data.
+    replay = till.push_one(clash)
+    assert replay["status"] == "duplicate" and replay["state"] is None
+    assert "13912345678" not in json.dumps(replay)
     changes, _, _ = till.pull_all(cursor)
     assert [(c["op"], c["id"], c["data"]) for c in changes] == [("delete", member_id, None)]
     with hq.db.read() as conn:
