@@ -33,10 +33,10 @@ def run_headless_demo(data_dir: Path, lang: str) -> int:
     print(text("app.headless_demo", lang, path=data_dir))
     print(text("cli.demo_loaded", lang, **counts))
     service = till.checkout
-    cart = Cart(member=service.identify("13912345678"))
-    cart.add(service.find_product("6901234000030"), 2)
-    cart.add(service.find_product("A1009"), 1)
-    cart.coupon = service.find_coupon("BDAY20", cart)
+    cart = Cart(member=service.identify("13800138001"))
+    cart.add(service.find_product("6901234000009"), 2)
+    cart.add(service.find_product("NUTS-MIX"), 1)
+    cart.coupon = service.find_coupon("BD-WANG", cart)
     cart.redeem_points = 2000
     print_receipt(service.complete_sale(cart, staff_id="c01"), lang)
     till.close()

@@ -11,10 +11,16 @@ from posclient.resources import resource
 
 
 def demo_members() -> dict[str, dict[str, Any]]:
-    """Demo members by tier code (the first of each tier) and by name."""
+    """Demo members by tier code (the first of each tier) and by name, with ``phone`` and
+    ``tier`` at the top level for convenience."""
+    from posclient.domain.money import from_fen
+    from posclient.domain.tiers import tier_for_spend
+
     items = json.loads(resource("demo", "members.json").read_text(encoding="utf-8"))
     out: dict[str, dict[str, Any]] = {}
-    for item in items:
+    for raw in items:
+        item = dict(raw, phone=raw["profile"]["phone"], name=raw["profile"]["name"])
+        item["tier"] = tier_for_spend(from_fen(item["spend_12m_fen"])).code
         out.setdefault(item["tier"], item)
         out[item["name"]] = item
     return out

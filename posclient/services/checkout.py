@@ -19,9 +19,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from posclient.domain import points as pts
-from posclient.domain.codes import ProductCode, parse_scan
+from posclient.domain.codes import ProductCode, SignedCode, parse_scan
 from posclient.domain.coupons import Coupon
-from posclient.domain.errors import CartError, CouponError, PosError
+from posclient.domain.errors import CartError, CodeError, CouponError, PosError
 from posclient.domain.events import EventType
 from posclient.domain.money import to_fen
 from posclient.domain.pricing import (
@@ -33,6 +33,7 @@ from posclient.domain.pricing import (
     price_cart,
 )
 from posclient.domain.refunds import SoldLine, refund
+from posclient.security.codesign import b64url_decode, verify_signed
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.store import fastpath
 from posclient.store.db import Database
@@ -45,6 +46,7 @@ from posclient.store.models import (
     SaleRow,
 )
 from posclient.store.uow import UnitOfWork
+from posclient.sync.protocol import default_repaid_lot
 
 from . import members as mem
 from . import outbox, settings
@@ -176,9 +178,21 @@ class CheckoutService:
         self.clock = clock or Clock()
         self.policy = policy or pts.RedemptionPolicy()
         self.is_online = is_online
-        self.verify_signed = verify_signed
+        self.verify_signed = verify_signed or self._verify_with_hq_key
         with db.read() as session:
             self.till = TillInfo.load(session)
+
+    def _verify_with_hq_key(self, code: SignedCode) -> str:
+        """Check a dynamic member code offline with HQ's public key (DESIGN "Member codes")."""
+        if not self.till.code_public_key:
+            self.reload_till()  # paired or synced since we started?
+        if not self.till.code_public_key:
+            raise CodeError("qr.no_key")
+        try:
+            key = b64url_decode(self.till.code_public_key)
+        except ValueError as exc:
+            raise CodeError("qr.no_key") from exc
+        return verify_signed(code, key, chain=self.till.chain, now=self.clock.now().timestamp())
 
     def reload_till(self) -> None:
         with self.db.read() as session:
@@ -797,7 +811,7 @@ class CheckoutService:
                 mem.redemption_from_json(sale.redemption), done=restored[0], points=restored[1]
             )
             detail = mem.redemption_to_json(slice_)
-            detail["repaid_lot_id"] = f"{refund_id}:r"
+            detail["repaid_lot_id"] = default_repaid_lot(refund_id)
             session.add(
                 LedgerEntry(
                     member_id=sale.member_id,

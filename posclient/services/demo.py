@@ -1,32 +1,35 @@
-"""Loading the demo catalogue, members of every tier, coupons and staff from resources/demo."""
+"""Loading the demo catalogue, members of every tier, coupons and staff into a till.
+
+The files in resources/demo are the ones the reference HQ's ``demo-data`` loads (products as
+``ProductData``, coupons with validity relative to today, the fixed demo members), so a till
+initialised with ``--demo`` and a till synced with a demo HQ see the same shop. Staff are the
+till's own (resources/demo/staff.json). Rows go in through the same code that applies HQ's feed.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from posclient.domain.errors import PosError
-from posclient.domain.money import yuan
-from posclient.domain.tiers import DEFAULT_TIERS
+from posclient.domain.money import from_fen
+from posclient.domain.points import DEFAULT_VALIDITY
+from posclient.domain.segments import classify
+from posclient.domain.tiers import DEFAULT_TIERS, tier_for_spend
 from posclient.resources import resource
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.security.pins import hash_pin
-from posclient.store.models import (
-    CouponRow,
-    MemberIdentity,
-    MemberRow,
-    ProductRow,
-    StaffRow,
-    TierRow,
-)
+from posclient.store import fastpath
+from posclient.store.models import StaffRow
+from posclient.sync.protocol import CouponData, ProductData, TierData
 
+from . import feedapply
 from .clock import Clock
-from .members import phone_index
 
 
 def _load(name: str, folder: Path | None = None) -> list[dict[str, Any]]:
@@ -42,132 +45,96 @@ def _load(name: str, folder: Path | None = None) -> list[dict[str, Any]]:
     return data
 
 
-def _money(value: str | None) -> Decimal | None:
-    return None if value is None else yuan(value)
-
-
 def load_tiers(session: Session) -> None:
+    conn = fastpath.driver(session)
     for tier in DEFAULT_TIERS:
-        session.merge(
-            TierRow(
-                code=tier.code,
-                name_zh=tier.name_zh,
-                name_en=tier.name_en,
-                rank=tier.rank,
-                threshold=tier.threshold,
-                discount_rate=tier.discount_rate,
-                points_multiplier=tier.points_multiplier,
-                benefits_zh=list(tier.benefits_zh),
-                benefits_en=list(tier.benefits_en),
-                version=1,
-            )
-        )
+        feedapply.put_tier(conn, TierData.from_domain(tier))
 
 
 def load_products(session: Session, folder: Path | None = None) -> int:
+    conn = fastpath.driver(session)
     items = _load("products.json", folder)
-    for item in items:
-        session.merge(
-            ProductRow(
-                sku=item["sku"],
-                barcode=item.get("barcode"),
-                name=item["name"],
-                name_en=item.get("name_en", ""),
-                price=yuan(item["price"]),
-                member_price=_money(item.get("member_price")),
-                discountable=bool(item.get("discountable", True)),
-                points_price=item.get("points_price"),
-                points_cash=_money(item.get("points_cash")),
-                category=item.get("category", ""),
-                active=True,
-                version=1,
-            )
-        )
+    try:
+        for item in items:
+            feedapply.put_product(conn, ProductData.model_validate(item))
+    except ValidationError as exc:
+        raise PosError("demo.invalid", path="products.json") from exc
     return len(items)
 
 
-def store_member(session: Session, cipher: FieldCipher, item: dict[str, Any], clock: Clock) -> None:
-    """Write one demo member (personal fields encrypted, phone found by blind index)."""
-    now = clock.now()
-    today = clock.today()
-    member_id = item["member_id"]
-
-    def enc(column: str, value: str | None) -> str | None:
-        return cipher.encrypt(value, table="members", column=column, row_id=member_id)
-
-    consents = item.get("consents", {"membership": True})
-    last = item.get("days_since_last_purchase")
-    lots = [
-        {
-            "lot_id": lot["lot_id"],
-            "remaining": int(lot["remaining"]),
-            "expires_on": (today + timedelta(days=int(lot["expires_in_days"]))).isoformat(),
-        }
-        for lot in item.get("lots", [])
-    ]
-    session.merge(
-        MemberRow(
-            member_id=member_id,
-            card_no=item["card_no"],
-            home_store=item.get("home_store", ""),
-            tier_code=item.get("tier", "normal"),
-            points_balance=sum(lot["remaining"] for lot in lots),
-            points_debt=0,
-            lots=lots,
-            spend_12m=yuan(item.get("spend_12m", "0")),
-            purchase_count=int(item.get("purchase_count", 0)),
-            last_purchase_at=None if last is None else now - timedelta(days=int(last)),
-            enrolled_at=now - timedelta(days=int(item.get("enrolled_days_ago", 0))),
-            tags=list(item.get("tags", [])),
-            segment=item.get("segment"),
-            name_enc=enc("name", item.get("name")),
-            phone_enc=enc("phone", item["phone"]),
-            gender_enc=enc("gender", item.get("gender")) if consents.get("personalised") else None,
-            birthday_enc=enc("birthday", item.get("birthday"))
-            if consents.get("sensitive")
-            else None,
-            field_versions={"phone": 1, "name": 1},
-            consents=consents,
-            consent_version=1,
-            version=1,
-            synced_at=now,
-        )
+def member_data(item: dict[str, Any], now: datetime, today_iso: str) -> dict[str, Any]:
+    """A demo member in the shape HQ sends in its feed (``MemberData``)."""
+    spend = int(item.get("spend_12m_fen", 0))
+    tier = tier_for_spend(from_fen(spend))
+    granted = set(item.get("consents", ["membership"]))
+    profile = dict(item.get("profile", {}))
+    # Minimum necessary: only fields whose purpose the member consented to.
+    needs = {"gender": "personalised", "categories": "personalised", "birthday": "sensitive"}
+    profile = {k: v for k, v in profile.items() if needs.get(k, "membership") in granted}
+    enrolled = now - timedelta(days=int(item.get("enrolled_days_ago", 0)))
+    last_days = item.get("last_purchase_days_ago")
+    last = None if last_days is None else now - timedelta(days=int(last_days))
+    purchases = 0 if last is None else max(1, spend // 15_000)
+    categories = profile.get("categories") or []
+    segment, tags = classify(
+        now=now,
+        enrolled_at=enrolled,
+        last_purchase_at=last,
+        freq_12m=purchases,
+        freq_30d=1 if last_days is not None and int(last_days) <= 30 else 0,
+        spend_12m_fen=spend,
+        category=categories[0] if categories else None,
+        home_store=item.get("home_store", "S001"),
+        tier_code=tier.code,
     )
-    session.flush()  # identities refer to the member row
-    session.merge(MemberIdentity(kind="card", value=item["card_no"], member_id=member_id))
-    session.merge(
-        MemberIdentity(kind="phone", value=phone_index(cipher, item["phone"]), member_id=member_id)
-    )
+    points = int(item.get("points", 0))
+    days = int(item.get("points_valid_days", DEFAULT_VALIDITY.days))
+    expires = (datetime.fromisoformat(today_iso) + timedelta(days=days)).date().isoformat()
+    lots = [{"lot_id": f"demo:{item['member_id']}", "remaining": points, "expires_on": expires}]
+    return {
+        "member_id": item["member_id"],
+        "card_no": item["card_no"],
+        "home_store": item.get("home_store", "S001"),
+        "tier_code": tier.code,
+        "points_balance": points,
+        "lots": lots if points else [],
+        "spend_12m_fen": spend,
+        "purchase_count": purchases,
+        "last_purchase_at": last.isoformat() if last else None,
+        "enrolled_at": enrolled.isoformat(),
+        "tags": tags,
+        "segment": segment,
+        "profile": profile,
+        "field_versions": {name: 1 for name in profile},
+        "consents": {purpose: True for purpose in granted},
+        "consent_version": 1,
+        "version": 1,
+    }
 
 
 def load_members(
     session: Session, cipher: FieldCipher, clock: Clock, folder: Path | None = None
 ) -> int:
-    items = _load("members.json", folder)
-    for item in items:
-        store_member(session, cipher, item, clock)
+    now = clock.now()
+    today = clock.today().isoformat()
+    items = [member_data(item, now, today) for item in _load("members.json", folder)]
+    feedapply.put_members(fastpath.driver(session), cipher, items, now)
     return len(items)
 
 
 def load_coupons(session: Session, clock: Clock, folder: Path | None = None) -> int:
     today = clock.today()
+    conn = fastpath.driver(session)
     items = _load("coupons.json", folder)
     for item in items:
-        start = today + timedelta(days=int(item.get("starts_in_days", 0)))
-        session.merge(
-            CouponRow(
-                code=item["code"],
-                member_id=item.get("member_id"),
-                kind=item["kind"],
-                discount_type=item["discount_type"],
-                value=Decimal(item["value"]),
-                min_spend=yuan(item.get("min_spend", "0")),
-                valid_from=start,
-                valid_until=start + timedelta(days=int(item.get("valid_days", 30))),
-                status="available",
-                version=1,
-            )
-        )
+        start = today + timedelta(days=int(item.get("valid_from_days", 0)))
+        data = {k: v for k, v in item.items() if k not in ("valid_from_days", "valid_days")}
+        data["valid_from"] = start
+        data["valid_until"] = start + timedelta(days=int(item.get("valid_days", 30)))
+        try:
+            feedapply.put_coupon(conn, CouponData.model_validate(data))
+        except ValidationError as exc:
+            raise PosError("demo.invalid", path="coupons.json") from exc
     return len(items)
 
 
@@ -176,12 +143,8 @@ def load_staff(session: Session, folder: Path | None = None) -> int:
     for item in items:
         session.merge(
             StaffRow(
-                staff_id=item["staff_id"],
-                name=item["name"],
-                role=item["role"],
-                pin_hash=hash_pin(str(item["pin"])),
-                failed_attempts=0,
-                active=True,
+                staff_id=item["staff_id"], name=item["name"], role=item["role"],
+                pin_hash=hash_pin(str(item["pin"])), failed_attempts=0, active=True,
             )
         )
     return len(items)

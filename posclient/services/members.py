@@ -32,6 +32,7 @@ from posclient.domain.tiers import DEFAULT_TIERS, Tier, by_code
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.security.masking import mask_name, mask_phone
 from posclient.store.models import CouponRow, LedgerEntry, MemberIdentity, MemberRow, TierRow
+from posclient.sync.protocol import default_repaid_lot
 
 from .settings import TillInfo
 
@@ -143,7 +144,7 @@ def replay(account: pts.Account, entries: Iterable[EntryTuple], *, today: date) 
             account = pts.restore(
                 account,
                 redemption_from_json(detail),
-                repaid_lot_id=detail.get("repaid_lot_id", f"{refund_id}:r"),
+                repaid_lot_id=detail.get("repaid_lot_id") or default_repaid_lot(str(refund_id)),
                 repaid_expires_on=today + pts.DEFAULT_VALIDITY,
             )
         elif kind == "refund_reverse":

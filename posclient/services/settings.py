@@ -63,6 +63,8 @@ class TillInfo:
     card_prefix: str
     lang: str
     hq_url: str
+    #: HQ's Ed25519 key for dynamic member codes (base64url), received at pairing / in the feed.
+    code_public_key: str = ""
 
     @classmethod
     def load(cls, session: Session) -> TillInfo:
@@ -77,6 +79,7 @@ class TillInfo:
             card_prefix=values["card_prefix"],
             lang=values["lang"],
             hq_url=values["hq_url"],
+            code_public_key=values.get("code_public_key", ""),
         )
 
 

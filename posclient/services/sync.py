@@ -238,7 +238,7 @@ class SyncEngine:
             reason = str(exc.params.get("error") or "invalid")
             detail = str(exc.params.get("detail") or "")
             result = EventResult(
-                event_id=batch[0].event_id,  # type: ignore[arg-type]
+                event_id=batch[0].event_id,
                 status=ResultStatus.REJECTED,
                 reason=reason,
                 detail=detail[:200],

@@ -6,14 +6,19 @@ unknown fields, so a malformed body gets a 422 with the reason instead of being 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from posclient.domain.coupons import Coupon, CouponKind, CouponStatus, DiscountType
 from posclient.domain.events import EventType, payload_sha256
+from posclient.domain.money import from_fen, to_fen
+from posclient.domain.pricing import Product
+from posclient.domain.tiers import Tier
 
 PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 200
@@ -94,7 +99,7 @@ class SalePayload(Wire):
     #: The lot the earned points go into (same id at till and HQ), and its expiry.
     earn_lot_id: Annotated[str, Field(max_length=80)] | None = None
     earn_expires_on: date | None = None
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> SalePayload:
@@ -135,7 +140,12 @@ class RefundPayload(Wire):
     points_restored: Points = 0
     points_reversed: Points = 0
     reason: ShortText = ""
-    occurred_at: datetime
+    #: Where points come back that the sale overdrew and later earnings already repaid
+    #: (``points.restore``'s ``repaid_lot_id``); None = ``default_repaid_lot(refund_id)``.
+    repaid_lot_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    #: Expiry of that lot; None = the refund's date + the points validity.
+    repaid_expires_on: date | None = None
+    occurred_at: AwareDatetime
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> RefundPayload:
@@ -146,6 +156,11 @@ class RefundPayload(Wire):
         if sum(line.points_reversed for line in self.lines) != self.points_reversed:
             raise ValueError("line points do not add up to points_reversed")
         return self
+
+
+def default_repaid_lot(refund_id: UUID | str) -> str:
+    """The lot id both sides use for repaid overdraft points a refund gives back."""
+    return f"repaid:{refund_id}"
 
 
 class ConsentPurpose(StrEnum):
@@ -182,13 +197,16 @@ class ConsentPayload(Wire):
     #: The member's consent version the till had seen when the decision was captured.
     consent_version_seen: Annotated[int, Field(ge=0)] = 0
     guardian: bool = False
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
 
 class Gender(StrEnum):
     FEMALE = "female"
     MALE = "male"
     OTHER = "other"
+
+
+CategoryList = Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=20)]
 
 
 class ProfileFields(Wire):
@@ -198,9 +216,7 @@ class ProfileFields(Wire):
     name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     gender: Gender | None = None
     birthday: date | None = None
-    categories: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=20)] | None = (
-        None
-    )
+    categories: CategoryList | None = None
 
 
 #: The consent purpose each optional profile field depends on (phone rests on membership).
@@ -221,7 +237,7 @@ class EnrolPayload(Wire):
     assigned_staff: Annotated[str, Field(max_length=64)] | None = None
     profile: ProfileFields
     consents: Annotated[list[ConsentPayload], Field(min_length=1, max_length=10)]
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     @model_validator(mode="after")
     def _phone_and_membership(self) -> EnrolPayload:
@@ -248,7 +264,7 @@ class PatchPayload(Wire):
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
     fields: dict[Literal["phone", "name", "gender", "birthday", "categories"], PatchedField]
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     @field_validator("fields")
     @classmethod
@@ -262,11 +278,11 @@ class ErasurePayload(Wire):
     member_id: UUID
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
 
 class AuditEntry(Wire):
-    at: datetime
+    at: AwareDatetime
     staff_id: Annotated[str, Field(max_length=64)]
     member_id: UUID | None = None
     action: Annotated[str, Field(max_length=32)]
@@ -297,7 +313,7 @@ class Event(Wire):
     device_id: DeviceId
     seq: Annotated[int, Field(ge=1)]
     hlc: HlcText
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     type: EventType
     #: Versions the till had seen, e.g. {"member": 3}; the conflict rules compare them.
     base: dict[Annotated[str, Field(max_length=64)], Annotated[int, Field(ge=0)]] = {}
@@ -348,6 +364,8 @@ class EventResult(Wire):
     state: dict[str, Any] | None = None
     #: For profile conflicts: the values that lost {field: {value, winner_store, winner_at}}.
     losing: dict[str, Any] | None = None
+    #: On a ``duplicate``: what the first delivery was answered (applied or conflict).
+    original_status: ResultStatus | None = None
 
 
 class PushResponse(Wire):
@@ -396,6 +414,14 @@ class PullResponse(Wire):
     snapshot_total: Annotated[int, Field(ge=0)] | None = None
 
 
+#: RFM segments (R4) HQ computes: code → (Chinese name, English name). Tills show the names.
+SEGMENTS: dict[str, tuple[str, str]] = {
+    "high_value_loyal": ("高价值忠诚客", "High-value loyal"),
+    "promising_new": ("潜力新客", "Promising new"),
+    "dormant": ("沉睡用户", "Dormant"),
+}
+
+
 class LotData(Wire):
     lot_id: str
     remaining: Points
@@ -416,8 +442,8 @@ class MemberData(Wire):
     lots: list[LotData] = []
     spend_12m_fen: NonNegFen = 0
     purchase_count: Annotated[int, Field(ge=0)] = 0
-    last_purchase_at: datetime | None = None
-    enrolled_at: datetime
+    last_purchase_at: AwareDatetime | None = None
+    enrolled_at: AwareDatetime
     tags: list[str] = []
     segment: str | None = None
     assigned_staff: str | None = None
@@ -436,3 +462,162 @@ class Problem(Wire):
 
     error: str
     detail: str
+
+
+# ---------------------------------------------------------------- feed entity data
+
+
+class TierData(Wire):
+    """A tier as HQ sends it (entity ``tier``); rates are decimal text, never float."""
+
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+    name_zh: str
+    name_en: str
+    rank: Annotated[int, Field(ge=0)]
+    threshold_fen: NonNegFen
+    discount_rate: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
+    points_multiplier: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
+    benefits_zh: list[str] = []
+    benefits_en: list[str] = []
+    version: int = 1
+
+    @classmethod
+    def from_domain(cls, tier: Tier, version: int = 1) -> TierData:
+        return cls(
+            code=tier.code,
+            name_zh=tier.name_zh,
+            name_en=tier.name_en,
+            rank=tier.rank,
+            threshold_fen=to_fen(tier.threshold),
+            discount_rate=str(tier.discount_rate),
+            points_multiplier=str(tier.points_multiplier),
+            benefits_zh=list(tier.benefits_zh),
+            benefits_en=list(tier.benefits_en),
+            version=version,
+        )
+
+    def to_domain(self) -> Tier:
+        return Tier(
+            self.code,
+            self.name_zh,
+            self.name_en,
+            self.rank,
+            from_fen(self.threshold_fen),
+            Decimal(self.discount_rate),
+            Decimal(self.points_multiplier),
+            tuple(self.benefits_zh),
+            tuple(self.benefits_en),
+        )
+
+
+class ProductData(Wire):
+    """A catalogue item (entity ``product``, id = sku); also resources/demo/products.json."""
+
+    sku: Sku
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    name_en: Annotated[str, Field(max_length=120)] = ""
+    category: Annotated[str, Field(max_length=32)] = ""
+    barcode: Annotated[str, Field(pattern=r"^[0-9]{8}$|^[0-9]{12,13}$")] | None = None
+    price_fen: NonNegFen
+    member_price_fen: NonNegFen | None = None
+    discountable: bool = True
+    #: Points+cash price (R6): ``points_price`` points plus ``points_cash_fen`` per unit.
+    points_price: Points | None = None
+    points_cash_fen: NonNegFen | None = None
+    active: bool = True
+    version: int = 1
+
+    def to_domain(self) -> Product:
+        return Product(
+            sku=self.sku,
+            name=self.name,
+            price=from_fen(self.price_fen),
+            barcode=self.barcode,
+            member_price=None if self.member_price_fen is None else from_fen(self.member_price_fen),
+            discountable=self.discountable,
+            points_price=self.points_price,
+            points_cash=None if self.points_cash_fen is None else from_fen(self.points_cash_fen),
+            category=self.category,
+            name_en=self.name_en,
+        )
+
+
+class CouponData(Wire):
+    """A coupon (entity ``coupon``, id = code). ``value`` is decimal text whose unit depends on
+    ``discount_type``: fixed → fen off, percent → percent off, points_multiplier → multiplier."""
+
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    member_id: UUID | None = None
+    kind: CouponKind
+    discount_type: DiscountType
+    value: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
+    min_spend_fen: NonNegFen = 0
+    valid_from: date
+    valid_until: date
+    status: CouponStatus = CouponStatus.AVAILABLE
+    version: int = 1
+
+    def to_domain(self) -> Coupon:
+        value = Decimal(self.value)
+        if self.discount_type is DiscountType.FIXED:
+            value = from_fen(int(value))
+        return Coupon(
+            code=self.code,
+            kind=self.kind,
+            discount_type=self.discount_type,
+            value=value,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            min_spend=from_fen(self.min_spend_fen),
+            member_id=None if self.member_id is None else str(self.member_id),
+            status=self.status,
+        )
+
+
+class PointsRules(Wire):
+    """The chain's points rules (entity ``rule``, id ``points``)."""
+
+    earn_per_yuan: Annotated[int, Field(ge=0)] = 1
+    validity_days: Annotated[int, Field(ge=1)] = 730
+    bill_cap_percent: Annotated[int, Field(ge=0, le=100)] = 50
+    offline_per_sale: Points = 20_000
+    offline_per_member_day: Points = 30_000
+    offline_max_balance_age_hours: Annotated[int, Field(ge=0)] = 72
+    sign_in_points: Points = 10
+    referral_points: Points = 500
+    version: int = 1
+
+
+class KeyData(Wire):
+    """The public key that verifies dynamic member codes (entity ``key``, id = key_id)."""
+
+    key_id: str
+    algorithm: Literal["Ed25519"] = "Ed25519"
+    chain: str
+    public_key: str
+    version: int = 1
+
+
+# ---------------------------------------------------------------- other endpoints
+
+
+class Health(Wire):
+    status: Literal["ok"] = "ok"
+    version: str
+    protocol: int = PROTOCOL_VERSION
+    chain: str
+
+
+class MemberLookup(Wire):
+    """Duplicate check at enrolment: who already has this phone (masked)."""
+
+    member_id: UUID
+    card_no: str
+    home_store: str
+    masked_phone: str | None = None
+    masked_name: str | None = None
+
+
+class DynamicCode(Wire):
+    code: str
+    expires_at: AwareDatetime

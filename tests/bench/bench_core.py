@@ -149,7 +149,7 @@ def main() -> int:
     else:
         codes = [tuple(line.split()) for line in codes_file.read_text().splitlines()]
     service = till.checkout
-    products = [service.find_product(sku) for sku in ("A1003", "A1009", "A1012")]
+    products = [service.find_product(sku) for sku in ("MILK-1L", "NUTS-MIX", "CHOC-BOX")]
     rng = random.Random(1)
 
     # Scan → member found + cart priced.

@@ -30,51 +30,57 @@ def demo_dir(tmp_path):
 
 
 def test_init_demo_then_sale_json(demo_dir):
-    silver = MEMBERS["silver"]
+    wang = MEMBERS["diamond"]
     out = admin(
         demo_dir,
         "sale",
         "--member",
-        silver["card_no"],
+        wang["card_no"],
         "--item",
-        "A1003:2",
+        "MILK-1L:2",
         "--item",
-        "A1009",
+        "NUTS-MIX",
         "--redeem",
         "2000",
         "--coupon",
-        "BDAY20",
+        "BD-WANG",
         "--json",
     )
     sale = json.loads(out.stdout)
-    assert sale["member"]["tier"] == "silver"
-    assert sale["points_redeemed"] == 2000 and sale["coupon_code"] == "BDAY20"
-    assert sale["amount_due"] == "158.80"  # 2×54.90 + 89.00 − 20 − 20
-    assert [line["sku"] for line in sale["lines"]] == ["A1003", "A1009"]
+    assert sale["member"]["tier"] == "diamond"
+    assert sale["points_redeemed"] == 2000 and sale["coupon_code"] == "BD-WANG"
+    # member prices 2×11.50 + 89.00 = 112.00, 15 % coupon −16.80, 2,000 points −20.00
+    assert sale["amount_due"] == "75.20"
+    assert sale["points_earned"] == 150  # diamond ×2
+    assert [line["sku"] for line in sale["lines"]] == ["MILK-1L", "NUTS-MIX"]
     status = json.loads(admin(demo_dir, "status", "--json").stdout)
     assert status["pending"] == 1 and status["rejected"] == 0 and status["paired"] is False
     queue = json.loads(admin(demo_dir, "queue", "--json").stdout)
     assert [(e["seq"], e["type"], e["status"]) for e in queue] == [(1, "sale.completed", "pending")]
-    member = json.loads(admin(demo_dir, "member", silver["phone"], "--json").stdout)
-    assert member["balance"] == 4600 - 2000 + sale["points_earned"]
-    assert member["phone"] == "139****5678" and silver["phone"] not in out.stdout
+    member = json.loads(admin(demo_dir, "member", wang["phone"], "--json").stdout)
+    assert member["balance"] == 26800 - 2000 + sale["points_earned"]
+    assert member["phone"] == "138****8001" and wang["phone"] not in out.stdout
     products = json.loads(admin(demo_dir, "products", "--json").stdout)
-    assert len(products) == 30 and products[0]["price"] == "2.00"
+    assert (
+        len(products) == 30
+        and products[0]["sku"] == "APPLE-1KG"
+        and products[0]["price"] == "19.80"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "zh", "en"),
     [
         (["sale", "--item", "NOPE9"], "未知商品", "Unknown product"),
-        (["sale", "--item", "A1001:0"], "数量必须大于 0", "at least 1"),
-        (["sale", "--item", "A1001:x"], "整数", "whole number"),
-        (["sale", "--member", "2990000000018", "--item", "A1001"], "校验位", "check digit"),
+        (["sale", "--item", "CHIPS:0"], "数量必须大于 0", "at least 1"),
+        (["sale", "--item", "CHIPS:x"], "整数", "whole number"),
+        (["sale", "--member", "2990000000018", "--item", "CHIPS"], "校验位", "check digit"),
         (
-            ["sale", "--member", "13800138000", "--item", "A1009", "--redeem", "999900"],
+            ["sale", "--member", "18600186004", "--item", "NUTS-MIX", "--redeem", "999900"],
             "积分不足",
             "Not enough points",
         ),
-        (["sale", "--item", "A1009", "--coupon", "OLD2024"], "过期", "expired"),
+        (["sale", "--item", "NUTS-MIX", "--coupon", "FP-CHEN"], "仅限会员", "for members"),
         (["member", "PCM1:ACME:2990000000019"], "其他商家", "another retailer"),
         (["refund", "S001-0000-0009999"], "找不到小票", "No sale with receipt"),
     ],
@@ -103,7 +109,7 @@ def test_uninitialised_and_corrupt_data_dirs(tmp_path):
 def test_refund_by_receipt(demo_dir):
     sale = json.loads(
         admin(
-            demo_dir, "sale", "--member", MEMBERS["gold"]["phone"], "--item", "A1003:2", "--json"
+            demo_dir, "sale", "--member", MEMBERS["gold"]["phone"], "--item", "MILK-1L:2", "--json"
         ).stdout
     )
     out = json.loads(

@@ -22,7 +22,16 @@ from tests.helpers import demo_members
 
 ROUNDS = int(os.environ.get("POSCLIENT_CRASH_ROUNDS", "40"))
 MEMBERS = [m for key, m in demo_members().items() if key in ("normal", "silver", "gold", "diamond")]
-SKUS = ["A1001", "A1003", "A1005", "A1009", "A1012", "A1017", "A1020", "A1026"]
+SKUS = [
+    "CHIPS",
+    "MILK-1L",
+    "NOODLE-5",
+    "NUTS-MIX",
+    "CHOC-BOX",
+    "FORMULA-900",
+    "APPLE-1KG",
+    "TOTE-BAG",
+]
 
 
 def _child(data_dir, write_fd, seed):

@@ -14,14 +14,16 @@ from posclient.domain.events import chain_hash, payload_sha256
 from posclient.services import checkout as checkout_module
 from posclient.services import outbox
 from posclient.services.checkout import Cart
+from posclient.services.feedapply import put_coupon
+from posclient.store import fastpath
 from posclient.store.models import MemberRow
 from posclient.store.uow import UnitOfWork
-from posclient.sync.protocol import RefundPayload, SalePayload
+from posclient.sync.protocol import CouponData, RefundPayload, SalePayload
 from tests.helpers import demo_members, sql
 
 MEMBERS = demo_members()
-SILVER = MEMBERS["silver"]  # 王芳, 4,600 points, coupon BDAY20
-GOLD = MEMBERS["gold"]
+WANG = MEMBERS["diamond"]  # 王芳: 26,800 points, birthday coupon BD-WANG (15 % off)
+GOLD = MEMBERS["gold"]  # 李强: 12,300 points
 
 
 def db_path(till):
@@ -35,7 +37,7 @@ def counts(till):
     }
 
 
-def cart_for(till, member_code=None, items=(("A1003", 2), ("A1009", 1))):
+def cart_for(till, member_code=None, items=(("MILK-1L", 2), ("NUTS-MIX", 1))):
     service = till.checkout
     cart = Cart()
     if member_code:
@@ -50,16 +52,16 @@ def cart_for(till, member_code=None, items=(("A1003", 2), ("A1009", 1))):
 
 def test_member_found_by_card_phone_and_static_qr(till):
     service = till.checkout
-    by_card = service.identify(SILVER["card_no"])
-    by_phone = service.identify(SILVER["phone"])
-    by_qr = service.identify(static_qr_text("DEMO", SILVER["card_no"]))
-    spaced = service.identify("+86 " + SILVER["phone"][:3] + " " + SILVER["phone"][3:])
+    by_card = service.identify(WANG["card_no"])
+    by_phone = service.identify(WANG["phone"])
+    by_qr = service.identify(static_qr_text("DEMO", WANG["card_no"]))
+    spaced = service.identify("+86 " + WANG["phone"][:3] + " " + WANG["phone"][3:])
     assert by_card.member_id == by_phone.member_id == by_qr.member_id == spaced.member_id
-    assert by_card.tier.name_zh == "银卡"
-    assert by_card.balance == 4600
-    assert by_card.phone_masked == "139****5678"
+    assert by_card.tier.name_zh == "钻石"
+    assert by_card.balance == 26800
+    assert by_card.phone_masked == "138****8001"
     assert by_card.name_masked == "王*"
-    assert [c.code for c in by_card.coupons] == ["BDAY20"]
+    assert [c.code for c in by_card.coupons] == ["BD-WANG"]
 
 
 def test_unknown_phone_and_bad_codes_give_reasons(till):
@@ -104,8 +106,8 @@ def test_valid_card_not_in_cache_is_provisional_and_cannot_redeem(till):
 
 
 def test_completed_sale_writes_everything_in_one_go(till):
-    cart = cart_for(till, SILVER["phone"])
-    cart.coupon = till.checkout.find_coupon("BDAY20", cart)
+    cart = cart_for(till, WANG["phone"])
+    cart.coupon = till.checkout.find_coupon("BD-WANG", cart)
     cart.redeem_points = 3000
     priced = till.checkout.price(cart)
     receipt = till.checkout.complete_sale(cart, staff_id="c01")
@@ -120,7 +122,7 @@ def test_completed_sale_writes_everything_in_one_go(till):
         int(priced.amount_due * 100),
         3000,
         priced.points_earned,
-        "BDAY20",
+        "BD-WANG",
         cart.member.member_id,
     )
     assert sql(path, "SELECT count(*), sum(amount_due) FROM sale_lines")[0] == (
@@ -129,7 +131,7 @@ def test_completed_sale_writes_everything_in_one_go(till):
     )
     ledger = sql(path, "SELECT kind, points FROM points_ledger ORDER BY entry_id")
     assert ledger == [("redeem", -3000), ("earn", priced.points_earned)]
-    assert sql(path, "SELECT status, used_sale_id FROM coupons WHERE code='BDAY20'") == [
+    assert sql(path, "SELECT status, used_sale_id FROM coupons WHERE code='BD-WANG'") == [
         ("used", receipt.sale_id)
     ]
     (event,) = sql(path, "SELECT seq, type, status, payload, payload_sha256 FROM outbox")
@@ -138,16 +140,16 @@ def test_completed_sale_writes_everything_in_one_go(till):
     assert payload.amount_due_fen == int(priced.amount_due * 100)
     assert payload_sha256(json.loads(event[3])) == event[4]
     # The member now sees the unsynced effect on top of HQ's confirmed balance.
-    after = till.checkout.identify(SILVER["card_no"])
-    assert after.balance == 4600 - 3000 + priced.points_earned == receipt.balance_after
-    assert after.confirmed_balance == 4600
+    after = till.checkout.identify(WANG["card_no"])
+    assert after.balance == 26800 - 3000 + priced.points_earned == receipt.balance_after
+    assert after.confirmed_balance == 26800
     assert after.coupons == ()
 
 
 def test_failure_inside_the_sale_leaves_nothing(till, monkeypatch):
     before = counts(till)
-    cart = cart_for(till, SILVER["phone"])
-    cart.coupon = till.checkout.find_coupon("BDAY20", cart)
+    cart = cart_for(till, WANG["phone"])
+    cart.coupon = till.checkout.find_coupon("BD-WANG", cart)
     cart.redeem_points = 1000
     real_write = checkout_module.fastpath.use_coupon
 
@@ -159,21 +161,40 @@ def test_failure_inside_the_sale_leaves_nothing(till, monkeypatch):
     with pytest.raises(OSError):
         till.checkout.complete_sale(cart)
     assert counts(till) == before
-    assert sql(db_path(till), "SELECT status FROM coupons WHERE code='BDAY20'") == [("available",)]
+    assert sql(db_path(till), "SELECT status FROM coupons WHERE code='BD-WANG'") == [("available",)]
+
+
+def add_coupon(till, code, *, starts_in, days, **extra):
+    """A general ¥8 coupon valid from today + ``starts_in`` for ``days`` days."""
+    today = till.clock.today()
+    data = {
+        "code": code,
+        "kind": "general",
+        "discount_type": "fixed",
+        "value": "800",
+        "valid_from": today + timedelta(days=starts_in),
+        "valid_until": today + timedelta(days=starts_in + days),
+        **extra,
+    }
+    with UnitOfWork(till.db) as uow:
+        put_coupon(fastpath.driver(uow.session), CouponData.model_validate(data))
+        uow.commit()
 
 
 def test_bad_input_changes_nothing(till):
+    add_coupon(till, "OLD2024", starts_in=-400, days=30)
+    add_coupon(till, "FUTURE1", starts_in=30, days=30)
     before = counts(till)
     service = till.checkout
     with pytest.raises(CartError) as err:
         service.find_product("NOPE1")
     assert err.value.code == "cart.unknown_sku"
-    cart = cart_for(till, SILVER["phone"])
+    cart = cart_for(till, WANG["phone"])
     for qty in (0, -1, 1000):
         with pytest.raises(CartError):
-            cart.add(service.find_product("A1001"), qty)
+            cart.add(service.find_product("CHIPS"), qty)
     for points, code in [
-        (4700, "points.over_balance"),
+        (26900, "points.over_balance"),
         (150, "points.not_whole_yuan"),
         (-100, "points.negative"),
     ]:
@@ -185,7 +206,7 @@ def test_bad_input_changes_nothing(till):
     for code, reason in [
         ("OLD2024", "coupon.expired"),
         ("FUTURE1", "coupon.not_yet_valid"),
-        ("WELCOME10", "coupon.not_this_member"),
+        ("FP-CHEN", "coupon.not_this_member"),
         ("NOSUCH", "coupon.unknown"),
     ]:
         with pytest.raises(CouponError) as err:
@@ -197,7 +218,7 @@ def test_bad_input_changes_nothing(till):
 
 
 def test_redemption_cap_is_half_the_bill_in_whole_yuan(till):
-    cart = cart_for(till, MEMBERS["diamond"]["phone"], items=(("A1005", 3),))  # ¥13.50 list
+    cart = cart_for(till, MEMBERS["diamond"]["phone"], items=(("NOODLE-5", 1),))  # ¥13.50 list
     priced = till.checkout.price(cart)
     # Diamond pays 90 %: ¥12.15 → cap floor(6.075) = ¥6 → 600 points.
     assert priced.amount_due == Decimal("12.15")
@@ -209,12 +230,12 @@ def test_redemption_cap_is_half_the_bill_in_whole_yuan(till):
 
 
 def test_coupon_cannot_be_used_twice(till):
-    cart = cart_for(till, SILVER["phone"])
-    cart.coupon = till.checkout.find_coupon("BDAY20", cart)
+    cart = cart_for(till, WANG["phone"])
+    cart.coupon = till.checkout.find_coupon("BD-WANG", cart)
     till.checkout.complete_sale(cart)
-    cart2 = cart_for(till, SILVER["phone"])
+    cart2 = cart_for(till, WANG["phone"])
     with pytest.raises(CouponError) as err:
-        till.checkout.find_coupon("BDAY20", cart2)
+        till.checkout.find_coupon("BD-WANG", cart2)
     assert err.value.code == "coupon.used"
     # Even with a stale coupon object held by the screen, the sale re-checks inside the write.
     cart2.coupon = cart.coupon
@@ -223,8 +244,8 @@ def test_coupon_cannot_be_used_twice(till):
 
 
 def test_balance_checked_again_inside_the_transaction(till):
-    cart_a = cart_for(till, GOLD["phone"], items=(("A1017", 1),))  # ¥298, not discountable
-    cart_b = cart_for(till, GOLD["phone"], items=(("A1017", 1),))
+    cart_a = cart_for(till, GOLD["phone"], items=(("FORMULA-900", 1),))  # ¥298, not discountable
+    cart_b = cart_for(till, GOLD["phone"], items=(("FORMULA-900", 1),))
     balance = cart_a.member.balance
     cart_a.redeem_points = cart_b.redeem_points = min(14_900, balance // 100 * 100)
     till.checkout.complete_sale(cart_a)
@@ -234,7 +255,7 @@ def test_balance_checked_again_inside_the_transaction(till):
 
 def test_points_cash_item_needs_a_member_and_item_points(till):
     service = till.checkout
-    cart = cart_for(till, None, items=(("A1026", 1),))
+    cart = cart_for(till, None, items=(("TOTE-BAG", 1),))
     cart.set_points_price(1, True)
     with pytest.raises(PointsError):
         service.price(cart)
@@ -242,11 +263,11 @@ def test_points_cash_item_needs_a_member_and_item_points(till):
     with pytest.raises(PointsError) as err:
         service.price(cart)
     assert err.value.code == "points.over_balance"
-    cart.member = service.identify(SILVER["phone"])
+    cart.member = service.identify(WANG["phone"])
     receipt = service.complete_sale(cart)
-    assert receipt.priced.item_points == 100
-    assert receipt.priced.amount_due == Decimal("10.00")
-    assert service.identify(SILVER["phone"]).balance == 4600 - 100 + receipt.priced.points_earned
+    assert receipt.priced.item_points == 500
+    assert receipt.priced.amount_due == Decimal("20.00")
+    assert service.identify(WANG["phone"]).balance == 26800 - 500 + receipt.priced.points_earned
 
 
 # ---------------------------------------------------------------- offline rules
@@ -254,10 +275,10 @@ def test_points_cash_item_needs_a_member_and_item_points(till):
 
 def test_offline_redemption_refused_when_balance_is_stale(till, clock):
     with UnitOfWork(till.db) as uow:
-        row = uow.session.get(MemberRow, SILVER["member_id"])
+        row = uow.session.get(MemberRow, WANG["member_id"])
         row.synced_at = clock.now() - timedelta(days=4)
         uow.commit()
-    cart = cart_for(till, SILVER["phone"])
+    cart = cart_for(till, WANG["phone"])
     assert till.checkout.price(cart).max_redeemable == 0
     cart.redeem_points = 100
     with pytest.raises(PointsError) as err:
@@ -268,11 +289,11 @@ def test_offline_redemption_refused_when_balance_is_stale(till, clock):
 def test_offline_caps_per_sale_and_per_member_day(till):
     service = till.checkout
     service.policy = type(service.policy)(offline_per_sale=1000, offline_per_member_day=1500)
-    cart = cart_for(till, MEMBERS["diamond"]["phone"], items=(("A1017", 1),))
+    cart = cart_for(till, MEMBERS["diamond"]["phone"], items=(("FORMULA-900", 1),))
     assert service.price(cart).max_redeemable == 1000
     cart.redeem_points = 1000
     service.complete_sale(cart)
-    cart = cart_for(till, MEMBERS["diamond"]["phone"], items=(("A1017", 1),))
+    cart = cart_for(till, MEMBERS["diamond"]["phone"], items=(("FORMULA-900", 1),))
     assert service.price(cart).max_redeemable == 500
     service.is_online = lambda: True
     assert service.price(cart).max_redeemable > 1000
@@ -283,15 +304,15 @@ def test_offline_caps_per_sale_and_per_member_day(till):
 
 def test_full_refund_restores_the_members_points(till):
     service = till.checkout
-    before = service.identify(SILVER["phone"])
-    cart = cart_for(till, SILVER["phone"])
+    before = service.identify(WANG["phone"])
+    cart = cart_for(till, WANG["phone"])
     cart.redeem_points = 2000
     receipt = service.complete_sale(cart)
     refund = service.refund_sale(receipt.receipt_no, reason="customer changed mind")
     assert refund.amount == receipt.priced.amount_due
     assert refund.points_restored == 2000
     assert refund.points_reversed == receipt.priced.points_earned
-    after = service.identify(SILVER["phone"])
+    after = service.identify(WANG["phone"])
     assert after.balance == before.balance
     assert after.account == before.account
     (payload,) = sql(db_path(till), "SELECT payload FROM outbox WHERE type='refund.completed'")
@@ -304,7 +325,7 @@ def test_full_refund_restores_the_members_points(till):
 def test_partial_refunds_add_up_to_the_sale(till):
     service = till.checkout
     before = service.identify(GOLD["phone"])
-    cart = cart_for(till, GOLD["phone"], items=(("A1003", 3), ("A1012", 2), ("A1011", 1)))
+    cart = cart_for(till, GOLD["phone"], items=(("MILK-1L", 3), ("CHOC-BOX", 2), ("CHIPS", 1)))
     cart.redeem_points = 3000
     receipt = service.complete_sale(cart)
     parts = [
@@ -336,7 +357,7 @@ def test_refund_over_quantity_is_refused(till):
 def test_outbox_is_a_gapless_hash_chain(till):
     service = till.checkout
     for _ in range(3):
-        receipt = service.complete_sale(cart_for(till, SILVER["phone"]))
+        receipt = service.complete_sale(cart_for(till, WANG["phone"]))
     service.refund_sale(receipt.receipt_no)
     rows = sql(
         db_path(till),

@@ -1,0 +1,1 @@
+"""The reference central service (HQ): pairing, idempotent push, change feed, conflict rules."""

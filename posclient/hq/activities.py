@@ -1,0 +1,62 @@
+"""Activity points credited by HQ (R5): daily sign-in and referrals, each credited once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from posclient.domain.points import earn
+
+from . import models as m
+from .context import Hq
+from .feed import Feed, publish
+from .ledger import book, expire
+from .members import load_member, member_doc, resolve, save_member
+
+KINDS = ("sign_in", "referral")
+
+
+class ActivityError(ValueError):
+    """An activity that cannot be credited (unknown member or kind)."""
+
+
+def credit_activity(
+    hq: Hq, member_id: str, kind: str, *, points: int | None = None, activity_id: str | None = None
+) -> tuple[bool, dict[str, Any]]:
+    """Credit activity points. Returns (credited now, member doc); a repeat credits nothing."""
+    if kind not in KINDS:
+        raise ActivityError(f"unknown activity kind {kind!r}")
+    if kind == "referral" and not activity_id:
+        raise ActivityError("a referral needs an activity id (the referred member)")
+    amount = points if points is not None else getattr(hq.rules, f"{kind}_points")
+    if amount <= 0:
+        raise ActivityError("activity points must be positive")
+
+    def work(conn: Connection) -> tuple[bool, dict[str, Any]]:
+        live = resolve(conn, member_id)
+        st = load_member(conn, live) if live else None
+        if st is None or st.status != "active":
+            raise ActivityError("unknown member")
+        key = activity_id or f"{kind}:{st.member_id}:{hq.today().isoformat()}"
+        if conn.execute(
+            select(m.activities.c.activity_id).where(m.activities.c.activity_id == key)
+        ).first():
+            return False, member_doc(st, hq.today())
+        conn.execute(
+            insert(m.activities).values(
+                activity_id=key, member_id=st.member_id, kind=kind, points=amount, at=hq.now()
+            )
+        )
+        expire(hq, st)
+        lot_id = f"act:{key}"
+        after, _ = earn(
+            st.account, lot_id=lot_id, points=amount, expires_on=hq.today() + hq.validity
+        )
+        book(hq, st, after, kind, lot_id=lot_id, ref=key)
+        feed = Feed()
+        doc = save_member(hq, conn, st, feed)
+        publish(conn, feed, hq.now())
+        return True, doc
+
+    return hq.db.transact(work)

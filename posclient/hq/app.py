@@ -1,0 +1,320 @@
+"""The HQ HTTP API (FastAPI): pairing, push, pull, member look-up, dynamic codes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from posclient import __version__
+from posclient.sync.protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_PULL_LIMIT,
+    DynamicCode,
+    Health,
+    MemberLookup,
+    PairRequest,
+    PairResponse,
+    Problem,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+from . import codes, pairing, pull, push
+from .context import DEFAULT_RETENTION, Hq, utcnow
+from .db import Database
+from .feed import CursorError
+
+log = logging.getLogger("posclient.hq")
+
+#: Largest request body accepted (a full push batch of big sales fits easily).
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+_STATUS_ERRORS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    410: "cursor_expired",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, error: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.error, self.detail, self.headers = status, error, detail, headers
+
+
+def problem(
+    status: int, error: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        Problem(error=error, detail=detail).model_dump(), status_code=status, headers=headers
+    )
+
+
+def _responses(*codes_: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Problem, "description": _STATUS_ERRORS[code]} for code in codes_}
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for bodies over MAX_BODY_BYTES, declared or streamed."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.limit:
+                    await _send_413(send)
+                    return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _send_413(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_413(send: Any) -> None:
+    body = Problem(
+        error="too_large", detail=f"request body over {MAX_BODY_BYTES} bytes"
+    ).model_dump_json()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+_bearer = HTTPBearer(auto_error=False, description="The device token from POST /v1/pair")
+
+
+def _device(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> pairing.Device:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(
+            401, "unauthorized", "a device token is required", {"WWW-Authenticate": "Bearer"}
+        )
+    found = pairing.authenticate(request.app.state.hq, credentials.credentials)
+    if found is None:
+        raise ApiError(
+            401, "unauthorized", "unknown or revoked device token", {"WWW-Authenticate": "Bearer"}
+        )
+    return found
+
+
+Authed = Annotated[pairing.Device, Depends(_device)]
+
+
+def _only_query(*names: str) -> Any:
+    """A dependency refusing query parameters the endpoint does not define (422)."""
+    allowed = set(names)
+
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params.keys()) - allowed)
+        if unknown:
+            raise ApiError(
+                422, "invalid_request", f"unknown query parameter(s): {', '.join(unknown)[:200]}"
+            )
+
+    return Depends(check)
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    hq: Hq | None = None,
+    retention: timedelta = DEFAULT_RETENTION,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The HQ application for ``db_url`` (or an existing ``hq``)."""
+    if hq is None:
+        if db_url is None:
+            raise ValueError("create_app needs db_url or hq")
+        hq = Hq(Database(db_url), retention=retention, clock=clock)
+    app = FastAPI(
+        title="posclient HQ",
+        version=__version__,
+        description="Reference central service: the contract a production HQ implements.",
+    )
+    app.state.hq = hq
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return problem(exc.status, exc.error, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for error in exc.errors()[:5]:
+            where = ".".join(str(part) for part in error.get("loc", ()))
+            parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        return problem(422, "invalid_request", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body" (e.g. not UTF-8): a malformed body, like any other.
+            return problem(422, "invalid_request", str(exc.detail))
+        error = _STATUS_ERRORS.get(exc.status_code, "error")
+        return problem(exc.status_code, error, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(500, "internal_error", "HQ failed to handle the request; it was logged")
+
+    @app.get(
+        "/v1/health",
+        response_model=Health,
+        responses=_responses(422),
+        tags=["meta"],
+        dependencies=[_only_query()],
+    )
+    def health() -> Health:
+        """Liveness and version; no token needed."""
+        return Health(version=__version__, chain=hq.chain)
+
+    @app.post(
+        "/v1/pair",
+        response_model=PairResponse,
+        responses=_responses(403, 413, 422),
+        tags=["pairing"],
+        dependencies=[_only_query()],
+    )
+    def pair(body: PairRequest) -> PairResponse:
+        """Trade a one-time pairing code for a device token (shown once, stored hashed at HQ)."""
+        try:
+            return pairing.pair(hq, body.pairing_code, body.device_name)
+        except pairing.PairingError as exc:
+            raise ApiError(403, "pairing_refused", str(exc)) from exc
+
+    @app.post(
+        "/v1/sync/push",
+        response_model=PushResponse,
+        responses=_responses(401, 403, 413, 422),
+        tags=["sync"],
+        dependencies=[_only_query()],
+    )
+    def sync_push(body: PushRequest, dev: Authed) -> Response:
+        """Apply up to 200 events, each once and atomically; answer per event."""
+        if body.device_id != dev.device_id:
+            raise ApiError(403, "device_mismatch", "events must come from the authenticated device")
+        # Serialised here, not re-validated by FastAPI: the model was built by HQ itself.
+        return Response(push.push(hq, body).model_dump_json(), media_type="application/json")
+
+    @app.get(
+        "/v1/sync/pull",
+        response_model=PullResponse,
+        responses=_responses(401, 410, 422),
+        tags=["sync"],
+        dependencies=[_only_query("cursor", "limit")],
+    )
+    def sync_pull(
+        dev: Authed,
+        cursor: Annotated[
+            str,
+            Query(
+                max_length=2000,
+                pattern=r"^[A-Za-z0-9_-]*$",
+                description="next_cursor of the last page (opaque); empty starts a snapshot",
+            ),
+        ] = "",
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+    ) -> Response:
+        """Changes after ``cursor`` in commit order; an empty cursor gets a paged snapshot."""
+        try:
+            body = pull.pull(hq, store=dev.store, cursor=cursor, limit=limit)
+        except CursorError as exc:
+            raise ApiError(422, "invalid_cursor", str(exc)) from exc
+        except pull.CursorGone as exc:
+            raise ApiError(
+                410,
+                "cursor_expired",
+                "the cursor is older than the feed retention; pull a new snapshot",
+            ) from exc
+        return Response(content=body, media_type="application/json")
+
+    @app.get(
+        "/v1/members/lookup",
+        response_model=MemberLookup,
+        responses=_responses(401, 404, 422),
+        tags=["members"],
+        dependencies=[_only_query("phone")],
+    )
+    def lookup(
+        _: Authed,
+        phone: Annotated[
+            str, Query(pattern=r"^1[3-9][0-9]{9}$", description="11-digit mobile number")
+        ],
+    ) -> MemberLookup:
+        """Who already has this phone (masked): the duplicate check at enrolment."""
+        found = codes.lookup_phone(hq, phone)
+        if found is None:
+            raise ApiError(404, "not_found", "no member has this phone number")
+        return found
+
+    @app.post(
+        "/v1/members/{member_id}/dynamic-code",
+        response_model=DynamicCode,
+        responses=_responses(401, 404, 422),
+        tags=["members"],
+        dependencies=[_only_query()],
+    )
+    def member_code(_: Authed, member_id: Annotated[UUID, Path()]) -> DynamicCode:
+        """A signed, short-lived member code (stand-in for the member app)."""
+        found = codes.dynamic_code(hq, str(member_id))
+        if found is None:
+            raise ApiError(404, "not_found", "no such member")
+        return found
+
+    app.add_middleware(BodyLimit)
+    return app

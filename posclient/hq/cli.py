@@ -1,0 +1,291 @@
+"""``posclient-hq``: serve the reference HQ and run its operator commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from posclient.domain.codes import static_qr_text
+
+from .context import DEFAULT_CHAIN, Hq
+
+log = logging.getLogger("posclient.hq")
+
+
+def _hq(args: argparse.Namespace) -> Hq:
+    from .db import Database
+
+    retention = timedelta(days=getattr(args, "retention_days", 90))
+    return Hq(Database(args.db), retention=retention, chain=getattr(args, "chain", DEFAULT_CHAIN))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(hq=_hq(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from .demo import load_demo
+
+    if args.members < 0:
+        raise SystemExit("posclient-hq: --members must be ≥ 0")
+    counts = load_demo(_hq(args), members=args.members)
+    print(
+        f"products {counts['products']}, coupons {counts['coupons']}, members {counts['members']}"
+    )
+    return 0
+
+
+def cmd_pairing_code(args: argparse.Namespace) -> int:
+    from .pairing import new_pairing_code
+
+    print(new_pairing_code(_hq(args), args.store))
+    return 0
+
+
+def cmd_members(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from . import models as m
+
+    hq = _hq(args)
+    query = select(
+        m.members.c.member_id,
+        m.members.c.card_no,
+        m.members.c.tier_code,
+        m.members.c.status,
+        m.members.c.version,
+        m.members.c.doc,
+        m.members.c.points_debt,
+        m.members.c.overdrafts,
+        m.members.c.segment,
+        m.members.c.merged_into,
+    ).order_by(m.members.c.card_no)
+    if args.limit:
+        query = query.limit(args.limit)
+    out = sys.stdout
+    with hq.db.read() as conn:
+        if not args.json:
+            head = f"{'member_id':36}  {'card_no':13}  {'tier':8}  {'points':>8}  {'debt':>6}"
+            out.write(head + "  ver  status\n")
+        first = True
+        if args.json:
+            out.write("[")
+        for row in conn.execute(query):
+            doc = json.loads(row.doc)
+            balance = doc.get("points_balance", 0) if row.status == "active" else 0
+            item: dict[str, Any] = {
+                "member_id": row.member_id,
+                "card_no": row.card_no,
+                "codes": {"card": row.card_no, "static_qr": static_qr_text(hq.chain, row.card_no)},
+                "tier": row.tier_code,
+                "points_balance": balance,
+                "points_debt": row.points_debt,
+                "flagged_overdraft": row.points_debt > 0,
+                "overdrafts": row.overdrafts,
+                "segment": row.segment,
+                "status": row.status,
+                "merged_into": row.merged_into,
+                "version": row.version,
+            }
+            if args.json:
+                out.write(("" if first else ",") + "\n " + json.dumps(item, ensure_ascii=False))
+                first = False
+            else:
+                flag = " OVERDRAFT" if row.points_debt > 0 else ""
+                out.write(
+                    f"{row.member_id:36}  {row.card_no:13}  {row.tier_code:8}  {balance:>8}  "
+                    f"{row.points_debt:>6}  {row.version:>3}  {row.status}{flag}\n"
+                )
+        if args.json:
+            out.write("\n]\n")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .pairing import device_report
+
+    report = device_report(_hq(args))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    for d in report:
+        state = "revoked" if d["revoked"] else "active"
+        print(
+            f"{d['device_id']:24} no {d['device_no']:>4}  {d['store']:8} {state:8} "
+            f"seq {d['last_seq']:>6}  events {d['events']:>6}  "
+            f"chain issues {len(d['chain_issues'])}"
+        )
+        for issue in d["chain_issues"]:
+            print(f"    seq {issue['seq']}: {issue['kind']} ({issue['detail']})")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from .pairing import revoke
+
+    if not revoke(_hq(args), args.device):
+        raise SystemExit(f"posclient-hq: no active device {args.device}")
+    print(f"revoked {args.device}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .merge import MergeError, merge, merge_by_phone
+
+    hq = _hq(args)
+    try:
+        if args.phone:
+            done = merge_by_phone(hq, args.phone)
+        elif args.from_id and args.into_id:
+            merge(hq, args.from_id, args.into_id)
+            done = [(args.from_id, args.into_id)]
+        else:
+            raise SystemExit("posclient-hq: merge needs --phone, or --from and --into")
+    except MergeError as exc:
+        raise SystemExit(f"posclient-hq: {exc}") from exc
+    for src, dst in done:
+        print(f"merged {src} into {dst}")
+    if not done:
+        print("nothing to merge")
+    return 0
+
+
+def cmd_merge_candidates(args: argparse.Namespace) -> int:
+    from .merge import merge_candidates
+
+    items = merge_candidates(_hq(args))
+    if args.json:
+        print(json.dumps(items, indent=1))
+    else:
+        for item in items:
+            print(f"{item['member_a']}  {item['member_b']}  {item['reason']}  {item['created_at']}")
+    return 0
+
+
+def cmd_credit(args: argparse.Namespace) -> int:
+    from .activities import ActivityError, credit_activity
+
+    try:
+        credited, doc = credit_activity(
+            _hq(args), args.member, args.kind, points=args.points, activity_id=args.ref
+        )
+    except ActivityError as exc:
+        raise SystemExit(f"posclient-hq: {exc}") from exc
+    print(("credited" if credited else "already credited") + f"; balance {doc['points_balance']}")
+    return 0
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from .maintenance import maintain
+
+    print(json.dumps(maintain(_hq(args))))
+    return 0
+
+
+def cmd_dynamic_code(args: argparse.Namespace) -> int:
+    from .codes import dynamic_code
+
+    code = dynamic_code(_hq(args), args.member)
+    if code is None:
+        raise SystemExit(f"posclient-hq: no active member {args.member}")
+    print(code.code)
+    return 0
+
+
+def cmd_openapi(_: argparse.Namespace) -> int:
+    print(openapi_text())
+    return 0
+
+
+def openapi_text() -> str:
+    """The OpenAPI document, byte-identical to resources/hq-openapi.json."""
+    import tempfile
+    from pathlib import Path
+
+    from .app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hq_app = create_app(f"sqlite:///{Path(tmp) / 'openapi.db'}")
+        text = json.dumps(hq_app.openapi(), indent=2, ensure_ascii=False, sort_keys=True)
+        hq_app.state.hq.db.dispose()
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="posclient-hq", description="posclient reference HQ")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--db", required=True, help="sqlite:///path or postgresql+psycopg://...")
+        p.add_argument("--chain", default=DEFAULT_CHAIN, help="chain code (first start only)")
+        p.add_argument("--retention-days", type=int, default=90, help="feed retention")
+        return p
+
+    p = with_db("serve", "run the HQ service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_serve)
+    p = with_db("demo-data", "load tiers, products, members and coupons")
+    p.add_argument("--members", type=int, default=200)
+    p.set_defaults(func=cmd_demo_data)
+    p = with_db("pairing-code", "print a one-time pairing code for a store")
+    p.add_argument("--store", required=True)
+    p.set_defaults(func=cmd_pairing_code)
+    p = with_db("members", "members with codes, tier, points balance, version")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=0)
+    p.set_defaults(func=cmd_members)
+    p = with_db("devices", "paired devices and their hash-chain issues")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_devices)
+    p = with_db("revoke", "revoke a device token")
+    p.add_argument("--device", required=True)
+    p.set_defaults(func=cmd_revoke)
+    p = with_db("merge", "merge duplicate members")
+    p.add_argument("--phone")
+    p.add_argument("--from", dest="from_id")
+    p.add_argument("--into", dest="into_id")
+    p.set_defaults(func=cmd_merge)
+    p = with_db("merge-candidates", "members that share a phone number")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_merge_candidates)
+    p = with_db("credit", "credit activity points (sign-in, referral)")
+    p.add_argument("--member", required=True)
+    p.add_argument("--kind", required=True, choices=["sign_in", "referral"])
+    p.add_argument("--points", type=int)
+    p.add_argument("--ref", help="activity id (required for referral: the referred member)")
+    p.set_defaults(func=cmd_credit)
+    p = with_db("maintain", "expire points, refresh ageing tiers/segments, prune the feed")
+    p.set_defaults(func=cmd_maintain)
+    p = with_db("dynamic-code", "print a signed member code (member app stand-in)")
+    p.add_argument("--member", required=True)
+    p.set_defaults(func=cmd_dynamic_code)
+    p = sub.add_parser("openapi", help="print the OpenAPI document")
+    p.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValueError as exc:
+        print(f"posclient-hq: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""Periodic work: expire points lots, recompute tiers and segments that age, prune the feed.
+
+Expiry also happens lazily whenever a member's points are touched; ``posclient-hq maintain``
+(run it daily, e.g. from cron) catches members nobody touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from posclient.domain.segments import DORMANT_AFTER, NEW_MAX_AGE, NEW_MAX_RECENCY
+
+from . import models as m
+from .context import Hq
+from .feed import Feed, prune, publish
+from .ledger import expire
+from .members import load_member, save_member
+from .segments import YEAR, refresh
+
+log = logging.getLogger("posclient.hq")
+
+
+def maintain(hq: Hq) -> dict[str, int]:
+    now = hq.now()
+    with hq.db.read() as conn:
+        last_text = conn.execute(
+            select(m.meta.c.value).where(m.meta.c.key == "maintained_at")
+        ).scalar_one_or_none()
+        since = datetime.fromisoformat(last_text) if last_text else now - timedelta(days=1)
+        expiring = set(
+            conn.execute(
+                select(m.lots.c.member_id)
+                .where(m.lots.c.remaining > 0, m.lots.c.expires_on < hq.today())
+                .distinct()
+            ).scalars()
+        )
+        ageing = set(_ageing(conn, since, now))
+    touched = 0
+    for member_id in sorted(expiring | ageing):
+        touched += hq.db.transact(partial(_touch, hq, member_id=member_id))
+    with hq.db.write() as conn:
+        pruned = prune(conn, now=now, retention=hq.retention)
+        _set_meta(conn, "maintained_at", now.isoformat())
+    result = {
+        "expired_members": len(expiring),
+        "refreshed_members": touched,
+        "pruned_changes": pruned,
+    }
+    log.info("maintenance: %s", result)
+    return result
+
+
+def _ageing(conn: Connection, since: datetime, now: datetime) -> Any:
+    """Members whose tier or segment may have changed by time passing since ``since``."""
+    windows = []
+    for days in (YEAR.days, DORMANT_AFTER, NEW_MAX_RECENCY, 30):
+        windows.append(
+            m.members.c.last_purchase_at.between(
+                since - timedelta(days=days), now - timedelta(days=days)
+            )
+        )
+    for days in (NEW_MAX_AGE, DORMANT_AFTER):
+        windows.append(
+            m.members.c.enrolled_at.between(
+                since - timedelta(days=days), now - timedelta(days=days)
+            )
+        )
+    query = select(m.members.c.member_id).where(m.members.c.status == "active", or_(*windows))
+    yield from conn.execute(query).scalars()
+    yield from conn.execute(
+        select(m.sales.c.member_id)
+        .where(
+            m.sales.c.member_id.is_not(None),
+            m.sales.c.occurred_at.between(since - YEAR, now - YEAR),
+        )
+        .distinct()
+    ).scalars()
+
+
+def _touch(hq: Hq, conn: Connection, *, member_id: str) -> int:
+    st = load_member(conn, member_id)
+    if st is None or st.status != "active":
+        return 0
+    before = (st.row["tier_code"], st.row["segment"], list(st.tags), st.row["spend_12m_fen"])
+    expired = expire(hq, st)
+    refresh(hq, conn, st)
+    after = (st.row["tier_code"], st.row["segment"], list(st.tags), st.row["spend_12m_fen"])
+    if not expired and before == after:
+        return 0
+    feed = Feed()
+    save_member(hq, conn, st, feed)
+    publish(conn, feed, hq.now())
+    return 1
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    if not conn.execute(update(m.meta).where(m.meta.c.key == key).values(value=value)).rowcount:
+        conn.execute(insert(m.meta).values(key=key, value=value))

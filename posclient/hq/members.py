@@ -1,0 +1,306 @@
+"""Member state at HQ: load with its points account, save with ledger, lots, doc and feed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from posclient.domain.points import Account, Lot
+from posclient.sync.protocol import Entity
+
+from . import models as m
+from .context import Hq
+from .fastsql import Fast, read_day, read_dt
+from .feed import Feed, dumps
+from .outcome import Reject
+
+PERSONAL_FIELDS = ("phone", "name", "gender", "birthday", "categories")
+
+
+def phone_index(hq: Hq, phone: str) -> str:
+    """Keyed hash of a phone number: lookups without a plaintext index."""
+    return hmac.new(hq.phone_secret, phone.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_phone(phone: str | None) -> str | None:
+    return None if not phone else f"{phone[:3]}****{phone[-4:]}"
+
+
+def mask_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+@dataclass
+class MemberState:
+    """A member loaded for one transaction; handlers change it, ``save_member`` writes it."""
+
+    row: dict[str, Any]
+    profile: dict[str, Any]
+    field_versions: dict[str, int]
+    field_meta: dict[str, Any]
+    consents: dict[str, bool]
+    tags: list[str]
+    account: Account
+    loaded: Account
+    dirty: bool = False
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    #: Lots known not to exist in the table yet (inserted without trying an update first).
+    new_lots: set[str] = field(default_factory=set)
+
+    @property
+    def member_id(self) -> str:
+        return str(self.row["member_id"])
+
+    @property
+    def status(self) -> str:
+        return str(self.row["status"])
+
+
+_MEMBER_COLUMNS = (
+    "member_id, card_no, home_store, enrolled_at, tier_code, spend_12m_fen, purchase_count, "
+    "last_purchase_at, assigned_staff, profile, field_versions, field_meta, consents, "
+    "consent_version, phone_index, points_debt, overdrafts, tags, segment, status, merged_into, "
+    "version"
+)
+_SEL_MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM members WHERE member_id = ?"
+_SEL_LOTS = "SELECT lot_id, remaining, expires_on FROM lots WHERE member_id = ? AND remaining > 0"
+_SEL_STATUS = "SELECT status, merged_into FROM members WHERE member_id = ?"
+
+
+def resolve(conn: Connection, member_id: str) -> str | None:
+    """The live member an id stands for (following merges), or None if unknown."""
+    fast = Fast(conn)
+    seen: set[str] = set()
+    current = member_id
+    while current not in seen:
+        seen.add(current)
+        row = fast.one(_SEL_STATUS, (current,))
+        if row is None:
+            return None
+        if row[0] != "merged" or row[1] is None:
+            return current
+        current = row[1]
+    return None
+
+
+def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> MemberState | None:
+    fast = Fast(conn)
+    row = fast.dict_one(_SEL_MEMBER + (" FOR UPDATE" if lock and fast.pg else ""), (member_id,))
+    if row is None:
+        return None
+    row["enrolled_at"] = read_dt(row["enrolled_at"])
+    row["last_purchase_at"] = read_dt(row["last_purchase_at"])
+    lot_rows = fast.all(_SEL_LOTS, (member_id,))
+    account = Account(
+        lots=tuple(Lot(read_day(expires), lot_id, int(left)) for lot_id, left, expires in lot_rows),
+        debt=int(row["points_debt"]),
+    )
+    return MemberState(
+        row=row,
+        profile=json.loads(row["profile"]),
+        field_versions=json.loads(row["field_versions"]),
+        field_meta=json.loads(row["field_meta"]),
+        consents=json.loads(row["consents"]),
+        tags=json.loads(row["tags"]),
+        account=account,
+        loaded=account,
+    )
+
+
+def load_live(conn: Connection, member_id: str) -> MemberState | None:
+    """Load (and lock) the live member ``member_id`` stands for, following merges."""
+    st = load_member(conn, member_id)
+    if st is None or st.status != "merged":
+        return st
+    live = resolve(conn, member_id)
+    return load_member(conn, live) if live else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    """As pydantic dumps an aware UTC datetime (``...Z``)."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def member_doc(st: MemberState, today: date) -> dict[str, Any]:
+    """The member as the feed and push results show it: MemberData.model_dump(mode="json").
+
+    Built by hand because it runs for every event; tests check it against MemberData.
+    """
+    row = st.row
+    lots = [
+        {"lot_id": lot.lot_id, "remaining": lot.remaining, "expires_on": lot.expires_on.isoformat()}
+        for lot in st.account.lots
+        if lot.expires_on >= today and lot.remaining > 0
+    ]
+    profile = st.profile
+    return {
+        "member_id": row["member_id"],
+        "card_no": row["card_no"],
+        "home_store": row["home_store"],
+        "tier_code": row["tier_code"],
+        "points_balance": st.account.balance(today),
+        "points_debt": st.account.debt,
+        "lots": lots,
+        "spend_12m_fen": row["spend_12m_fen"],
+        "purchase_count": row["purchase_count"],
+        "last_purchase_at": _iso(row["last_purchase_at"]),
+        "enrolled_at": _iso(row["enrolled_at"]),
+        "tags": list(st.tags),
+        "segment": row["segment"],
+        "assigned_staff": row["assigned_staff"],
+        "profile": {name: profile.get(name) for name in PERSONAL_FIELDS},
+        "field_versions": dict(st.field_versions),
+        "consents": dict(st.consents),
+        "consent_version": row["consent_version"],
+        "flagged_overdraft": st.account.debt > 0,
+        "version": row["version"],
+    }
+
+
+_UPD_MEMBER = (
+    "UPDATE members SET tier_code = ?, spend_12m_fen = ?, purchase_count = ?, "
+    "last_purchase_at = ?, assigned_staff = ?, consent_version = ?, phone_index = ?, "
+    "points_debt = ?, overdrafts = ?, "
+    "segment = ?, status = ?, merged_into = ?, version = ?, home_store = ?, profile = ?, "
+    "field_versions = ?, field_meta = ?, consents = ?, tags = ?, doc = ? WHERE member_id = ?"
+)
+_INS_LEDGER = (
+    "INSERT INTO ledger (member_id, kind, points, lot_id, event_id, ref, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_UPD_LOT = "UPDATE lots SET remaining = ? WHERE member_id = ? AND lot_id = ?"
+_INS_LOT = "INSERT INTO lots (member_id, lot_id, remaining, expires_on) VALUES (?, ?, ?, ?)"
+
+
+def save_member(
+    hq: Hq, conn: Connection, st: MemberState, feed: Feed, *, publish: bool = True
+) -> dict[str, Any]:
+    """Write lots, ledger entries and the member row; bump its version; put it in the feed."""
+    fast = Fast(conn)
+    _write_lots(fast, st)
+    if st.ledger:
+        fast.many(
+            _INS_LEDGER,
+            [
+                (
+                    e["member_id"],
+                    e["kind"],
+                    e["points"],
+                    e["lot_id"],
+                    e["event_id"],
+                    e["ref"],
+                    fast.dt(e["at"]),
+                )
+                for e in st.ledger
+            ],
+        )
+        st.ledger.clear()
+    row = st.row
+    row["version"] = int(row["version"]) + 1
+    row["points_debt"] = st.account.debt
+    doc = member_doc(st, hq.today())
+    text = dumps(doc)
+    fast.run(
+        _UPD_MEMBER,
+        (
+            row["tier_code"],
+            row["spend_12m_fen"],
+            row["purchase_count"],
+            fast.dt(row["last_purchase_at"]),
+            row["assigned_staff"],
+            row["consent_version"],
+            row["phone_index"],
+            row["points_debt"],
+            row["overdrafts"],
+            row["segment"],
+            row["status"],
+            row["merged_into"],
+            row["version"],
+            row["home_store"],
+            dumps(st.profile),
+            dumps(st.field_versions),
+            dumps(st.field_meta),
+            dumps(st.consents),
+            dumps(st.tags),
+            text,
+            st.member_id,
+        ),
+    )
+    st.loaded = st.account
+    st.dirty = False
+    if publish and st.status == "active":
+        feed.put(Entity.MEMBER, st.member_id, int(row["version"]), text)
+    return doc
+
+
+def _write_lots(fast: Fast, st: MemberState) -> None:
+    old = {lot.lot_id: lot for lot in st.loaded.lots}
+    new = {lot.lot_id: lot for lot in st.account.lots}
+    for lot_id in old.keys() | new.keys():
+        before, after = old.get(lot_id), new.get(lot_id)
+        remaining = after.remaining if after else 0
+        if before is not None and after is not None and before.remaining == after.remaining:
+            continue
+        expires_on = (after or before).expires_on  # type: ignore[union-attr]
+        if before is None and lot_id in st.new_lots:
+            if not fast.insert_new(
+                _INS_LOT, (st.member_id, lot_id, remaining, fast.day(expires_on))
+            ):
+                raise Reject("lot_exists", f"the member already had a points lot {lot_id}")
+        elif not fast.run(_UPD_LOT, (remaining, st.member_id, lot_id)):
+            fast.run(_INS_LOT, (st.member_id, lot_id, remaining, fast.day(expires_on)))
+    st.new_lots.clear()
+
+
+def new_member_row(
+    *,
+    member_id: str,
+    card_no: str,
+    home_store: str,
+    enrolled_at: datetime,
+    tier_code: str,
+    assigned_staff: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "card_no": card_no,
+        "home_store": home_store,
+        "enrolled_at": enrolled_at,
+        "tier_code": tier_code,
+        "spend_12m_fen": 0,
+        "purchase_count": 0,
+        "last_purchase_at": None,
+        "assigned_staff": assigned_staff,
+        "profile": "{}",
+        "field_versions": "{}",
+        "field_meta": "{}",
+        "consents": "{}",
+        "consent_version": 0,
+        "phone_index": None,
+        "points_debt": 0,
+        "overdrafts": 0,
+        "tags": "[]",
+        "segment": None,
+        "status": "active",
+        "merged_into": None,
+        "version": 0,
+        "doc": "{}",
+    }
+
+
+def insert_member(conn: Connection, row: dict[str, Any]) -> MemberState:
+    conn.execute(insert(m.members).values(**row))
+    state = load_member(conn, row["member_id"])
+    assert state is not None
+    return state

@@ -1,0 +1,69 @@
+"""What applying one event came to: applied, conflict (with HQ's resolution) or rejected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection
+
+from posclient.sync.protocol import Event, EventResult, ResultStatus
+
+from .context import Hq
+from .feed import Feed
+
+
+class Reject(Exception):
+    """The event cannot be applied; its changes are rolled back and the reason is the answer."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Outcome:
+    """Collects conflicts while an event is applied; the first reason is the headline."""
+
+    reasons: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    losing: dict[str, Any] = field(default_factory=dict)
+
+    def conflict(self, reason: str, detail: str) -> None:
+        self.reasons.append((reason, detail))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    @property
+    def is_conflict(self) -> bool:
+        return bool(self.reasons)
+
+    def result(self, event_id: UUID) -> EventResult:
+        details = [detail for _, detail in self.reasons] + self.notes
+        return EventResult(
+            event_id=event_id,
+            status=ResultStatus.CONFLICT if self.reasons else ResultStatus.APPLIED,
+            reason=self.reasons[0][0] if self.reasons else None,
+            detail="; ".join(details) or None,
+            state=(self.state or None) if self.reasons else None,
+            losing=self.losing or None,
+        )
+
+
+@dataclass
+class Apply:
+    """One event being applied: its transaction, feed and outcome."""
+
+    hq: Hq
+    conn: Connection
+    ev: Event
+    feed: Feed
+    out: Outcome = field(default_factory=Outcome)
+
+    @property
+    def event_id(self) -> str:
+        return str(self.ev.event_id)

@@ -1,0 +1,157 @@
+"""GET /v1/sync/pull: the change feed after a cursor, or a paged snapshot for a new till."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from posclient.sync.protocol import Entity
+
+from . import models as m
+from .context import Hq
+from .coupons import coupon_doc
+from .feed import CursorError, current_position, decode_cursor, dumps, encode_cursor, pruned_through
+
+#: Snapshot order: reference data first, then this store's members, then the others.
+PHASES = ("tier", "rule", "key", "product", "coupon", "own", "other")
+
+
+class CursorGone(Exception):
+    """The cursor is older than the feed's retention: the till must re-snapshot (410)."""
+
+
+def _change(entity: str, op: str, entity_id: str, version: int, data: str | None) -> str:
+    return (
+        f'{{"entity":"{entity}","op":"{op}","id":{json.dumps(entity_id)},'
+        f'"version":{int(version)},"data":{data if data is not None else "null"}}}'
+    )
+
+
+def _body(
+    changes: list[str], *, cursor: dict[str, Any], has_more: bool, position: int, extra: str = ""
+) -> bytes:
+    return (
+        f'{{"changes":[{",".join(changes)}],"next_cursor":"{encode_cursor(cursor)}",'
+        f'"has_more":{"true" if has_more else "false"},"position":{position}{extra}}}'
+    ).encode()
+
+
+def pull(hq: Hq, *, store: str, cursor: str, limit: int) -> bytes:
+    """The PullResponse JSON for ``cursor`` (empty: start a snapshot). Raises CursorError/Gone."""
+    if not cursor:
+        with hq.db.read() as conn:
+            start = current_position(conn)
+            total = int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(m.members)
+                    .where(m.members.c.status == "active")
+                ).scalar_one()
+            )
+        state: dict[str, Any] = {
+            "v": 1,
+            "s": start,
+            "ph": 0,
+            "a": "",
+            "d": 0,
+            "t": total,
+            "st": store,
+        }
+        return _snapshot(hq, state, limit)
+    state = decode_cursor(cursor)
+    if "s" in state:
+        return _snapshot(hq, state, limit)
+    position = state.get("p")
+    if not isinstance(position, int) or position < 0:
+        raise CursorError("not a cursor issued by this HQ")
+    return _feed(hq, position, limit)
+
+
+def _feed(hq: Hq, position: int, limit: int) -> bytes:
+    with hq.db.read() as conn:
+        # Rows first, then the pruning mark: a prune between the two can only cause a 410.
+        rows = conn.execute(
+            select(
+                m.changes.c.pos,
+                m.changes.c.entity,
+                m.changes.c.op,
+                m.changes.c.entity_id,
+                m.changes.c.version,
+                m.changes.c.data,
+            )
+            .where(m.changes.c.pos > position)
+            .order_by(m.changes.c.pos)
+            .limit(limit + 1)
+        ).all()
+        if position < pruned_through(conn):
+            raise CursorGone()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    reached = rows[-1].pos if rows else position
+    changes = [_change(r.entity, r.op, r.entity_id, r.version, r.data) for r in rows]
+    return _body(changes, cursor={"v": 1, "p": reached}, has_more=has_more, position=reached)
+
+
+def _snapshot(hq: Hq, state: dict[str, Any], limit: int) -> bytes:
+    try:
+        start, phase, after = int(state["s"]), int(state["ph"]), str(state["a"])
+        done, total, store = int(state["d"]), int(state["t"]), str(state["st"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CursorError("not a cursor issued by this HQ") from exc
+    if not 0 <= phase <= len(PHASES):
+        raise CursorError("not a cursor issued by this HQ")
+    changes: list[str] = []
+    with hq.db.read() as conn:
+        if start < pruned_through(conn):
+            raise CursorGone()
+        while phase < len(PHASES) and len(changes) < limit:
+            rows = _phase_rows(
+                conn, PHASES[phase], store=store, after=after, limit=limit - len(changes)
+            )
+            for key, text in rows:
+                changes.append(text)
+                after = key
+            if PHASES[phase] in ("own", "other"):
+                done += len(rows)
+            if len(changes) < limit:
+                phase, after = phase + 1, ""
+    extra = f',"snapshot":true,"snapshot_done":{min(done, total)},"snapshot_total":{total}'
+    if phase >= len(PHASES):
+        # Snapshot complete: continue with the feed from where it began.
+        return _body(
+            changes, cursor={"v": 1, "p": start}, has_more=True, position=start, extra=extra
+        )
+    cursor = {"v": 1, "s": start, "ph": phase, "a": after, "d": done, "t": total, "st": store}
+    return _body(changes, cursor=cursor, has_more=True, position=start, extra=extra)
+
+
+def _phase_rows(
+    conn: Connection, phase: str, *, store: str, after: str, limit: int
+) -> list[tuple[str, str]]:
+    if phase in ("tier", "rule", "key", "product"):
+        e = m.entities.c
+        rows = conn.execute(
+            select(e.entity_id, e.version, e.data)
+            .where(e.entity == phase, e.entity_id > after)
+            .order_by(e.entity_id)
+            .limit(limit)
+        ).all()
+        return [(r.entity_id, _change(phase, "put", r.entity_id, r.version, r.data)) for r in rows]
+    if phase == "coupon":
+        c = m.coupons.c
+        rows = conn.execute(
+            select(m.coupons).where(c.code > after).order_by(c.code).limit(limit)
+        ).all()
+        return [
+            (r.code, _change(Entity.COUPON.value, "put", r.code, r.version, dumps(coupon_doc(r))))
+            for r in rows
+        ]
+    mc = m.members.c
+    where = [mc.status == "active", mc.member_id > after]
+    where.append(mc.home_store == store if phase == "own" else mc.home_store != store)
+    rows = conn.execute(
+        select(mc.member_id, mc.version, mc.doc).where(*where).order_by(mc.member_id).limit(limit)
+    ).all()
+    return [(r.member_id, _change("member", "put", r.member_id, r.version, r.doc)) for r in rows]

@@ -1,0 +1,323 @@
+"""Sales and refunds at HQ: the authoritative points ledger, overdraft, stale-tier correction."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from posclient.domain.money import from_fen
+from posclient.domain.points import (
+    earn,
+    earning_slice,
+    points_earned,
+    redeem,
+    redemption_slice,
+    restore,
+    reverse_earn,
+)
+from posclient.domain.tiers import by_code
+from posclient.sync.protocol import RefundPayload, SalePayload, default_repaid_lot
+
+from . import models as m
+from .context import CHAIN_TZ
+from .coupons import apply_coupon, coupon_multiplier
+from .fastsql import Fast
+from .feed import dumps
+from .ledger import book, earning_from, earning_json, expire, redemption_from, redemption_json
+from .members import MemberState, load_live, load_member, resolve, save_member
+from .outcome import Apply, Reject
+from .segments import product_categories, refresh
+
+_INS_SALE = (
+    "INSERT INTO sales (sale_id, event_id, device_id, store, member_id, receipt_no, occurred_at, "
+    "hlc, subtotal_fen, amount_due_fen, coupon_code, coupon_discount_fen, store_discount_fen, "
+    "redemption, earning, correction, notes, category, lines, points_restored, points_reversed, "
+    "refunded_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)"
+)
+#: An earned lot may expire at most this long after the sale beyond the validity (rule changes).
+EXPIRY_SLACK = timedelta(days=366)
+
+
+def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
+    conn = cx.conn
+    if sale.member_id is not None:
+        st = load_live(conn, str(sale.member_id))
+    elif sale.provisional_card_no is not None:
+        found = conn.execute(
+            select(m.members.c.member_id).where(m.members.c.card_no == sale.provisional_card_no)
+        ).scalar_one_or_none()
+        st = load_live(conn, found) if found else None
+    else:
+        return None
+    if st is None:
+        # The goods left the store: the sale stands (never dropped into an attention list),
+        # recorded without a member; no points move. The till shows the outcome.
+        cx.out.conflict(
+            "unknown_member",
+            "HQ does not know the sale's member; the sale is recorded without one and no "
+            "points were credited",
+        )
+        return None
+    expire(cx.hq, st, event_id=cx.event_id)
+    return st
+
+
+def _category(cx: Apply, sale: SalePayload) -> str | None:
+    categories = product_categories(cx.hq, cx.conn)
+    spent: Counter[str] = Counter()
+    for line in sale.lines:
+        category = categories.get(line.sku)
+        if category:
+            spent[category] += line.amount_due_fen + line.points_redeemed
+    return spent.most_common(1)[0][0] if spent else None
+
+
+def _earn_expiry(cx: Apply, sale: SalePayload) -> date:
+    sold_on = (
+        sale.occurred_at.astimezone(CHAIN_TZ).date()
+        if sale.occurred_at.tzinfo
+        else sale.occurred_at.date()
+    )
+    default = sold_on + cx.hq.validity
+    wanted = sale.earn_expires_on
+    if wanted is None:
+        return default
+    if not sold_on < wanted <= default + EXPIRY_SLACK:
+        cx.out.conflict(
+            "earn_expiry_adjusted",
+            f"earned points expire on {default.isoformat()} (the till said {wanted.isoformat()})",
+        )
+        return default
+    return wanted
+
+
+def apply_sale(cx: Apply, sale: SalePayload) -> None:
+    conn, hq, out = cx.conn, cx.hq, cx.out
+    sale_id = str(sale.sale_id)
+    fast = Fast(conn)
+    st = _member_for_sale(cx, sale)
+    store_discount = apply_coupon(cx, sale) if sale.coupon_code else 0
+    notes: dict[str, Any] = {}
+    redemption = earning = correction = None
+    if st is not None:
+        tier_before = hq.tier(st.row["tier_code"])
+        spent = sale.item_points + sale.points_redeemed
+        if spent:
+            after, redemption = redeem(st.account, spent, today=hq.today(), allow_debt=True)
+            book(hq, st, after, "redeem", event_id=cx.event_id, ref=sale_id)
+            if redemption.debt_added:
+                st.row["overdrafts"] += 1
+                out.conflict(
+                    "points_overdraft",
+                    f"the sale used {redemption.debt_added} points more than the balance; "
+                    "the sale stands and the shortfall is debt repaid from later earnings",
+                )
+        if sale.points_earned:
+            lot_id = sale.earn_lot_id or f"sale:{sale_id}"
+            _check_new_lot(cx, st, lot_id)
+            after, earning = earn(
+                st.account,
+                lot_id=lot_id,
+                points=sale.points_earned,
+                expires_on=_earn_expiry(cx, sale),
+            )
+            book(hq, st, after, "earn", lot_id=lot_id, event_id=cx.event_id, ref=sale_id)
+            correction = _stale_tier(
+                cx,
+                st,
+                sale,
+                hq_tier=tier_before.code,
+                lot_id=lot_id,
+                expires_on=earning.expires_on,
+                notes=notes,
+            )
+        st.row["purchase_count"] += 1
+        last = st.row["last_purchase_at"]
+        st.row["last_purchase_at"] = (
+            sale.occurred_at if last is None else max(last, sale.occurred_at)
+        )
+    inserted = fast.insert_new(
+        _INS_SALE,
+        (
+            sale_id,
+            cx.event_id,
+            cx.ev.device_id,
+            sale.store,
+            st.member_id if st else None,
+            sale.receipt_no,
+            fast.dt(sale.occurred_at),
+            cx.ev.hlc,
+            sale.subtotal_fen,
+            sale.amount_due_fen,
+            sale.coupon_code,
+            sum(line.coupon_discount_fen for line in sale.lines),
+            store_discount,
+            dumps(redemption_json(redemption)) if redemption else None,
+            dumps(earning_json(earning)) if earning else None,
+            dumps(correction) if correction else None,
+            dumps(notes) if notes else None,
+            _category(cx, sale),
+            dumps([line.model_dump(mode="json") for line in sale.lines]),
+        ),
+    )
+    if not inserted:
+        raise Reject("sale_exists", "another event already reported this sale")
+    if st is not None:
+        refresh(hq, conn, st)
+        doc = save_member(hq, conn, st, cx.feed)
+        out.state["member"] = doc
+
+
+def _check_new_lot(cx: Apply, st: MemberState, lot_id: str) -> None:
+    """A lot id must be new; an exhausted lot of that id surfaces when the lot is inserted."""
+    if st.account.lot(lot_id) is not None:
+        raise Reject("lot_exists", f"the member already has a points lot {lot_id}")
+    st.new_lots.add(lot_id)
+
+
+def _stale_tier(
+    cx: Apply,
+    st: MemberState,
+    sale: SalePayload,
+    *,
+    hq_tier: str,
+    lot_id: str,
+    expires_on: date,
+    notes: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Points earned at a lower tier than HQ's: credit the difference as a correction lot.
+
+    Never rewrites the till's entry. Points earned at a higher tier than HQ's are only noted:
+    HQ does not take back what a customer was promised at the till.
+    """
+    if sale.tier_code is None or sale.tier_code == hq_tier:
+        return None
+    hq = cx.hq
+    try:
+        till = by_code(sale.tier_code, hq.tiers)
+    except KeyError:
+        notes["unknown_tier"] = sale.tier_code
+        return None
+    ours = hq.tier(hq_tier)
+    notes["tier_mismatch"] = {"till": till.code, "hq": ours.code}
+    if till.rank > ours.rank:
+        return None
+    coupon = coupon_multiplier(cx.conn, sale.coupon_code)
+    extra_mult = Decimal(coupon) if coupon else Decimal(1)
+    paid = from_fen(sale.amount_due_fen)
+    per_yuan = hq.rules.earn_per_yuan
+    till_calc = points_earned(paid, till.points_multiplier * extra_mult, per_yuan=per_yuan)
+    if till_calc != sale.points_earned:
+        notes["tier_correction_skipped"] = "till points do not follow the tier rule"
+        return None
+    should = points_earned(paid, ours.points_multiplier * extra_mult, per_yuan=per_yuan)
+    extra = should - sale.points_earned
+    if extra <= 0:
+        return None
+    fix_lot = f"{lot_id}:tier"
+    after, fix = earn(st.account, lot_id=fix_lot, points=extra, expires_on=expires_on)
+    book(hq, st, after, "correction", lot_id=fix_lot, event_id=cx.event_id, ref=str(sale.sale_id))
+    cx.out.conflict(
+        "tier_corrected",
+        f"points were earned at tier {till.code}; HQ's tier is {ours.code}: {extra} points added",
+    )
+    data = earning_json(fix)
+    data.update(from_tier=till.code, to_tier=ours.code)
+    return data
+
+
+def apply_refund(cx: Apply, refund: RefundPayload) -> None:
+    conn, hq, out = cx.conn, cx.hq, cx.out
+    refund_id = str(refund.refund_id)
+    sale = conn.execute(
+        select(m.sales).where(m.sales.c.sale_id == str(refund.sale_id)).with_for_update()
+    ).first()
+    if sale is None:
+        raise Reject("unknown_sale", "HQ has no record of the refunded sale")
+    if conn.execute(
+        select(m.refunds.c.refund_id).where(m.refunds.c.refund_id == refund_id)
+    ).first():
+        raise Reject("refund_exists", "another event already reported this refund")
+    if refund.member_id is not None and (
+        sale.member_id is None
+        or resolve(conn, str(refund.member_id)) != resolve(conn, sale.member_id)
+    ):
+        raise Reject("member_mismatch", "the refund names another member than the sale")
+    redemption = redemption_from(json.loads(sale.redemption)) if sale.redemption else None
+    earning = earning_from(json.loads(sale.earning)) if sale.earning else None
+    redeemed = redemption.points if redemption else 0
+    earned = earning.points if earning else 0
+    if (
+        sale.refunded_fen + refund.amount_fen > sale.amount_due_fen
+        or sale.points_restored + refund.points_restored > redeemed
+        or sale.points_reversed + refund.points_reversed > earned
+    ):
+        raise Reject("refund_exceeds_sale", "the refund gives back more than the sale took")
+    st = None
+    if sale.member_id is not None:
+        member_id = resolve(conn, sale.member_id)
+        st = load_member(conn, member_id) if member_id else None
+    if st is not None:
+        expire(hq, st, event_id=cx.event_id)
+        if refund.points_restored and redemption is not None:
+            part = redemption_slice(
+                redemption, done=sale.points_restored, points=refund.points_restored
+            )
+            refunded_on = refund.occurred_at.astimezone(CHAIN_TZ).date()
+            after = restore(
+                st.account,
+                part,
+                repaid_lot_id=refund.repaid_lot_id or default_repaid_lot(refund_id),
+                repaid_expires_on=refund.repaid_expires_on or refunded_on + hq.validity,
+            )
+            book(hq, st, after, "restore", event_id=cx.event_id, ref=refund_id)
+        if refund.points_reversed and earning is not None:
+            part_e = earning_slice(
+                earning, done=sale.points_reversed, points=refund.points_reversed
+            )
+            after, taken = reverse_earn(st.account, part_e, today=hq.today())
+            book(
+                hq, st, after, "reverse", lot_id=earning.lot_id, event_id=cx.event_id, ref=refund_id
+            )
+            if taken.debt_added:
+                st.row["overdrafts"] += 1
+                out.conflict(
+                    "points_overdraft",
+                    f"{taken.debt_added} of the points the sale earned were already spent; "
+                    "they are booked as debt",
+                )
+        if sale.correction and sale.points_reversed + refund.points_reversed == earned:
+            # The last refund also takes back the stale-tier correction credited for the sale.
+            fix = earning_from(json.loads(sale.correction))
+            after, _ = reverse_earn(st.account, fix, today=hq.today())
+            book(
+                hq, st, after, "correction", lot_id=fix.lot_id, event_id=cx.event_id, ref=refund_id
+            )
+    conn.execute(
+        update(m.sales)
+        .where(m.sales.c.sale_id == sale.sale_id)
+        .values(
+            refunded_fen=sale.refunded_fen + refund.amount_fen,
+            points_restored=sale.points_restored + refund.points_restored,
+            points_reversed=sale.points_reversed + refund.points_reversed,
+        )
+    )
+    conn.execute(
+        insert(m.refunds).values(
+            refund_id=refund_id,
+            sale_id=sale.sale_id,
+            event_id=cx.event_id,
+            amount_fen=refund.amount_fen,
+            points_restored=refund.points_restored,
+            points_reversed=refund.points_reversed,
+            occurred_at=refund.occurred_at,
+        )
+    )
+    if st is not None:
+        refresh(hq, conn, st)
+        out.state["member"] = save_member(hq, conn, st, cx.feed)

@@ -1,0 +1,91 @@
+"""posclient-hq commands: demo-data, members, pairing-code, devices, merge, credit, openapi."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from posclient.domain.codes import gs1_check_digit
+from posclient.hq.cli import main
+from posclient.hq.demo import resource_dir
+from posclient.sync.protocol import MemberData, ProductData
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(list(args)) == 0
+    return capsys.readouterr().out
+
+
+def test_demo_data_members_and_pairing_code(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run(capsys, "demo-data", "--db", db_url, "--members", "60")
+    assert "members 60" in out
+    # Running it again leaves existing members alone.
+    assert "members 0" in run(capsys, "demo-data", "--db", db_url, "--members", "60")
+    members = json.loads(run(capsys, "members", "--db", db_url, "--json"))
+    assert len(members) == 60
+    assert {m["tier"] for m in members} == {"normal", "silver", "gold", "diamond"}
+    first = members[0]
+    assert set(first) >= {"member_id", "codes", "tier", "points_balance", "version"}
+    assert first["codes"]["static_qr"].startswith("PCM1:")
+    table = run(capsys, "members", "--db", db_url)
+    assert first["member_id"] in table
+    assert "13800138001" not in table and "王芳" not in table  # no personal data
+    code = run(capsys, "pairing-code", "--db", db_url, "--store", "S001").strip()
+    assert len(code) == 10 and code.isalnum()
+    assert run(capsys, "devices", "--db", db_url, "--json").strip() == "[]"
+    credit = run(
+        capsys, "credit", "--db", db_url, "--member", first["member_id"], "--kind", "sign_in"
+    )
+    assert credit.startswith("credited")
+    assert "nothing to merge" in run(capsys, "merge", "--db", db_url, "--phone", "13900000000")
+    assert json.loads(run(capsys, "maintain", "--db", db_url))["pruned_changes"] == 0
+    assert run(capsys, "dynamic-code", "--db", db_url, "--member", first["member_id"]).startswith(
+        "PCD1:PC:"
+    )
+
+
+def test_bad_input_exits_non_zero(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["revoke", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--device", "nope"])
+    assert "no active device" in str(caught.value.code)
+    assert main(["members", "--db", "sqlite://"]) == 2
+
+
+def test_demo_resources_are_valid() -> None:
+    products = [
+        ProductData.model_validate(p)
+        for p in json.loads((resource_dir() / "products.json").read_text())
+    ]
+    assert len(products) >= 30
+    assert all(p.barcode and p.barcode[:3] in {f"69{d}" for d in range(10)} for p in products)
+    assert all(
+        p.barcode and gs1_check_digit(p.barcode[:-1]) == int(p.barcode[-1]) for p in products
+    )
+    assert sum(1 for p in products if p.points_price) == 2
+    assert any(not p.discountable for p in products) and any(p.member_price_fen for p in products)
+
+
+def test_demo_member_docs_match_the_wire_model(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from posclient.hq.context import Hq
+    from posclient.hq.db import Database
+    from posclient.hq.members import load_member, member_doc
+
+    run(capsys, "demo-data", "--db", db_url, "--members", "25")
+    hq = Hq(Database(db_url))
+    from sqlalchemy import select
+
+    from posclient.hq import models as m
+
+    with hq.db.read() as conn:
+        for member_id, doc in conn.execute(select(m.members.c.member_id, m.members.c.doc)).all():
+            MemberData.model_validate_json(doc)
+            state = load_member(conn, member_id, lock=False)
+            assert state is not None
+            assert member_doc(state, hq.today()) == json.loads(doc)
+    hq.db.dispose()

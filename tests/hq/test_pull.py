@@ -1,0 +1,110 @@
+"""GET /v1/sync/pull: snapshot order and progress, feed continuation, tombstones, 410, cursors."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from posclient.hq import models as m
+from posclient.hq.context import Hq
+from posclient.hq.demo import load_demo
+from posclient.hq.maintenance import maintain
+from posclient.sync.protocol import (
+    CouponData,
+    KeyData,
+    MemberData,
+    PointsRules,
+    ProductData,
+    PullResponse,
+    TierData,
+)
+
+from .conftest import Clock
+from .helpers import Till
+
+MODELS = {
+    "tier": TierData,
+    "rule": PointsRules,
+    "key": KeyData,
+    "product": ProductData,
+    "coupon": CouponData,
+    "member": MemberData,
+}
+
+
+def test_snapshot_pages_in_order_with_own_store_members_first(hq: Hq, till2: Till) -> None:
+    load_demo(hq, members=40)
+    with hq.db.read() as conn:
+        own = conn.execute(
+            select(func.count()).select_from(m.members).where(m.members.c.home_store == "S002")
+        ).scalar_one()
+    cursor, pages, changes = "", [], []
+    while True:
+        response = till2.pull(cursor, limit=7)
+        assert response.status_code == 200
+        page = PullResponse.model_validate(response.json())
+        pages.append(page)
+        changes.extend(page.changes)
+        cursor = page.next_cursor
+        if not page.snapshot:
+            break
+    snapshot_pages = [p for p in pages if p.snapshot]
+    assert all(len(p.changes) == 7 for p in snapshot_pages[:-1])
+    assert [p.snapshot_done for p in snapshot_pages] == sorted(
+        p.snapshot_done or 0 for p in snapshot_pages
+    )
+    assert snapshot_pages[-1].snapshot_done == snapshot_pages[-1].snapshot_total == 40
+    order = [c.entity.value for c in changes]
+    firsts = [order.index(e) for e in ("tier", "rule", "key", "product", "coupon", "member")]
+    assert firsts == sorted(firsts)
+    for change in changes:
+        MODELS[change.entity.value].model_validate(change.data)
+    stores = [c.data["home_store"] for c in changes if c.entity.value == "member" and c.data]
+    assert stores[:own] == ["S002"] * own and "S002" not in stores[own:]
+    # The feed continues from where the snapshot began: nothing new yet.
+    tail = till2.pull(cursor).json()
+    assert tail["changes"] == [] and tail["has_more"] is False
+    assert tail["position"] == snapshot_pages[0].position
+
+
+def test_a_change_during_the_snapshot_is_not_lost(hq: Hq, till: Till) -> None:
+    load_demo(hq, members=30)
+    first = till.pull("", limit=40).json()
+    member_id, enrol = till.enrol(phone="13611112222")
+    till.push_one(enrol)
+    changes, _, _ = till.pull_all(first["next_cursor"], limit=40)
+    assert member_id in {c["id"] for c in changes if c["entity"] == "member"}
+
+
+def test_old_cursor_gets_410_and_a_new_snapshot_works(hq: Hq, till: Till, clock: Clock) -> None:
+    _, cursor, _ = till.pull_all()
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+    clock.advance(days=91)
+    assert maintain(hq)["pruned_changes"] > 0
+    gone = till.pull(cursor)
+    assert gone.status_code == 410
+    assert gone.json()["error"] == "cursor_expired"
+    changes, _, _ = till.pull_all("")
+    assert member_id in {c["id"] for c in changes}
+
+
+def test_feed_after_retention_keeps_recent_changes(hq: Hq, till: Till, clock: Clock) -> None:
+    _, cursor, _ = till.pull_all()
+    clock.advance(days=10)
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+    maintain(hq)
+    changes, _, _ = till.pull_all(cursor)
+    assert [c["id"] for c in changes if c["entity"] == "member"] == [member_id]
+
+
+def test_bad_cursors_and_limits_get_422(till: Till) -> None:
+    for params in (
+        {"cursor": "garbage!"},
+        {"cursor": "eyJ2IjoyfQ"},
+        {"limit": 0},
+        {"limit": 100000},
+    ):
+        response = till.client.get("/v1/sync/pull", params=params, headers=till.headers)
+        assert response.status_code == 422, params
+        assert response.json()["error"] in ("invalid_cursor", "invalid_request")

@@ -1,0 +1,185 @@
+"""POST /v1/sync/push: idempotency, per-event results, validation, hash-chain checks."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import httpx
+from sqlalchemy import func, select
+
+from posclient.domain.events import payload_sha256
+from posclient.hq import models as m
+from posclient.hq.context import Hq
+from posclient.hq.pairing import device_report
+
+from .helpers import Till
+
+
+def test_applied_then_duplicate_returns_the_stored_result(hq: Hq, till: Till) -> None:
+    member_id, enrol = till.enrol()
+    first = till.push_one(enrol)
+    assert first["status"] == "applied"
+    _, sale = till.sale(member_id, amount_fen=5000, points_redeemed=100)
+    overdraft = till.push_one(sale)
+    assert overdraft["status"] == "conflict" and overdraft["reason"] == "points_overdraft"
+    again = till.push(enrol, sale)["results"]
+    assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+    assert again[1]["original_status"] == "conflict"
+    assert again[1]["reason"] == "points_overdraft"
+    assert again[1]["state"] == overdraft["state"]
+    with hq.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(m.sales)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(m.events)).scalar_one() == 2
+
+
+def test_same_id_other_payload_is_rejected_key_reuse(hq: Hq, till: Till) -> None:
+    _, enrol = till.enrol()
+    till.push_one(enrol)
+    altered = copy.deepcopy(enrol)
+    altered["payload"]["profile"]["name"] = "别人"
+    altered["payload_sha256"] = payload_sha256(altered["payload"])
+    result = till.push_one(altered)
+    assert result["status"] == "rejected" and result["reason"] == "key_reuse"
+    # The original answer is unharmed.
+    assert till.push_one(enrol)["status"] == "duplicate"
+    issues = device_report(hq)[0]["chain_issues"]
+    assert [i["kind"] for i in issues] == ["key_reuse"]
+
+
+def test_a_rejected_event_does_not_block_the_ones_behind_it(hq: Hq, till: Till) -> None:
+    member_id, enrol = till.enrol()
+    refund = till.refund("00000000-0000-4000-8000-000000000001", amount_fen=100)
+    bad = till.event("sale.completed", {"sale_id": "not-a-uuid"})
+    _, sale = till.sale(member_id, amount_fen=1000)
+    results = till.push(enrol, refund, bad, sale)["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "applied"]
+    assert results[1]["reason"] == "unknown_sale"
+    assert results[2]["reason"] == "invalid_payload" and "sale_id" in results[2]["detail"]
+    # A rejection stays one when the till asks again (it must reach a person).
+    assert till.push_one(refund)["status"] == "rejected"
+
+
+def test_write_checkpoint_is_reached_by_pull(hq: Hq, till: Till) -> None:
+    _, cursor, _ = till.pull_all()
+    member_id, enrol = till.enrol()
+    body = till.push(enrol)
+    changes, _, position = till.pull_all(cursor)
+    assert position >= body["write_checkpoint"] > 0
+    assert any(c["entity"] == "member" and c["id"] == member_id for c in changes)
+
+
+def test_malformed_bodies_get_422_with_a_reason(till: Till, client: httpx.Client) -> None:
+    _, enrol = till.enrol()
+    cases = [
+        b"not json",
+        json.dumps({"device_id": till.device_id, "events": []}).encode(),
+        json.dumps({"device_id": till.device_id, "events": [enrol] * 201}).encode(),
+        json.dumps(
+            {"device_id": till.device_id, "events": [{**enrol, "payload_sha256": "0" * 64}]}
+        ).encode(),
+        json.dumps(
+            {"device_id": till.device_id, "events": [{**enrol, "hlc": "yesterday"}]}
+        ).encode(),
+        json.dumps({"device_id": till.device_id, "events": [{**enrol, "extra": 1}]}).encode(),
+        json.dumps({"device_id": till.device_id, "events": [enrol, enrol]}).encode(),
+    ]
+    for body in cases:
+        response = client.post(
+            "/v1/sync/push",
+            content=body,
+            headers={**till.headers, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, body[:80]
+        problem = response.json()
+        assert problem["error"] == "invalid_request" and problem["detail"]
+
+
+def test_events_of_another_device_are_refused(till: Till, till2: Till) -> None:
+    _, enrol = till2.enrol()
+    response = till.client.post(
+        "/v1/sync/push",
+        json={"device_id": till2.device_id, "events": [enrol]},
+        headers=till.headers,
+    )
+    assert response.status_code == 403 and response.json()["error"] == "device_mismatch"
+
+
+def test_oversized_body_gets_413(till: Till, client: httpx.Client) -> None:
+    response = client.post(
+        "/v1/sync/push",
+        content=b"x" * (17 * 1024 * 1024),
+        headers={**till.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+
+
+def test_gaps_and_broken_links_are_flagged_not_refused(hq: Hq, till: Till) -> None:
+    member_id, enrol = till.enrol()
+    _, lost = till.sale(member_id, amount_fen=100)  # never pushed: a gap
+    _, sale = till.sale(member_id, amount_fen=200)
+    _, forged = till.sale(member_id, amount_fen=300)
+    forged["prev_hash"] = "f" * 64  # a broken link: an altered journal
+    results = till.push(enrol, sale, forged)["results"]
+    assert [r["status"] for r in results] == ["applied", "applied", "applied"]
+    assert lost["seq"] == 2
+    kinds = [(i["seq"], i["kind"]) for i in device_report(hq)[0]["chain_issues"]]
+    assert kinds == [(3, "gap"), (4, "broken_link")]
+    # Idempotency is unaffected by chain issues.
+    assert [r["status"] for r in till.push(enrol, sale, forged)["results"]] == ["duplicate"] * 3
+    assert len(device_report(hq)[0]["chain_issues"]) == 2
+
+
+def test_an_intact_chain_has_no_issues(hq: Hq, till: Till) -> None:
+    member_id, enrol = till.enrol()
+    events = [enrol] + [till.sale(member_id, amount_fen=100 * i)[1] for i in range(1, 5)]
+    till.push(*events[:2])
+    till.push(*events[2:])
+    report = device_report(hq)[0]
+    assert report["chain_issues"] == [] and report["last_seq"] == 5
+
+
+def test_concurrent_pushes_over_the_same_members_all_apply(hq: Hq, till: Till, till2: Till) -> None:
+    """Two tills push batches touching the same members in opposite orders at once (on
+    PostgreSQL a deadlock, retried as a whole batch); every sale lands exactly once."""
+    import threading
+
+    from .test_sales import balance
+
+    members = []
+    for n in range(4):
+        member_id, enrol = till.enrol(phone=f"1390000000{n}")
+        till.push_one(enrol)
+        members.append(member_id)
+    batches = {
+        till: [[till.sale(mid, amount_fen=1000)[1] for mid in members] for _ in range(5)],
+        till2: [
+            [till2.sale(mid, amount_fen=1000)[1] for mid in reversed(members)] for _ in range(5)
+        ],
+    }
+    failures: list[BaseException] = []
+
+    def run(device: Till) -> None:
+        try:
+            with httpx.Client(base_url=str(device.client.base_url), timeout=60) as own:
+                for events in batches[device]:
+                    response = own.post(
+                        "/v1/sync/push",
+                        json={"device_id": device.device_id, "events": events},
+                        headers=device.headers,
+                    )
+                    assert response.status_code == 200, response.text
+                    assert {r["status"] for r in response.json()["results"]} == {"applied"}
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(device,)) for device in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    for member_id in members:
+        assert balance(hq, member_id) == 10 * 10
+    with hq.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(m.sales)).scalar_one() == 40

@@ -1,0 +1,273 @@
+"""Sales and refunds at HQ: ledger = lots, exact refund inverses, overdraft, tiers, expiry."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from posclient.hq import models as m
+from posclient.hq.activities import credit_activity
+from posclient.hq.cli import main as hq_main
+from posclient.hq.context import Hq
+from posclient.hq.maintenance import maintain
+from posclient.hq.members import load_member
+
+from .conftest import Clock
+from .helpers import Till
+
+
+def ledger_sum(hq: Hq, member_id: str) -> int:
+    with hq.db.read() as conn:
+        return int(
+            conn.execute(
+                select(func.coalesce(func.sum(m.ledger.c.points), 0)).where(
+                    m.ledger.c.member_id == member_id
+                )
+            ).scalar_one()
+        )
+
+
+def account(hq: Hq, member_id: str):  # type: ignore[no-untyped-def]
+    with hq.db.read() as conn:
+        st = load_member(conn, member_id, lock=False)
+    assert st is not None
+    return st.account
+
+
+def balance(hq: Hq, member_id: str) -> int:
+    value = account(hq, member_id).balance(hq.today())
+    assert value == ledger_sum(hq, member_id), "ledger and lots disagree"
+    return int(value)
+
+
+def enrolled(till: Till, **kw: object) -> str:
+    member_id, event = till.enrol(**kw)  # type: ignore[arg-type]
+    assert till.push_one(event)["status"] == "applied"
+    return member_id
+
+
+def test_earn_redeem_and_refund_in_steps_restore_exactly(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    till.push_one(till.sale(member_id, amount_fen=100_000, points_earned=1000, lot_id="L1")[1])
+    till.push_one(till.sale(member_id, amount_fen=50_000, points_earned=500, lot_id="L2")[1])
+    before = account(hq, member_id)
+    assert balance(hq, member_id) == 1500
+    sale_id, sale = till.sale(
+        member_id, amount_fen=20_000, points_redeemed=1200, points_earned=200, lot_id="L3"
+    )
+    result = till.push_one(sale)
+    assert result["status"] == "applied"
+    assert balance(hq, member_id) == 1500 - 1200 + 200
+    for restored, reversed_ in ((500, 50), (300, 100), (400, 50)):
+        event = till.refund(
+            sale_id,
+            amount_fen=5000,
+            member_id=member_id,
+            points_restored=restored,
+            points_reversed=reversed_,
+        )
+        assert till.push_one(event)["status"] == "applied"
+    assert account(hq, member_id).lots == before.lots
+    assert balance(hq, member_id) == 1500
+    too_much = till.refund(sale_id, amount_fen=5001, member_id=member_id)
+    assert till.push_one(too_much)["reason"] == "refund_exceeds_sale"
+
+
+def test_refund_of_an_unknown_sale_is_rejected(till: Till) -> None:
+    result = till.push_one(till.refund("00000000-0000-4000-8000-00000000000a", amount_fen=1))
+    assert result["status"] == "rejected" and result["reason"] == "unknown_sale"
+
+
+def test_points_overdraft_sale_stands_flagged_and_recovered(
+    hq: Hq, till: Till, till2: Till, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    member_id = enrolled(till)
+    till.push_one(till.sale(member_id, amount_fen=50_000, points_earned=500)[1])
+    # Two offline tills both spent the 500 points they had cached, 400 each.
+    assert (
+        till.push_one(
+            till.sale(member_id, amount_fen=1000, points_redeemed=400, points_earned=0)[1]
+        )["status"]
+        == "applied"
+    )
+    result = till2.push_one(
+        till2.sale(member_id, amount_fen=1000, points_redeemed=400, points_earned=0)[1]
+    )
+    assert result["status"] == "conflict" and result["reason"] == "points_overdraft"
+    member = result["state"]["member"]
+    assert member["points_balance"] == -300 and member["points_debt"] == 300
+    assert member["flagged_overdraft"] is True
+    assert balance(hq, member_id) == -300
+    with hq.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(m.sales)).scalar_one() == 3
+    hq_main(["members", "--db", hq.db.url, "--json"])
+    listed = {item["member_id"]: item for item in json.loads(capsys.readouterr().out)}
+    assert listed[member_id]["flagged_overdraft"] and listed[member_id]["points_balance"] == -300
+    # Later earnings pay the debt first.
+    after = till.push_one(till.sale(member_id, amount_fen=50_000, points_earned=500)[1])
+    assert after["status"] == "applied"
+    assert balance(hq, member_id) == 200
+    assert account(hq, member_id).debt == 0
+
+
+def test_tier_comes_from_rolling_spend_never_from_the_till(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    # The till claims diamond: HQ ignores the claim, takes back nothing, keeps the tier it computes.
+    result = till.push_one(
+        till.sale(member_id, amount_fen=10_000, tier_code="diamond", points_earned=200)[1]
+    )
+    assert result["status"] == "applied"
+    with hq.db.read() as conn:
+        row = conn.execute(
+            select(m.members.c.tier_code, m.sales.c.notes).join(
+                m.sales, m.sales.c.member_id == m.members.c.member_id
+            )
+        ).one()
+    assert row.tier_code == "normal"
+    assert json.loads(row.notes)["tier_mismatch"] == {"till": "diamond", "hq": "normal"}
+    big_id, big = till.sale(member_id, amount_fen=200_000)
+    state = till.push_one(big)
+    assert hq_tier(hq, member_id) == "silver", state
+    till.push_one(
+        till.refund(big_id, amount_fen=200_000, member_id=member_id, points_reversed=2000)
+    )
+    assert hq_tier(hq, member_id) == "normal"
+    # A payload that tries to set tier or tags is refused outright (unknown fields).
+    sneaky = till.event(
+        "member.patched",
+        {
+            "member_id": member_id,
+            "store": "S001",
+            "fields": {"tier_code": {"value": "diamond", "base_version": 0}},
+            "occurred_at": "2026-01-01T00:00:00+08:00",
+        },
+    )
+    assert till.push_one(sneaky)["reason"] == "invalid_payload"
+
+
+def hq_tier(hq: Hq, member_id: str) -> str:
+    with hq.db.read() as conn:
+        return str(
+            conn.execute(
+                select(m.members.c.tier_code).where(m.members.c.member_id == member_id)
+            ).scalar_one()
+        )
+
+
+def test_points_earned_at_a_stale_lower_tier_get_a_correction_entry(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    till.push_one(till.sale(member_id, amount_fen=200_000, points_earned=2000)[1])
+    assert hq_tier(hq, member_id) == "silver"
+    # The till still had the member at normal (×1.0): ¥100 earned 100 points; silver (×1.2) is 120.
+    sale_id, sale = till.sale(
+        member_id, amount_fen=10_000, tier_code="normal", points_earned=100, lot_id="stale"
+    )
+    result = till.push_one(sale)
+    assert result["status"] == "conflict" and result["reason"] == "tier_corrected"
+    with hq.db.read() as conn:
+        kinds = conn.execute(
+            select(m.ledger.c.kind, m.ledger.c.points).where(m.ledger.c.ref == sale_id)
+        ).all()
+    assert sorted(kinds) == [("correction", 20), ("earn", 100)]
+    assert balance(hq, member_id) == 2120
+    # A full refund takes back the earning and its correction.
+    till.push_one(till.refund(sale_id, amount_fen=10_000, member_id=member_id, points_reversed=100))
+    assert balance(hq, member_id) == 2000
+
+
+def test_lots_expire_with_a_ledger_entry(hq: Hq, till: Till, clock: Clock) -> None:
+    member_id = enrolled(till)
+    soon = hq.today() + timedelta(days=2)
+    till.push_one(till.sale(member_id, amount_fen=30_000, points_earned=300, expires_on=soon)[1])
+    till.push_one(till.sale(member_id, amount_fen=10_000, points_earned=100)[1])
+    assert balance(hq, member_id) == 400
+    clock.advance(days=3)
+    assert maintain(hq)["expired_members"] == 1
+    assert balance(hq, member_id) == 100
+    with hq.db.read() as conn:
+        expired = (
+            conn.execute(select(m.ledger.c.points).where(m.ledger.c.kind == "expire"))
+            .scalars()
+            .all()
+        )
+        doc = json.loads(conn.execute(select(m.members.c.doc)).scalar_one())
+    assert expired == [-300]
+    assert doc["points_balance"] == 100 and [lot["remaining"] for lot in doc["lots"]] == [100]
+
+
+def test_implausible_expiry_is_replaced_by_hqs(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    result = till.push_one(
+        till.sale(member_id, amount_fen=10_000, expires_on=hq.today() + timedelta(days=9000))[1]
+    )
+    assert result["status"] == "conflict" and result["reason"] == "earn_expiry_adjusted"
+    assert (
+        result["state"]["member"]["lots"][0]["expires_on"] == (hq.today() + hq.validity).isoformat()
+    )
+
+
+def test_activity_points_are_credited_once(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    assert credit_activity(hq, member_id, "sign_in")[0] is True
+    assert credit_activity(hq, member_id, "sign_in")[0] is False
+    credited, doc = credit_activity(hq, member_id, "referral", activity_id="ref:friend-1")
+    assert credited and doc["points_balance"] == hq.rules.sign_in_points + hq.rules.referral_points
+    assert balance(hq, member_id) == doc["points_balance"]
+
+
+def test_sales_without_a_member_and_unknown_members(hq: Hq, till: Till) -> None:
+    assert till.push_one(till.sale(None, amount_fen=990)[1])["status"] == "applied"
+    unknown = till.push_one(till.sale("00000000-0000-4000-8000-0000000000ff", amount_fen=990)[1])
+    # The sale stands without a member (see test_sale_for_an_unknown_member_stands_…).
+    assert unknown["status"] == "conflict" and unknown["reason"] == "unknown_member"
+
+
+def test_a_sale_or_lot_reported_twice_is_rejected_and_rolled_back(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    sale_id, sale = till.sale(member_id, amount_fen=10_000, lot_id="L-1")
+    assert till.push_one(sale)["status"] == "applied"
+    _, again = till.sale(member_id, amount_fen=10_000, sale_id=sale_id, lot_id="L-2")
+    _, spend = till.sale(member_id, amount_fen=100, points_redeemed=100, points_earned=0)
+    _, reused_lot = till.sale(member_id, amount_fen=5_000, lot_id="L-1")  # L-1 is now exhausted
+    _, fine = till.sale(member_id, amount_fen=100)
+    results = till.push(again, spend, reused_lot, fine)["results"]
+    assert [(r["status"], r["reason"]) for r in results] == [
+        ("rejected", "sale_exists"),
+        ("applied", None),
+        ("rejected", "lot_exists"),
+        ("applied", None),
+    ]
+    assert balance(hq, member_id) == 100 - 100 + 1  # nothing of the rejected ones stayed
+
+
+def test_member_doc_is_exactly_the_wire_model(hq: Hq, till: Till) -> None:
+    from posclient.hq.members import member_doc
+    from posclient.sync.protocol import MemberData
+
+    member_id = enrolled(till, purposes=("membership", "personalised"), gender="female")
+    till.push_one(till.sale(member_id, amount_fen=12_345)[1])
+    with hq.db.read() as conn:
+        st = load_member(conn, member_id, lock=False)
+        stored = json.loads(conn.execute(select(m.members.c.doc)).scalar_one())
+    assert st is not None
+    doc = member_doc(st, hq.today())
+    assert doc == stored == MemberData.model_validate(doc).model_dump(mode="json")
+
+
+def test_sale_for_an_unknown_member_stands_without_points(hq: Hq, till: Till) -> None:
+    """A provisional sale (card scanned before HQ's record reached the till) whose member HQ
+    does not know: the goods left the store, so the sale is kept, without a member."""
+    stranger = "00000000-0000-4000-8000-00000000beef"
+    sale_id, event = till.sale(stranger, amount_fen=1234, points_earned=12)
+    result = till.push_one(event)
+    assert result["status"] == "conflict" and result["reason"] == "unknown_member"
+    with hq.db.read() as conn:
+        row = conn.execute(
+            select(m.sales.c.member_id, m.sales.c.amount_due_fen).where(
+                m.sales.c.sale_id == sale_id
+            )
+        ).one()
+    assert tuple(row) == (None, 1234)
+    assert till.push_one(event)["status"] == "duplicate"
