@@ -24,7 +24,7 @@ log = logging.getLogger("posclient.hq")
 
 #: The chain's business day (China Standard Time, no DST): points expire at its midnight.
 CHAIN_TZ = timezone(timedelta(hours=8))
-DEFAULT_CHAIN = "PC"
+DEFAULT_CHAIN = "DEMO"  # the same chain a standalone demo till uses
 DEFAULT_RETENTION = timedelta(days=90)
 
 

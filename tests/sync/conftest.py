@@ -1,0 +1,153 @@
+"""Sync tests against the real HQ: ``posclient-hq serve`` in its own process on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from posclient.bootstrap import Till, open_till
+from posclient.services import pairing
+from posclient.services.sync import SyncEngine
+from posclient.sync.client import HqClient
+
+FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def hq_cli(*args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "posclient.hq.cli", *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"posclient-hq {args[0]} failed: {proc.stderr}")
+    return proc.stdout
+
+
+@dataclass
+class HqProcess:
+    db_path: Path
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.db_path}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "posclient.hq.cli", "serve", "--db", self.db_url,
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                raise AssertionError("HQ exited at start")
+            time.sleep(0.05)
+        raise AssertionError("HQ did not come up")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def pairing_code(self, store: str = "S001") -> str:
+        return hq_cli("pairing-code", "--db", self.db_url, "--store", store).split()[-1]
+
+    def sql(self, query: str, *args: object) -> list[tuple[object, ...]]:
+        conn = sqlite3.connect(self.db_path)
+        try:
+            return conn.execute(query, args).fetchall()
+        finally:
+            conn.close()
+
+    def members(self) -> dict[str, dict[str, object]]:
+        rows = json.loads(hq_cli("members", "--db", self.db_url, "--json"))
+        return {row["member_id"]: row for row in rows}
+
+
+@pytest.fixture
+def hq_process(tmp_path: Path) -> Iterator[HqProcess]:
+    hq = HqProcess(tmp_path / "hq.sqlite3", free_port())
+    hq_cli("demo-data", "--db", hq.db_url, "--members", "6")
+    hq.start()
+    try:
+        yield hq
+    finally:
+        hq.stop()
+
+
+def fast_client(url: str, token: str | None) -> HqClient:
+    return HqClient(url, token, timeout=FAST_TIMEOUT)
+
+
+@dataclass
+class PairedTill:
+    till: Till
+    engine: SyncEngine
+
+    def close(self) -> None:
+        self.engine.close()
+        self.till.close()
+
+
+def paired_till(
+    data_dir: Path, hq: HqProcess, *, store: str = "S001", url: str | None = None
+) -> PairedTill:
+    till = open_till(data_dir, create=True)
+    pairing.pair(till.db, till.secrets, code=hq.pairing_code(store), hq_url=hq.url,
+                 client_factory=fast_client)
+    if url is not None:  # talk to HQ through a proxy from now on
+        from posclient.services import settings
+        from posclient.store.uow import UnitOfWork
+
+        with UnitOfWork(till.db) as uow:
+            settings.put(uow.session, "hq_url", url)
+            uow.commit()
+    till.checkout.reload_till()
+    engine = SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets,
+                        client_factory=fast_client)
+    return PairedTill(till, engine)
+
+
+@pytest.fixture
+def make_till(tmp_path: Path, hq_process: HqProcess) -> Iterator[object]:
+    made: list[PairedTill] = []
+
+    def make(name: str = "till", **kwargs: object) -> PairedTill:
+        paired = paired_till(tmp_path / name, hq_process, **kwargs)  # type: ignore[arg-type]
+        made.append(paired)
+        return paired
+
+    yield make
+    for paired in made:
+        paired.close()
+
+
+os.environ.setdefault("POSCLIENT_SECRETS", "file")
