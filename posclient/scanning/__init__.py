@@ -1,0 +1,1 @@
+"""Scanning: keyboard-wedge burst detection (wedge.py), camera capture and image decoding."""
