@@ -18,6 +18,7 @@ from .stepper import Stepper
 
 COL_NO, COL_NAME, COL_PRICE, COL_QTY, COL_DISCOUNT, COL_AMOUNT = range(6)
 ROW_HEIGHT = 46
+QTY_WIDTH = 140
 
 
 class CartTable(QTableWidget):
@@ -39,8 +40,10 @@ class CartTable(QTableWidget):
         self.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        for col in (COL_NO, COL_PRICE, COL_QTY, COL_DISCOUNT, COL_AMOUNT):
+        for col in (COL_NO, COL_PRICE, COL_DISCOUNT, COL_AMOUNT):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_QTY, QHeaderView.ResizeMode.Fixed)
+        self.setColumnWidth(COL_QTY, QTY_WIDTH)
         header.setMinimumSectionSize(44)
         self._lang = "zh_CN"
         self._retranslate()
@@ -78,8 +81,7 @@ class CartTable(QTableWidget):
         self.setRowCount(len(priced.lines))
         for row, (line, p) in enumerate(zip(lines, priced.lines, strict=True)):
             price = fmt.yuan(p.unit_paid)
-            if p.unit_paid != p.unit_price:
-                price = f"{fmt.yuan(p.unit_paid)} ({fmt.yuan(p.unit_price)})"
+            list_price = self.tr("List price %1").replace("%1", fmt.yuan(p.unit_price))
             cells = {
                 COL_NO: str(p.line_no),
                 COL_NAME: line.product.display_name(lang),
@@ -95,6 +97,8 @@ class CartTable(QTableWidget):
                     )
                 if col == COL_NAME:
                     item.setToolTip(f"{line.product.sku}  {line.product.barcode or ''}")
+                if col == COL_PRICE and p.unit_paid != p.unit_price:
+                    item.setToolTip(list_price)  # the saving is in the discount column
                 self.setItem(row, col, item)
             self._qty_spin(row, p.line_no, p.qty)
         if keep and 1 <= keep <= self.rowCount():

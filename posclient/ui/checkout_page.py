@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -38,7 +39,7 @@ from .totals import TotalsPanel
 
 log = logging.getLogger("posclient.ui")
 
-RIGHT_WIDTH = 400
+RIGHT_WIDTH = 380
 MAX_REDEEM_INPUT = 10_000_000
 
 #: key → (button attribute, slot name). The key is shown on the button.
@@ -73,7 +74,7 @@ class CheckoutPage(QWidget):
         self.last_receipt: Receipt | None = None
         self._paying = False
         self._manual_pending = False
-        self.receiptDialog: QWidget | None = None
+        self.receiptDialog: QDialog | None = None
         self._build()
         self._shortcuts: list[QShortcut] = []
         self._connect_signals()
@@ -237,6 +238,7 @@ class CheckoutPage(QWidget):
         self.payButton.setText(with_key(self.tr("Pay"), "F12"))
         self.payButton.setAccessibleName(self.tr("Pay"))
         self.cartTable.setAccessibleName(self.tr("Cart"))
+        self.message.show_info("")  # whatever it said was in the other language
         if self.state is not None:
             self._render(self.state)
 

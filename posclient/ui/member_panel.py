@@ -235,6 +235,9 @@ class MemberPanel(QFrame):
         for coupon in coupons:
             button = named(QPushButton(self._coupon_text(coupon)), f"coupon_{coupon.code}")
             button.setProperty("coupon", True)
+            # Never wider than the panel: a long coupon text is clipped, the panel is not.
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            button.setToolTip(button.text())
             button.setAccessibleName(self.tr("Apply coupon %1").replace("%1", coupon.code))
             applied = coupon.code == self._applied
             button.setEnabled(not applied)
@@ -252,9 +255,8 @@ class MemberPanel(QFrame):
         if coupon.min_spend:
             parts.append(self.tr("min. %1").replace("%1", fmt.yuan(coupon.min_spend)))
         parts.append(self.tr("until %1").replace("%1", coupon.valid_until.strftime("%m-%d")))
-        if coupon.code == self._applied:
-            parts.append(self.tr("applied ✓"))
-        return " · ".join(parts)
+        text = " · ".join(parts)
+        return f"✓ {text}" if coupon.code == self._applied else text
 
     def _clear_coupons(self) -> None:
         while self.couponLayout.count():

@@ -27,6 +27,10 @@
         <translation>Amount</translation>
     </message>
     <message>
+        <source>List price %1</source>
+        <translation>List price %1</translation>
+    </message>
+    <message>
         <source>Quantity of line %1</source>
         <translation>Quantity of line %1</translation>
     </message>
@@ -366,10 +370,6 @@
     <message>
         <source>until %1</source>
         <translation>until %1</translation>
-    </message>
-    <message>
-        <source>applied ✓</source>
-        <translation>applied ✓</translation>
     </message>
 </context>
 <context>

@@ -28,6 +28,10 @@
         <translation>金额</translation>
     </message>
     <message>
+        <source>List price %1</source>
+        <translation>原价 %1</translation>
+    </message>
+    <message>
         <source>Quantity of line %1</source>
         <translation>第 %1 行数量</translation>
     </message>
@@ -367,10 +371,6 @@
     <message>
         <source>until %1</source>
         <translation>至 %1</translation>
-    </message>
-    <message>
-        <source>applied ✓</source>
-        <translation>已使用 ✓</translation>
     </message>
 </context>
 <context>
