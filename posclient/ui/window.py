@@ -299,4 +299,4 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.wedge)
-        self.ctx.ops.wait()
+        self.ctx.ops.close()
