@@ -91,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("posclient")
     theme.apply(app)
 
+    from posclient.ui.qt_check import warn_if_broken
+
+    warn_if_broken()
+
     from posclient.domain.errors import PosError
     from posclient.ui.translation import Translations
 
