@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         window.shutdown()
         window.close()
         till.close()
+        shutil.rmtree(base, ignore_errors=True)  # the throwaway till and its secrets
     QCoreApplication.processEvents()
     return 0
 
