@@ -1,68 +1,184 @@
-"""posclient: the till. Composition root: config → database → services → (window).
+"""posclient: the till. Composition root: config → database → services → window.
 
-The checkout window is not built yet (issue: cashier checkout screen); until it lands,
-``posclient --demo`` rings up a demo sale headlessly through the same checkout service and
-prints the receipt, and says so.
+``posclient --demo`` makes a throwaway data directory with the demo catalogue, members, coupons
+and staff (``posclient.services.demo``), logs the demo cashier in and opens the checkout screen
+ready to sell. The reference HQ is a separate issue; until it lands the demo runs on local data
+only and the status bar says "offline".
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from posclient import __version__
-from posclient import log as logsetup
-from posclient.bootstrap import default_data_dir, open_till
-from posclient.domain.errors import PosError
-from posclient.i18n import message, normalise_lang, text
-from posclient.services import demo
-from posclient.services.checkout import Cart
-from posclient.store.uow import UnitOfWork
+
+if TYPE_CHECKING:  # Qt and the database load after the arguments are parsed
+    from PySide6.QtWidgets import QApplication
+
+    from posclient.bootstrap import Till
+    from posclient.ui.operations import Operations
+    from posclient.ui.translation import Translations
+    from posclient.ui.window import MainWindow
+
+DEMO_STAFF = "c01"
+#: Set to print a line when the checkout screen is ready to scan (benchmarks); "exit" also quits.
+READY_MARKER_ENV = "POSCLIENT_READY_MARKER"
 
 
-def run_headless_demo(data_dir: Path, lang: str) -> int:
-    from posclient.cli.till_cmds import print_receipt
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="posclient", description="posclient till (收银机)")
+    parser.add_argument("--version", action="version", version=f"posclient {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo data (in a throwaway dir unless --data-dir), demo cashier logged in",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--lang", default=None, help="zh_CN (default) or en")
+    return parser.parse_args(argv)
+
+
+def demo_dirs(data_dir: Path | None) -> Path:
+    """The demo's data dir (a throwaway temp dir unless given); its secrets go in a sibling
+    directory, in files, never in the OS keyring, unless POSCLIENT_SECRETS_DIR is set."""
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="posclient-demo-")) / "till"
+    if not os.environ.get("POSCLIENT_SECRETS_DIR"):
+        secrets = data_dir.parent / f"{data_dir.name}-secrets"
+        secrets.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.environ["POSCLIENT_SECRETS_DIR"] = str(secrets)
+        os.environ.setdefault("POSCLIENT_SECRETS", "file")
+    return data_dir
+
+
+def open_demo_till(data_dir: Path) -> Till:
+    """Open the till in ``data_dir``, loading the demo data if it has no products yet."""
+    from posclient.bootstrap import open_till
+    from posclient.services import demo
+    from posclient.store.uow import UnitOfWork
 
     till = open_till(data_dir, create=True)
-    with UnitOfWork(till.db) as uow:
-        counts = demo.load_all(uow.session, till.cipher, till.clock)
-        uow.commit()
-    print(text("app.headless_demo", lang, path=data_dir))
-    print(text("cli.demo_loaded", lang, **counts))
-    service = till.checkout
-    cart = Cart(member=service.identify("13800138001"))
-    cart.add(service.find_product("6901234000009"), 2)
-    cart.add(service.find_product("NUTS-MIX"), 1)
-    cart.coupon = service.find_coupon("BD-WANG", cart)
-    cart.redeem_points = 2000
-    print_receipt(service.complete_sale(cart, staff_id="c01"), lang)
-    till.close()
-    return 0
+    if not till.checkout.list_products():
+        with UnitOfWork(till.db) as uow:
+            demo.load_all(uow.session, till.cipher, till.clock)
+            uow.commit()
+        till.checkout.reload_till()
+    return till
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="posclient", description="posclient till (收银机)")
-    parser.add_argument("--version", action="version", version=f"posclient {__version__}")
-    parser.add_argument("--demo", action="store_true", help="throwaway data dir with demo data")
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--lang", default=None, help="zh_CN (default) or en")
-    args = parser.parse_args(argv)
-    lang = normalise_lang(args.lang)
-    data_dir = args.data_dir or (
-        Path(tempfile.mkdtemp(prefix="posclient-demo-")) if args.demo else default_data_dir()
-    )
+    args = parse_args(argv)
+    from posclient import log as logsetup
+    from posclient.i18n import message, normalise_lang
+
+    data_dir = demo_dirs(args.data_dir) if args.demo else (args.data_dir or default_dir())
     logsetup.setup(data_dir / "logs")
+
+    from PySide6.QtWidgets import QApplication
+
+    from posclient.ui import theme
+
+    theme.prepare_high_dpi()
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("posclient")
+    theme.apply(app)
+
+    from posclient.ui.qt_check import warn_if_broken
+
+    warn_if_broken()
+
+    from posclient.domain.errors import PosError
+    from posclient.ui.translation import Translations
+
+    translations = Translations()
     try:
         if args.demo:
-            return run_headless_demo(data_dir, lang)
-        print(text("app.no_window", lang), file=sys.stderr)
-        return 2
+            till = open_demo_till(data_dir)
+        else:
+            from posclient.bootstrap import open_till
+
+            till = open_till(data_dir)
     except PosError as exc:
-        print(message(exc, lang), file=sys.stderr)
+        translations.switch(args.lang)
+        print(message(exc, normalise_lang(args.lang)), file=sys.stderr)
         return 1
+    window = build_window(till, translations, lang=args.lang)
+    if args.demo:
+        print(f"posclient demo: data in {data_dir} (throwaway)", file=sys.stderr)
+        from posclient.services.staff import list_staff
+
+        demo_staff = next((s for s in list_staff(till.db) if s.staff_id == DEMO_STAFF), None)
+        if demo_staff is not None:
+            window.login_as(demo_staff)
+        else:
+            window.start()
+    else:
+        window.start()
+    window.show()
+    if os.environ.get(READY_MARKER_ENV):
+        _announce_ready(app, window, exit_after=os.environ[READY_MARKER_ENV] == "exit")
+    code = app.exec()
+    window.shutdown()
+    till.close()
+    return int(code)
+
+
+def default_dir() -> Path:
+    from posclient.bootstrap import default_data_dir
+
+    return default_data_dir()
+
+
+def build_window(till: Till, translations: Translations, *, lang: str | None = None) -> MainWindow:
+    """Context → MainWindow (also used by the screenshots script and the benchmark)."""
+    from posclient.services import till_settings
+    from posclient.ui.context import Context
+    from posclient.ui.operations import Operations
+    from posclient.ui.window import MainWindow
+
+    values = till_settings.load(till.db)
+    translations.switch(lang or values.get("lang"))
+    ops = Operations()
+    ctx = Context(till=till, ops=ops, translations=translations, settings=values)
+    window = MainWindow(ctx)
+    ops.setParent(window)
+    _install_excepthook(ops)
+    return window
+
+
+def _install_excepthook(ops: Operations) -> None:
+    """A bug in a GUI-thread slot is logged and shown in the crash dialog, not lost."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        ops.report_bug(exc.with_traceback(tb))
+
+    sys.excepthook = hook
+
+
+def _announce_ready(app: QApplication, window: MainWindow, *, exit_after: bool) -> None:
+    from PySide6.QtCore import QTimer
+
+    def announce() -> None:
+        page = window.checkoutPage
+        if window.isVisible() and window.stack.currentWidget() is page and page.state is not None:
+            print("posclient-ready", flush=True)
+            if exit_after:
+                QTimer.singleShot(0, app.quit)
+            return
+        QTimer.singleShot(5, announce)
+
+    QTimer.singleShot(0, announce)
 
 
 if __name__ == "__main__":  # pragma: no cover

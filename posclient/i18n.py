@@ -284,6 +284,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.card_format": ("会员卡文件须为 .png 或 .pdf：{path}", "The card file must end in .png or .pdf: {path}"),
     "cli.card_written": ("已生成会员卡：{path}", "Member card written: {path}"),
     "cli.cannot_write": ("无法写入文件：{path}", "Cannot write the file: {path}"),
+    # staff, checkout screen, printing (posclient/services/staff.py, audit.py, posclient/ui)
+    "staff.unknown": ("员工编号不存在或已停用", "Unknown or inactive staff id"),
+    "staff.bad_pin": ("PIN 错误，还可再试 {left} 次", "Wrong PIN: {left} tries left"),
+    "staff.locked": ("PIN 错误次数过多，账号锁定至 {until}", "Too many wrong PINs: locked until {until}"),
+    "staff.login_required": ("请先登录", "Log in first"),
+    "staff.not_allowed": ("当前员工无权执行此操作，请找店长", "You are not allowed to do this: ask a manager"),
+    "void.reason_required": ("请填写取消交易的原因", "Give a reason for cancelling the sale"),
+    "print.no_receipt": ("还没有可重打的小票", "No receipt to reprint yet"),
+    "print.escpos_config": ("小票打印机设置无效：{spec}", "Receipt printer setting is invalid: {spec}"),
+    "print.escpos_failed": ("小票打印机打印失败（{error}）", "The receipt printer failed ({error})"),
+    "print.pdf_failed": ("无法保存 PDF：{path}", "Cannot save the PDF: {path}"),
+    "scan.partial": ("扫描不完整，请重新扫描", "Incomplete scan: scan again"),
+    "scan.camera_unavailable": ("摄像头扫码不可用", "Camera scanning is not available"),
+    "settings.bad_number": ("{name} 必须是正数", "{name} must be a positive number"),
 }
 
 

@@ -1,0 +1,302 @@
+"""The till's main window: login and checkout pages, the status bar, scanner routing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from posclient.domain.errors import PosError
+from posclient.scanning.wedge import WedgeConfig
+from posclient.services import staff as staff_service
+from posclient.services import status as status_service
+from posclient.services import till_settings
+from posclient.services.staff import StaffMember
+from posclient.services.status import TillStatus
+
+from . import format as fmt
+from .checkout_page import CheckoutPage
+from .context import Context
+from .crash_dialog import CrashDialog
+from .format import named, with_key
+from .login_page import LoginPage
+from .wedge_filter import WedgeFilter
+
+log = logging.getLogger("posclient.ui")
+
+STATUS_REFRESH_MS = 5_000
+MIN_SIZE = (1024, 720)
+
+
+class MainWindow(QMainWindow):
+    """Composition of the screens for one till; app.py builds the Context."""
+
+    #: The checkout screen is showing with the scan field focused.
+    readyToScan = Signal()
+    statusRefreshed = Signal(object)  # TillStatus
+    languageChanged = Signal(str)
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        wedge_clock: Callable[[], float] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.ctx = ctx
+        self.setMinimumSize(*MIN_SIZE)
+        # Offline redemption caps follow the status bar's idea of online (services stay Qt-free).
+        ctx.till.checkout.is_online = lambda: ctx.online
+        self.stack = QStackedWidget(self)
+        self.loginPage = LoginPage(ctx, self)
+        self.checkoutPage = CheckoutPage(ctx, self)
+        self.stack.addWidget(self.loginPage)
+        self.stack.addWidget(self.checkoutPage)
+        self.setCentralWidget(self.stack)
+        self._build_status_bar()
+        kwargs = {"clock": wedge_clock} if wedge_clock is not None else {}
+        self.wedge = WedgeFilter(
+            WedgeConfig.from_settings(ctx.settings),
+            enabled=self._wedge_enabled,
+            parent=self,
+            **kwargs,
+        )
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self.wedge)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_REFRESH_MS)
+        self._logout_shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
+        self._settings_shortcut = QShortcut(QKeySequence("F10"), self)
+        self._crash_dialogs: list[CrashDialog] = []
+        self._connect_signals()
+        self._retranslate()
+        self._status_timer.start()
+        self.refresh_status()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.staffLabel = named(QLabel(), "staffLabel")
+        self.logoutButton = named(QPushButton(), "logoutButton")
+        self.settingsButton = named(QPushButton(), "settingsButton")
+        for button in (self.logoutButton, self.settingsButton):
+            button.setProperty("small", True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.syncStatus = named(QLabel(), "syncStatus")
+        self.syncStatus.setProperty("online", False)
+        bar.addWidget(self.staffLabel)
+        bar.addWidget(self.logoutButton)
+        bar.addWidget(self.settingsButton)
+        bar.addPermanentWidget(self.syncStatus)
+
+    def _connect_signals(self) -> None:
+        self.loginPage.loggedIn.connect(self._on_logged_in)
+        self.loginPage.languageToggled.connect(self._on_language_toggled)
+        self.checkoutPage.saleCompleted.connect(self._on_sale_completed)
+        self.checkoutPage.refunded.connect(self._on_sale_completed)
+        self.wedge.scanned.connect(self._on_scanned)
+        self.wedge.partialScan.connect(self._on_partial_scan)
+        self.ctx.ops.posError.connect(self._on_pos_error)
+        self.ctx.ops.bug.connect(self._on_bug)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self.logoutButton.clicked.connect(self.logout)
+        self._logout_shortcut.activated.connect(self.logout)
+        self.settingsButton.clicked.connect(self.open_settings)
+        self._settings_shortcut.activated.connect(self.open_settings)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setWindowTitle(
+            self.tr("posclient checkout · %1").replace("%1", self.ctx.till.checkout.till.store_name)
+        )
+        self.logoutButton.setText(with_key(self.tr("Switch user"), "Ctrl+L"))
+        self.settingsButton.setText(with_key(self.tr("Settings"), "F10"))
+        self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
+        self._render_staff()
+        self._render_status()
+
+    # ------------------------------------------------------------------ login
+
+    def start(self) -> None:
+        """Show the login screen (or, if someone is logged in already, the checkout)."""
+        if self.ctx.staff is None:
+            self.stack.setCurrentWidget(self.loginPage)
+            self.loginPage.reload()
+        else:
+            self._show_checkout()
+
+    def login_as(self, staff: StaffMember) -> None:
+        """Log in without a PIN (demo mode only: the throwaway demo's cashier)."""
+        self._on_logged_in(staff)
+
+    def _on_logged_in(self, staff: StaffMember) -> None:
+        self.ctx.staff = staff
+        self._render_staff()
+        self._show_checkout()
+
+    def _show_checkout(self) -> None:
+        self.stack.setCurrentWidget(self.checkoutPage)
+        self.checkoutPage.start()
+        self.checkoutPage.scanInput.setFocus()
+        self.readyToScan.emit()
+
+    def logout(self) -> None:
+        """Switch user: the sale in progress stays for whoever logs in next."""
+        if self.ctx.staff is None:
+            return
+        log.info("staff logout", extra={"staff": self.ctx.staff.staff_id})
+        self.ctx.staff = None
+        self._render_staff()
+        self.stack.setCurrentWidget(self.loginPage)
+        self.loginPage.reload()
+
+    def _render_staff(self) -> None:
+        staff = self.ctx.staff
+        self.logoutButton.setVisible(staff is not None)
+        self.settingsButton.setVisible(staff is not None)
+        if staff is None:
+            self.staffLabel.setText(self.tr("Not logged in"))
+        else:
+            self.staffLabel.setText(
+                f"{staff.name} ({staff.staff_id}) · {self.loginPage.role_name(staff.role)}"
+            )
+
+    # ------------------------------------------------------------------ scanning
+
+    def _wedge_enabled(self) -> bool:
+        return QApplication.activeModalWidget() is None
+
+    def _on_scanned(self, text: str) -> None:
+        if self.ctx.staff is None or self.stack.currentWidget() is not self.checkoutPage:
+            self.loginPage.message.show_error(self.ctx.error_text(PosError("staff.login_required")))
+            return
+        self.checkoutPage.scan(text)
+
+    def _on_partial_scan(self, _text: str) -> None:
+        if self.stack.currentWidget() is self.checkoutPage:
+            self.checkoutPage.show_partial_scan()
+
+    # ------------------------------------------------------------------ status
+
+    def refresh_status(self) -> None:
+        db, clock = self.ctx.till.db, self.ctx.clock
+        self.ctx.ops.db(lambda: status_service.read(db, now=clock.now())).success(
+            self._on_status
+        ).run()
+
+    def _on_status(self, status: TillStatus) -> None:
+        was_online = self.ctx.online
+        self.ctx.status = status
+        self._render_status()
+        if status.online != was_online:
+            self.checkoutPage.set_online(status.online)
+        self.statusRefreshed.emit(status)
+
+    def _render_status(self) -> None:
+        status = self.ctx.status
+        if status is None:
+            self.syncStatus.setText("…")
+            return
+        state = self.tr("Online") if status.online else self.tr("Offline")
+        text = f"● {state} · " + self.tr("%1 waiting").replace("%1", str(status.pending))
+        if status.rejected:
+            text += " · " + self.tr("%1 rejected").replace("%1", str(status.rejected))
+        self.syncStatus.setText(text)
+        if status.last_sync_ok is not None:
+            tip = self.tr("Last sync %1").replace(
+                "%1", fmt.local_hhmm(self.ctx.clock, status.last_sync_ok)
+            )
+        elif not status.paired:
+            tip = self.tr("Not paired with HQ: sales are kept on this till")
+        else:
+            tip = self.tr("Never synced")
+        self.syncStatus.setToolTip(tip)
+        self.syncStatus.setProperty("online", status.online)
+        self.syncStatus.style().unpolish(self.syncStatus)
+        self.syncStatus.style().polish(self.syncStatus)
+
+    def _on_sale_completed(self, _receipt: object) -> None:
+        self.refresh_status()
+
+    # ------------------------------------------------------------------ errors
+
+    def _on_pos_error(self, error: PosError) -> None:
+        page = self.stack.currentWidget()
+        line = getattr(page, "message", None)
+        if line is not None:
+            line.show_error(self.ctx.error_text(error))
+
+    def _on_bug(self, details: str) -> None:
+        dialog = CrashDialog(details, self)
+        self._crash_dialogs.append(dialog)
+        dialog.finished.connect(lambda _=0, d=dialog: self._crash_dialogs.remove(d))
+        dialog.show()
+
+    # ------------------------------------------------------------------ settings, language
+
+    def open_settings(self) -> None:
+        try:
+            staff_service.require(self.ctx.staff, "settings")
+        except PosError as error:
+            self._on_pos_error(error)
+            return
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx.settings, self)
+        dialog.accepted.connect(lambda: self.save_settings(dialog.values()))
+        dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
+        self.settingsDialog = dialog
+        dialog.open()
+
+    def save_settings(self, values: dict[str, str]) -> None:
+        self.ctx.ops.db(till_settings.save, self.ctx.till.db, values).success(
+            self._on_settings_saved
+        ).run()
+
+    def _on_settings_saved(self, values: dict[str, str]) -> None:
+        self.ctx.settings = values
+        self.wedge.set_config(WedgeConfig.from_settings(values))
+        self.set_language(values.get("lang", "zh_CN"))
+
+    def set_language(self, lang: str) -> None:
+        """Switch every screen's language now (Qt sends LanguageChange to each widget)."""
+        self.ctx.translations.switch(lang)
+        self.languageChanged.emit(self.ctx.lang)
+
+    def _on_language_toggled(self) -> None:
+        lang = "zh_CN" if self.ctx.lang == "en" else "en"
+        self.set_language(lang)
+        self.ctx.ops.db(till_settings.save, self.ctx.till.db, {"lang": lang}).success(
+            lambda values: setattr(self.ctx, "settings", values)
+        ).run()
+
+    # ------------------------------------------------------------------ shutdown
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop timers, remove the application-wide filter, let the workers finish."""
+        self._status_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.wedge)
+        self.ctx.ops.close()

@@ -1,0 +1,665 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en">
+<context>
+    <name>CartTable</name>
+    <message>
+        <source>Cart</source>
+        <translation>Cart</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Item</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>Price</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>Qty</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>Discount</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>List price %1</source>
+        <translation>List price %1</translation>
+    </message>
+    <message>
+        <source>Quantity of line %1</source>
+        <translation>Quantity of line %1</translation>
+    </message>
+</context>
+<context>
+    <name>CheckoutPage</name>
+    <message>
+        <source>Scan, or type a phone number, member card or barcode, then Enter</source>
+        <extracomment>key → (button attribute, slot name). The key is shown on the button. A sale state is on screen (tests and the benchmark wait for it).</extracomment>
+        <translation>Scan, or type a phone number, member card or barcode, then Enter</translation>
+    </message>
+    <message>
+        <source>Scan or type a code</source>
+        <translation>Scan or type a code</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>Remove line</source>
+        <translation>Remove line</translation>
+    </message>
+    <message>
+        <source>Cancel sale</source>
+        <translation>Cancel sale</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation>Reprint</translation>
+    </message>
+    <message>
+        <source>Pay with points</source>
+        <translation>Pay with points</translation>
+    </message>
+    <message>
+        <source>Points to redeem</source>
+        <translation>Points to redeem</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>Max</translation>
+    </message>
+    <message>
+        <source>Coupon code</source>
+        <translation>Coupon code</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Apply</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Pay</source>
+        <translation>Pay</translation>
+    </message>
+    <message>
+        <source>Cart</source>
+        <translation>Cart</translation>
+    </message>
+    <message>
+        <source>Identify the member to pay with points</source>
+        <translation>Identify the member to pay with points</translation>
+    </message>
+    <message>
+        <source>This member cannot redeem until synced</source>
+        <translation>This member cannot redeem until synced</translation>
+    </message>
+    <message>
+        <source>Scan items, then choose points</source>
+        <translation>Scan items, then choose points</translation>
+    </message>
+    <message>
+        <source>At most %1 points usable now (%2)</source>
+        <translation>At most %1 points usable now (%2)</translation>
+    </message>
+    <message>
+        <source>offline limit</source>
+        <translation>offline limit</translation>
+    </message>
+    <message>
+        <source>Member %1 · %2</source>
+        <translation>Member %1 · %2</translation>
+    </message>
+    <message>
+        <source>Added %1</source>
+        <translation>Added %1</translation>
+    </message>
+    <message>
+        <source>Line %1 removed</source>
+        <translation>Line %1 removed</translation>
+    </message>
+    <message>
+        <source>Paying %1 points (%2)</source>
+        <translation>Paying %1 points (%2)</translation>
+    </message>
+    <message>
+        <source>No points used</source>
+        <translation>No points used</translation>
+    </message>
+    <message>
+        <source>Points payment reduced to %1: the bill is smaller now</source>
+        <translation>Points payment reduced to %1: the bill is smaller now</translation>
+    </message>
+    <message>
+        <source>Coupon %1 applied</source>
+        <translation>Coupon %1 applied</translation>
+    </message>
+    <message>
+        <source>Coupon removed</source>
+        <translation>Coupon removed</translation>
+    </message>
+    <message>
+        <source>Coupon %1 no longer applies and was removed</source>
+        <translation>Coupon %1 no longer applies and was removed</translation>
+    </message>
+    <message>
+        <source>Selling without a member</source>
+        <translation>Selling without a member</translation>
+    </message>
+    <message>
+        <source>Sale %1 completed</source>
+        <translation>Sale %1 completed</translation>
+    </message>
+    <message>
+        <source>Sale cancelled</source>
+        <translation>Sale cancelled</translation>
+    </message>
+    <message>
+        <source>Scan the member code, or type the phone number + Enter</source>
+        <translation>Scan the member code, or type the phone number + Enter</translation>
+    </message>
+    <message>
+        <source>Cancel this sale of %1 lines (%2)?</source>
+        <translation>Cancel this sale of %1 lines (%2)?</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>Unexpected error</source>
+        <translation>Unexpected error</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside posclient. The sale in progress is kept; try again, and tell support if it happens again.</source>
+        <translation>Something went wrong inside posclient. The sale in progress is kept; try again, and tell support if it happens again.</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>posclient · log in</source>
+        <translation>posclient · log in</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Your PIN</source>
+        <translation>Your PIN</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>Cashier</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>Assistant</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>Manager</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>posclient checkout · %1</source>
+        <extracomment>The checkout screen is showing with the scan field focused.</extracomment>
+        <translation>posclient checkout · %1</translation>
+    </message>
+    <message>
+        <source>Switch user</source>
+        <translation>Switch user</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Connection and queue</source>
+        <translation>Connection and queue</translation>
+    </message>
+    <message>
+        <source>Not logged in</source>
+        <translation>Not logged in</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>%1 waiting</source>
+        <translation>%1 waiting</translation>
+    </message>
+    <message>
+        <source>%1 rejected</source>
+        <translation>%1 rejected</translation>
+    </message>
+    <message>
+        <source>Last sync %1</source>
+        <translation>Last sync %1</translation>
+    </message>
+    <message>
+        <source>Not paired with HQ: sales are kept on this till</source>
+        <translation>Not paired with HQ: sales are kept on this till</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>Never synced</translation>
+    </message>
+</context>
+<context>
+    <name>MemberPanel</name>
+    <message>
+        <source>Member</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>Tier</translation>
+    </message>
+    <message>
+        <source>Points balance</source>
+        <translation>Points balance</translation>
+    </message>
+    <message>
+        <source>Clear ×</source>
+        <translation>Clear ×</translation>
+    </message>
+    <message>
+        <source>Sell without this member</source>
+        <translation>Sell without this member</translation>
+    </message>
+    <message>
+        <source>No member yet: scan the member's code or type the phone number (F2).</source>
+        <translation>No member yet: scan the member's code or type the phone number (F2).</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>(no name)</translation>
+    </message>
+    <message>
+        <source>%1 points (%2)</source>
+        <translation>%1 points (%2)</translation>
+    </message>
+    <message>
+        <source>Offline: balance not confirmed by HQ</source>
+        <translation>Offline: balance not confirmed by HQ</translation>
+    </message>
+    <message>
+        <source>Offline: balance as of %1</source>
+        <translation>Offline: balance as of %1</translation>
+    </message>
+    <message>
+        <source>%1 points expire by %2</source>
+        <translation>%1 points expire by %2</translation>
+    </message>
+    <message>
+        <source>%1 more to reach %2</source>
+        <translation>%1 more to reach %2</translation>
+    </message>
+    <message>
+        <source>Member not synced to this till yet: earns points, cannot redeem</source>
+        <translation>Member not synced to this till yet: earns points, cannot redeem</translation>
+    </message>
+    <message>
+        <source>Points overdrawn at HQ: recovered from future earnings</source>
+        <translation>Points overdrawn at HQ: recovered from future earnings</translation>
+    </message>
+    <message>
+        <source>Apply coupon %1</source>
+        <translation>Apply coupon %1</translation>
+    </message>
+    <message>
+        <source>%1 off</source>
+        <translation>%1 off</translation>
+    </message>
+    <message>
+        <source>%1% off</source>
+        <translation>%1% off</translation>
+    </message>
+    <message>
+        <source>%1× points</source>
+        <translation>%1× points</translation>
+    </message>
+    <message>
+        <source>min. %1</source>
+        <translation>min. %1</translation>
+    </message>
+    <message>
+        <source>until %1</source>
+        <translation>until %1</translation>
+    </message>
+</context>
+<context>
+    <name>Receipt</name>
+    <message>
+        <source>*** REPRINT ***</source>
+        <translation>*** REPRINT ***</translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation>Receipt no.</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>Cashier</translation>
+    </message>
+    <message>
+        <source>Subtotal</source>
+        <translation>Subtotal</translation>
+    </message>
+    <message>
+        <source>Member prices</source>
+        <translation>Member prices</translation>
+    </message>
+    <message>
+        <source>Tier discount</source>
+        <translation>Tier discount</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>Coupon</translation>
+    </message>
+    <message>
+        <source>Paid with %1 points</source>
+        <translation>Paid with %1 points</translation>
+    </message>
+    <message>
+        <source>Amount due</source>
+        <translation>Amount due</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>Points earned</source>
+        <translation>Points earned</translation>
+    </message>
+    <message>
+        <source>Points balance</source>
+        <translation>Points balance</translation>
+    </message>
+    <message>
+        <source>Points are provisional until the member is synced</source>
+        <translation>Points are provisional until the member is synced</translation>
+    </message>
+    <message>
+        <source>Recorded offline; sent to HQ when the till is back online</source>
+        <translation>Recorded offline; sent to HQ when the till is back online</translation>
+    </message>
+    <message>
+        <source>Thank you for shopping with us</source>
+        <translation>Thank you for shopping with us</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptDialog</name>
+    <message>
+        <source>Receipt %1</source>
+        <translation>Receipt %1</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Receipt</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <source>Save as PDF</source>
+        <translation>Save as PDF</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>Receipt printer</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Save receipt as PDF</source>
+        <translation>Save receipt as PDF</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>Saved %1</translation>
+    </message>
+    <message>
+        <source>Sent to the printer</source>
+        <translation>Sent to the printer</translation>
+    </message>
+    <message>
+        <source>Printed on the receipt printer</source>
+        <translation>Printed on the receipt printer</translation>
+    </message>
+</context>
+<context>
+    <name>RefundDialog</name>
+    <message>
+        <source>Refund</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <source>Receipt number, e.g. S001-0000-0000001</source>
+        <translation>Receipt number, e.g. S001-0000-0000001</translation>
+    </message>
+    <message>
+        <source>Receipt number</source>
+        <translation>Receipt number</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>Find</translation>
+    </message>
+    <message>
+        <source>Reason for the refund</source>
+        <translation>Reason for the refund</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Refund selected</source>
+        <translation>Refund selected</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Item</translation>
+    </message>
+    <message>
+        <source>Sold</source>
+        <translation>Sold</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>Refund qty</source>
+        <translation>Refund qty</translation>
+    </message>
+    <message>
+        <source>Scan or type the receipt number of the sale.</source>
+        <translation>Scan or type the receipt number of the sale.</translation>
+    </message>
+    <message>
+        <source>Receipt %1 · %2 · paid %3</source>
+        <translation>Receipt %1 · %2 · paid %3</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Receipt printer (ESC/POS)</source>
+        <translation>Receipt printer (ESC/POS)</translation>
+    </message>
+    <message>
+        <source>Scanner prefix</source>
+        <translation>Scanner prefix</translation>
+    </message>
+    <message>
+        <source>Scanner suffix</source>
+        <translation>Scanner suffix</translation>
+    </message>
+    <message>
+        <source>Max. gap between scanner keys (ms)</source>
+        <translation>Max. gap between scanner keys (ms)</translation>
+    </message>
+    <message>
+        <source>Shortest scan (characters)</source>
+        <translation>Shortest scan (characters)</translation>
+    </message>
+    <message>
+        <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
+        <translation>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>TotalsPanel</name>
+    <message>
+        <source>Subtotal</source>
+        <translation>Subtotal</translation>
+    </message>
+    <message>
+        <source>Member prices</source>
+        <translation>Member prices</translation>
+    </message>
+    <message>
+        <source>Tier discount</source>
+        <translation>Tier discount</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>Coupon</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Amount due</source>
+        <translation>Amount due</translation>
+    </message>
+    <message>
+        <source>Points to earn</source>
+        <translation>Points to earn</translation>
+    </message>
+    <message>
+        <source>%1 pts  %2</source>
+        <translation>%1 pts  %2</translation>
+    </message>
+</context>
+<context>
+    <name>VoidDialog</name>
+    <message>
+        <source>Cancel the sale</source>
+        <translation>Cancel the sale</translation>
+    </message>
+    <message>
+        <source>Choose a reason…</source>
+        <translation>Choose a reason…</translation>
+    </message>
+    <message>
+        <source>Customer changed their mind</source>
+        <translation>Customer changed their mind</translation>
+    </message>
+    <message>
+        <source>Wrong items scanned</source>
+        <translation>Wrong items scanned</translation>
+    </message>
+    <message>
+        <source>Price disagreement</source>
+        <translation>Price disagreement</translation>
+    </message>
+    <message>
+        <source>Payment failed</source>
+        <translation>Payment failed</translation>
+    </message>
+    <message>
+        <source>Reason (required)</source>
+        <translation>Reason (required)</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Cancel sale</source>
+        <translation>Cancel sale</translation>
+    </message>
+    <message>
+        <source>Keep selling</source>
+        <translation>Keep selling</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,666 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>CartTable</name>
+    <message>
+        <source>Cart</source>
+        <translation>购物车</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>优惠</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>List price %1</source>
+        <translation>原价 %1</translation>
+    </message>
+    <message>
+        <source>Quantity of line %1</source>
+        <translation>第 %1 行数量</translation>
+    </message>
+</context>
+<context>
+    <name>CheckoutPage</name>
+    <message>
+        <source>Scan, or type a phone number, member card or barcode, then Enter</source>
+        <extracomment>key → (button attribute, slot name). The key is shown on the button. A sale state is on screen (tests and the benchmark wait for it).</extracomment>
+        <translation>扫码，或输入手机号 / 会员卡号 / 商品条码后按回车</translation>
+    </message>
+    <message>
+        <source>Scan or type a code</source>
+        <translation>扫码或输入</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>摄像头扫码</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>改数量</translation>
+    </message>
+    <message>
+        <source>Remove line</source>
+        <translation>删除行</translation>
+    </message>
+    <message>
+        <source>Cancel sale</source>
+        <translation>取消交易</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退货</translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation>重打小票</translation>
+    </message>
+    <message>
+        <source>Pay with points</source>
+        <translation>积分抵扣</translation>
+    </message>
+    <message>
+        <source>Points to redeem</source>
+        <translation>抵扣积分数</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>最多</translation>
+    </message>
+    <message>
+        <source>Coupon code</source>
+        <translation>优惠券码</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>用券</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>取消用券</translation>
+    </message>
+    <message>
+        <source>Pay</source>
+        <translation>收款</translation>
+    </message>
+    <message>
+        <source>Cart</source>
+        <translation>购物车</translation>
+    </message>
+    <message>
+        <source>Identify the member to pay with points</source>
+        <translation>识别会员后可用积分抵扣</translation>
+    </message>
+    <message>
+        <source>This member cannot redeem until synced</source>
+        <translation>该会员资料尚未同步，暂不能用积分抵扣</translation>
+    </message>
+    <message>
+        <source>Scan items, then choose points</source>
+        <translation>先扫商品，再选择积分抵扣</translation>
+    </message>
+    <message>
+        <source>At most %1 points usable now (%2)</source>
+        <translation>本单最多可用 %1 积分（%2）</translation>
+    </message>
+    <message>
+        <source>offline limit</source>
+        <translation>离线上限</translation>
+    </message>
+    <message>
+        <source>Member %1 · %2</source>
+        <translation>会员 %1 · %2</translation>
+    </message>
+    <message>
+        <source>Added %1</source>
+        <translation>已加入：%1</translation>
+    </message>
+    <message>
+        <source>Line %1 removed</source>
+        <translation>已删除第 %1 行</translation>
+    </message>
+    <message>
+        <source>Paying %1 points (%2)</source>
+        <translation>积分抵扣 %1（%2）</translation>
+    </message>
+    <message>
+        <source>No points used</source>
+        <translation>不使用积分</translation>
+    </message>
+    <message>
+        <source>Points payment reduced to %1: the bill is smaller now</source>
+        <translation>金额变小，积分抵扣已调整为 %1</translation>
+    </message>
+    <message>
+        <source>Coupon %1 applied</source>
+        <translation>已使用优惠券 %1</translation>
+    </message>
+    <message>
+        <source>Coupon removed</source>
+        <translation>已取消优惠券</translation>
+    </message>
+    <message>
+        <source>Coupon %1 no longer applies and was removed</source>
+        <translation>优惠券 %1 已不满足使用条件，已取消</translation>
+    </message>
+    <message>
+        <source>Selling without a member</source>
+        <translation>本单不使用会员</translation>
+    </message>
+    <message>
+        <source>Sale %1 completed</source>
+        <translation>交易完成，小票号 %1</translation>
+    </message>
+    <message>
+        <source>Sale cancelled</source>
+        <translation>交易已取消</translation>
+    </message>
+    <message>
+        <source>Scan the member code, or type the phone number + Enter</source>
+        <translation>请扫描会员码，或输入手机号后按回车</translation>
+    </message>
+    <message>
+        <source>Cancel this sale of %1 lines (%2)?</source>
+        <translation>确定取消这笔交易吗？共 %1 行（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>Unexpected error</source>
+        <translation>程序错误</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside posclient. The sale in progress is kept; try again, and tell support if it happens again.</source>
+        <translation>系统内部出错。当前交易已保留，请重试；如再次出现请联系技术支持。</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>posclient · log in</source>
+        <translation>收银登录</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+    <message>
+        <source>Your PIN</source>
+        <translation>请输入 PIN 码</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>导购</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>店长</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>posclient checkout · %1</source>
+        <extracomment>The checkout screen is showing with the scan field focused.</extracomment>
+        <translation>收银台 · %1</translation>
+    </message>
+    <message>
+        <source>Switch user</source>
+        <translation>换班 / 退出</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Connection and queue</source>
+        <translation>网络与上传队列</translation>
+    </message>
+    <message>
+        <source>Not logged in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>%1 waiting</source>
+        <translation>待上传 %1</translation>
+    </message>
+    <message>
+        <source>%1 rejected</source>
+        <translation>被拒 %1</translation>
+    </message>
+    <message>
+        <source>Last sync %1</source>
+        <translation>上次同步 %1</translation>
+    </message>
+    <message>
+        <source>Not paired with HQ: sales are kept on this till</source>
+        <translation>尚未与总部配对：交易保存在本机</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>从未同步</translation>
+    </message>
+</context>
+<context>
+    <name>MemberPanel</name>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Points balance</source>
+        <translation>积分余额</translation>
+    </message>
+    <message>
+        <source>Clear ×</source>
+        <translation>清除 ×</translation>
+    </message>
+    <message>
+        <source>Sell without this member</source>
+        <translation>本单不使用此会员</translation>
+    </message>
+    <message>
+        <source>No member yet: scan the member&apos;s code or type the phone number (F2).</source>
+        <translation>未识别会员：请扫描会员码或输入手机号（F2）。</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>（无姓名）</translation>
+    </message>
+    <message>
+        <source>%1 points (%2)</source>
+        <translation>%1 积分（%2）</translation>
+    </message>
+    <message>
+        <source>Offline: balance not confirmed by HQ</source>
+        <translation>离线：积分余额未经总部确认</translation>
+    </message>
+    <message>
+        <source>Offline: balance as of %1</source>
+        <translation>离线：积分余额截至 %1</translation>
+    </message>
+    <message>
+        <source>%1 points expire by %2</source>
+        <translation>%1 积分将于 %2 前到期</translation>
+    </message>
+    <message>
+        <source>%1 more to reach %2</source>
+        <translation>再消费 %1 可升级为%2</translation>
+    </message>
+    <message>
+        <source>Member not synced to this till yet: earns points, cannot redeem</source>
+        <translation>会员资料尚未同步到本机：可累积积分，不能抵扣</translation>
+    </message>
+    <message>
+        <source>Points overdrawn at HQ: recovered from future earnings</source>
+        <translation>积分已透支：将从以后获得的积分中扣回</translation>
+    </message>
+    <message>
+        <source>Apply coupon %1</source>
+        <translation>使用优惠券 %1</translation>
+    </message>
+    <message>
+        <source>%1 off</source>
+        <translation>减 %1</translation>
+    </message>
+    <message>
+        <source>%1% off</source>
+        <translation>%1% 折扣</translation>
+    </message>
+    <message>
+        <source>%1× points</source>
+        <translation>%1 倍积分</translation>
+    </message>
+    <message>
+        <source>min. %1</source>
+        <translation>满 %1</translation>
+    </message>
+    <message>
+        <source>until %1</source>
+        <translation>至 %1</translation>
+    </message>
+</context>
+<context>
+    <name>Receipt</name>
+    <message>
+        <source>*** REPRINT ***</source>
+        <translation>*** 重打小票 ***</translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation>小票号</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <source>Subtotal</source>
+        <translation>商品合计</translation>
+    </message>
+    <message>
+        <source>Member prices</source>
+        <translation>会员价优惠</translation>
+    </message>
+    <message>
+        <source>Tier discount</source>
+        <translation>等级折扣</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source>Paid with %1 points</source>
+        <translation>积分抵扣 %1 分</translation>
+    </message>
+    <message>
+        <source>Amount due</source>
+        <translation>应付金额</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Points earned</source>
+        <translation>本单获得积分</translation>
+    </message>
+    <message>
+        <source>Points balance</source>
+        <translation>积分余额</translation>
+    </message>
+    <message>
+        <source>Points are provisional until the member is synced</source>
+        <translation>会员资料同步前，积分为临时累积</translation>
+    </message>
+    <message>
+        <source>Recorded offline; sent to HQ when the till is back online</source>
+        <translation>离线交易，联网后自动上传总部</translation>
+    </message>
+    <message>
+        <source>Thank you for shopping with us</source>
+        <translation>谢谢惠顾，欢迎再次光临</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptDialog</name>
+    <message>
+        <source>Receipt %1</source>
+        <translation>小票 %1</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>小票</translation>
+    </message>
+    <message>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>Save as PDF</source>
+        <translation>存为 PDF</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>小票机打印</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Save receipt as PDF</source>
+        <translation>将小票存为 PDF</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+    <message>
+        <source>Sent to the printer</source>
+        <translation>已发送到打印机</translation>
+    </message>
+    <message>
+        <source>Printed on the receipt printer</source>
+        <translation>小票机已打印</translation>
+    </message>
+</context>
+<context>
+    <name>RefundDialog</name>
+    <message>
+        <source>Refund</source>
+        <translation>退货</translation>
+    </message>
+    <message>
+        <source>Receipt number, e.g. S001-0000-0000001</source>
+        <translation>小票号，例如 S001-0000-0000001</translation>
+    </message>
+    <message>
+        <source>Receipt number</source>
+        <translation>小票号</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Reason for the refund</source>
+        <translation>退货原因</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Refund selected</source>
+        <translation>退所选商品</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Sold</source>
+        <translation>已售</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退</translation>
+    </message>
+    <message>
+        <source>Refund qty</source>
+        <translation>退货数量</translation>
+    </message>
+    <message>
+        <source>Scan or type the receipt number of the sale.</source>
+        <translation>请扫描或输入原交易的小票号。</translation>
+    </message>
+    <message>
+        <source>Receipt %1 · %2 · paid %3</source>
+        <translation>小票 %1 · %2 · 实付 %3</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Receipt printer (ESC/POS)</source>
+        <translation>小票打印机（ESC/POS）</translation>
+    </message>
+    <message>
+        <source>Scanner prefix</source>
+        <translation>扫码枪前缀</translation>
+    </message>
+    <message>
+        <source>Scanner suffix</source>
+        <translation>扫码枪后缀</translation>
+    </message>
+    <message>
+        <source>Max. gap between scanner keys (ms)</source>
+        <translation>扫码按键最大间隔（毫秒）</translation>
+    </message>
+    <message>
+        <source>Shortest scan (characters)</source>
+        <translation>最短扫码长度（字符）</translation>
+    </message>
+    <message>
+        <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
+        <translation>usb:04b8:0202、network:192.168.1.50 或 file:/dev/usb/lp0；留空表示不使用</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>TotalsPanel</name>
+    <message>
+        <source>Subtotal</source>
+        <translation>商品合计</translation>
+    </message>
+    <message>
+        <source>Member prices</source>
+        <translation>会员价优惠</translation>
+    </message>
+    <message>
+        <source>Tier discount</source>
+        <translation>等级折扣</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分抵扣</translation>
+    </message>
+    <message>
+        <source>Amount due</source>
+        <translation>应付金额</translation>
+    </message>
+    <message>
+        <source>Points to earn</source>
+        <translation>本单可得积分</translation>
+    </message>
+    <message>
+        <source>%1 pts  %2</source>
+        <translation>%1 分  %2</translation>
+    </message>
+</context>
+<context>
+    <name>VoidDialog</name>
+    <message>
+        <source>Cancel the sale</source>
+        <translation>取消交易</translation>
+    </message>
+    <message>
+        <source>Choose a reason…</source>
+        <translation>选择原因…</translation>
+    </message>
+    <message>
+        <source>Customer changed their mind</source>
+        <translation>顾客不要了</translation>
+    </message>
+    <message>
+        <source>Wrong items scanned</source>
+        <translation>商品扫错</translation>
+    </message>
+    <message>
+        <source>Price disagreement</source>
+        <translation>价格有异议</translation>
+    </message>
+    <message>
+        <source>Payment failed</source>
+        <translation>支付失败</translation>
+    </message>
+    <message>
+        <source>Reason (required)</source>
+        <translation>原因（必填）</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Cancel sale</source>
+        <translation>取消交易</translation>
+    </message>
+    <message>
+        <source>Keep selling</source>
+        <translation>继续收银</translation>
+    </message>
+</context>
+</TS>

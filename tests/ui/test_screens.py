@@ -1,0 +1,219 @@
+"""Login and lockout, refund, receipt printing, language switch, names for tests and readers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from posclient.services.checkout import Cart
+from tests.helpers import demo_members, sql
+from tests.ui.conftest import login, scan, wait_idle, wedge_burst
+
+SILVER = demo_members()["silver"]
+KEY_WIDGETS = (
+    "scanInput",
+    "memberPanel",
+    "tierBadge",
+    "pointsBalance",
+    "cartTable",
+    "redeemPoints",
+    "couponInput",
+    "totalDue",
+    "payButton",
+    "syncStatus",
+)
+
+
+def make_sale(till, *items):
+    cart = Cart(member=till.checkout.identify(SILVER["card_no"]))
+    for sku, qty in items:
+        cart.add(till.checkout.find_product(sku), qty)
+    cart.redeem_points = 1000
+    return till.checkout.complete_sale(cart, staff_id="c01")
+
+
+def test_wrong_pins_lock_the_account(qtbot, window):
+    page = window.loginPage
+    page.select_staff("c01")
+    for attempt in range(5):
+        page.pinInput.setText("0000")
+        qtbot.keyClick(page.pinInput, Qt.Key.Key_Return)
+        wait_idle(qtbot, window)
+        if attempt < 4:
+            assert page.message.text() == f"PIN 错误，还可再试 {4 - attempt} 次"
+    assert page.message.text() == "PIN 错误次数过多，账号锁定至 10:35"
+    assert page.pinInput.text() == "" and page.pinInput.hasFocus()
+    page.pinInput.setText("1111")  # right PIN, still locked
+    qtbot.keyClick(page.pinInput, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    assert window.stack.currentWidget() is page
+    assert "锁定至 10:35" in page.message.text()
+    login(qtbot, window, "m01", "9999")  # others are not affected
+    assert "店长" in window.staffLabel.text()
+
+
+def test_switch_user_keeps_the_sale_and_scans_need_a_login(qtbot, window, key_clock):
+    login(qtbot, window)
+    page = window.checkoutPage
+    scan(qtbot, window, key_clock, "6901234000030")
+    qtbot.keyClick(page.scanInput, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.loginPage
+    assert window.staffLabel.text() == "未登录"
+    wait_idle(qtbot, window)
+    window.loginPage.pinInput.setFocus()
+    wedge_burst(key_clock, "6901234000016")
+    assert window.loginPage.message.text() == "请先登录"
+    assert window.loginPage.pinInput.text() == ""  # the burst did not land in the PIN field
+    login(qtbot, window, "m01", "9999")
+    assert len(page.state.lines) == 1 and "店长老陈" in window.staffLabel.text()
+
+
+def test_refund_by_receipt_number(qtbot, window, key_clock, till):
+    sale = make_sale(till, ("A1003", 2), ("A1001", 1))
+    login(qtbot, window)
+    page = window.checkoutPage
+    qtbot.keyClick(page.scanInput, Qt.Key.Key_F9)
+    dialog = page.refundDialog
+    qtbot.waitUntil(dialog.receiptInput.hasFocus)
+    # The receipt's barcode scanned while the dialog is open lands in its field.
+    with qtbot.waitSignal(window.ctx.ops.busyChanged):
+        wedge_burst(key_clock, "S001-0000-0000404")
+    wait_idle(qtbot, window)
+    assert dialog.message.text() == "找不到小票 S001-0000-0000404"
+    dialog.receiptInput.setText(sale.receipt_no)
+    qtbot.keyClick(dialog.receiptInput, Qt.Key.Key_Return)
+    wait_idle(qtbot, window)
+    assert dialog.linesTable.rowCount() == 2 and sale.receipt_no in dialog.saleLabel.text()
+    dialog.linesTable.cellWidget(1, 4).set_value(0)  # keep the water, return the milk
+    dialog.reasonInput.setText("质量问题")
+    with qtbot.waitSignal(page.refunded) as done:
+        qtbot.mouseClick(dialog.refundButton, Qt.MouseButton.LeftButton)
+    refund = done.args[0]
+    wait_idle(qtbot, window)
+    assert sql(till.db.path, "SELECT reason, staff_id, amount FROM refunds") == [
+        ("质量问题", "c01", int(refund.amount * 100))
+    ]
+    assert f"已退货：小票 {sale.receipt_no}" in dialog.message.text()
+    assert page.message.text() == dialog.message.text()
+    assert dialog.linesTable.item(0, 3).text() == "2"  # refunded quantity shown after reload
+    assert "待上传 2" in window.syncStatus.text()
+    dialog.reject()
+
+
+def test_assistant_may_not_refund(qtbot, window):
+    login(qtbot, window, "a01", "2222")
+    page = window.checkoutPage
+    qtbot.keyClick(page.scanInput, Qt.Key.Key_F9)
+    assert page.message.text() == "当前员工无权执行此操作，请找店长"
+
+
+def test_receipt_reprint_pdf_and_escpos(qtbot, window, key_clock, till, tmp_path, monkeypatch):
+    from escpos.printer import Dummy
+
+    from posclient.ui import escpos_printer
+
+    window.ctx.settings["escpos"] = "usb:04b8:0202"
+    printers = []
+
+    def fake_open(spec):
+        assert spec == "usb:04b8:0202"
+        printers.append(Dummy())
+        return printers[-1]
+
+    monkeypatch.setattr(escpos_printer, "open_printer", fake_open)
+    login(qtbot, window)
+    page = window.checkoutPage
+    scan(qtbot, window, key_clock, SILVER["card_no"])
+    scan(qtbot, window, key_clock, "6901234000030")
+    qtbot.mouseClick(page.payButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.receiptDialog is not None)
+    dialog = page.receiptDialog
+    pdf = dialog.save_pdf(tmp_path / "receipt.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert dialog.escposButton.isVisible()
+    with qtbot.waitSignal(dialog.printed) as printed:
+        qtbot.mouseClick(dialog.escposButton, Qt.MouseButton.LeftButton)
+    assert printed.args == ["escpos"]
+    raw = printers[0].output
+    assert page.last_receipt.receipt_no.encode() in raw
+    assert "应付金额".encode("gb18030") in raw and b"139****5678" in raw
+    assert SILVER["phone"].encode() not in raw
+    dialog.accept()
+    qtbot.waitUntil(lambda: page.receiptDialog is None)
+    qtbot.waitUntil(page.scanInput.hasFocus)
+    qtbot.keyClick(page.scanInput, Qt.Key.Key_F7)
+    qtbot.waitUntil(lambda: page.receiptDialog is not None)
+    assert "*** 重打小票 ***" in page.receiptDialog.receiptView.toPlainText()
+    page.receiptDialog.accept()
+
+
+def test_language_switch_in_settings_retranslates_the_window(qtbot, window, key_clock):
+    login(qtbot, window, "c01", "1111")
+    page = window.checkoutPage
+    qtbot.keyClick(page.scanInput, Qt.Key.Key_F10)
+    assert page.message.text() == "当前员工无权执行此操作，请找店长"  # settings: managers only
+    window.logout()
+    wait_idle(qtbot, window)
+    login(qtbot, window, "m01", "9999")
+    scan(qtbot, window, key_clock, SILVER["card_no"])
+    assert page.payButton.text() == "收款  F12"
+    qtbot.keyClick(page.scanInput, Qt.Key.Key_F10)
+    dialog = window.settingsDialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.langCombo.setCurrentIndex(dialog.langCombo.findData("en"))
+    with qtbot.waitSignal(window.languageChanged):
+        qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.payButton.text() == "Pay  F12")  # LanguageChange is posted
+    assert page.memberPanel.tierBadge.text() == "Silver"
+    assert page.memberPanel.pointsBalance.text() == "4,600 points (¥46.00)"
+    assert page.cartTable.horizontalHeaderItem(1).text() == "Item"
+    assert window.syncStatus.text() == "● Offline · 0 waiting"
+    assert "Manager" in window.staffLabel.text()
+    assert window.ctx.settings["lang"] == "en"
+    # … and back to Chinese from the login screen's button.
+    window.logout()
+    wait_idle(qtbot, window)
+    assert window.loginPage.langButton.text() == "中文"
+    qtbot.mouseClick(window.loginPage.langButton, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.loginPage.loginButton.text() == "登录  Enter")
+    assert window.ctx.settings["lang"] == "zh_CN"
+
+
+def test_key_widgets_have_stable_names_and_accessible_names(qtbot, window, key_clock):
+    login(qtbot, window)
+    scan(qtbot, window, key_clock, SILVER["card_no"])
+    scan(qtbot, window, key_clock, "6901234000030")
+    for name in KEY_WIDGETS:
+        widget = window.findChild(QWidget, name)
+        assert widget is not None, name
+        assert widget.accessibleName(), name
+    page = window.checkoutPage
+    qtbot.keyClick(page.scanInput, Qt.Key.Key_F12)
+    qtbot.waitUntil(lambda: page.receiptDialog is not None)
+    view = page.receiptDialog.findChild(QWidget, "receiptView")
+    assert view is not None and view.accessibleName() == "小票"
+    page.receiptDialog.accept()
+
+
+def test_every_action_shows_its_shortcut(qtbot, window):
+    login(qtbot, window)
+    page = window.checkoutPage
+    expected = {
+        "memberButton": "F2",
+        "qtyButton": "F3",
+        "redeemMaxButton": "F4",
+        "removeButton": "F5",
+        "cameraButton": "F6",
+        "reprintButton": "F7",
+        "couponButton": "F8",
+        "refundButton": "F9",
+        "payButton": "F12",
+        "voidButton": "Esc",
+    }
+    for attribute, key in expected.items():
+        button = getattr(page, attribute)
+        assert button.text().endswith(key), attribute
+        assert button.minimumSizeHint().height() >= 44 or button.height() >= 44, attribute
+    assert window.settingsButton.text().endswith("F10")
+    assert window.logoutButton.text().endswith("Ctrl+L")
