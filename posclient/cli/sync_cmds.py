@@ -20,8 +20,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_pair)
 
     p = sub.add_parser("sync", help="push the outbox to HQ and pull changes")
-    p.add_argument("--until-idle", action="store_true",
-                   help="keep retrying until the queue is empty and the feed drained")
+    p.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="keep retrying until the queue is empty and the feed drained",
+    )
     p.add_argument("--timeout", type=float, default=120.0, help="seconds, with --until-idle")
     add_json(p)
     p.set_defaults(func=cmd_sync)
@@ -41,8 +44,15 @@ def cmd_pair(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        print(text("cli.paired", args.lang, device=paired.device_id, store=paired.store,
-                   backend=paired.secrets_backend))
+        print(
+            text(
+                "cli.paired",
+                args.lang,
+                device=paired.device_id,
+                store=paired.store,
+                backend=paired.secrets_backend,
+            )
+        )
     return 0
 
 
@@ -59,9 +69,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_dict())
     else:
-        print(text("cli.sync_report", args.lang, pushed=report.pushed, applied=report.applied,
-                   duplicates=report.duplicates, conflicts=report.conflicts,
-                   rejected=report.rejected, pulled=report.pulled, pending=report.pending))
+        print(
+            text(
+                "cli.sync_report",
+                args.lang,
+                pushed=report.pushed,
+                applied=report.applied,
+                duplicates=report.duplicates,
+                conflicts=report.conflicts,
+                rejected=report.rejected,
+                pulled=report.pulled,
+                pending=report.pending,
+            )
+        )
         if report.error:
             print(text(report.error, args.lang))
     return 0 if report.error is None else 1

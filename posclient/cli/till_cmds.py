@@ -309,9 +309,10 @@ def status_data(t: Till) -> dict[str, Any]:
         "rejected": rejected,
         "last_sync": values.get("last_sync_ok"),
         "cursor": values.get("pull_cursor"),
+        # The last attempt reached HQ when a success was recorded after it started.
         "hq_reachable": None
         if not values.get("last_sync_attempt")
-        else (values.get("last_sync_attempt") == values.get("last_sync_ok")),
+        else (values.get("last_sync_ok") or "") >= values["last_sync_attempt"],
         "sales": sales,
         "last_seq": last_seq,
     }

@@ -143,8 +143,12 @@ def load_staff(session: Session, folder: Path | None = None) -> int:
     for item in items:
         session.merge(
             StaffRow(
-                staff_id=item["staff_id"], name=item["name"], role=item["role"],
-                pin_hash=hash_pin(str(item["pin"])), failed_attempts=0, active=True,
+                staff_id=item["staff_id"],
+                name=item["name"],
+                role=item["role"],
+                pin_hash=hash_pin(str(item["pin"])),
+                failed_attempts=0,
+                active=True,
             )
         )
     return len(items)

@@ -36,11 +36,32 @@ from .members import phone_index
 log = logging.getLogger("posclient.sync")
 
 _MEMBER_COLUMNS = (
-    "member_id", "card_no", "home_store", "tier_code", "points_balance", "points_debt", "lots",
-    "spend_12m", "purchase_count", "last_purchase_at", "enrolled_at", "tags", "segment",
-    "assigned_staff", "name_enc", "phone_enc", "gender_enc", "birthday_enc", "categories_enc",
-    "field_versions", "consents", "consent_version", "flagged_overdraft", "version",
-    "provisional", "synced_at",
+    "member_id",
+    "card_no",
+    "home_store",
+    "tier_code",
+    "points_balance",
+    "points_debt",
+    "lots",
+    "spend_12m",
+    "purchase_count",
+    "last_purchase_at",
+    "enrolled_at",
+    "tags",
+    "segment",
+    "assigned_staff",
+    "name_enc",
+    "phone_enc",
+    "gender_enc",
+    "birthday_enc",
+    "categories_enc",
+    "field_versions",
+    "consents",
+    "consent_version",
+    "flagged_overdraft",
+    "version",
+    "provisional",
+    "synced_at",
 )
 _MEMBER_UPSERT = (
     f"INSERT INTO members ({', '.join(_MEMBER_COLUMNS)}) "
@@ -83,9 +104,7 @@ def _apply_one(conn: sqlite3.Connection, change: Change) -> None:
         if change.op is Op.PUT:
             put_coupon(conn, CouponData.model_validate(data))
         elif change.op is Op.DELETE:
-            conn.execute(
-                "DELETE FROM coupons WHERE code = ? AND status != 'used'", (change.id,)
-            )
+            conn.execute("DELETE FROM coupons WHERE code = ? AND status != 'used'", (change.id,))
     elif change.entity is Entity.RULE and change.op is Op.PUT:
         rules = PointsRules.model_validate(data)
         fastpath.write_meta(conn, {f"rule:{change.id}": rules.model_dump_json()})
@@ -93,8 +112,11 @@ def _apply_one(conn: sqlite3.Connection, change: Change) -> None:
         key = KeyData.model_validate(data)
         fastpath.write_meta(
             conn,
-            {f"code_key:{key.key_id}": key.public_key, "code_public_key": key.public_key,
-             "code_key_chain": key.chain},
+            {
+                f"code_key:{key.key_id}": key.public_key,
+                "code_public_key": key.public_key,
+                "code_key_chain": key.chain,
+            },
         )
 
 
@@ -181,8 +203,11 @@ def _member_row(
         member.points_debt,
         json.dumps(
             [
-                {"lot_id": lot.lot_id, "remaining": lot.remaining,
-                 "expires_on": lot.expires_on.isoformat()}
+                {
+                    "lot_id": lot.lot_id,
+                    "remaining": lot.remaining,
+                    "expires_on": lot.expires_on.isoformat(),
+                }
                 for lot in member.lots
             ]
         ),
@@ -250,10 +275,18 @@ def put_tier(conn: sqlite3.Connection, tier: TierData) -> None:
         "discount_rate=excluded.discount_rate, points_multiplier=excluded.points_multiplier, "
         "benefits_zh=excluded.benefits_zh, benefits_en=excluded.benefits_en, "
         "version=excluded.version",
-        (tier.code, tier.name_zh, tier.name_en, tier.rank, tier.threshold_fen,
-         tier.discount_rate, tier.points_multiplier,
-         json.dumps(tier.benefits_zh, ensure_ascii=False),
-         json.dumps(tier.benefits_en, ensure_ascii=False), tier.version),
+        (
+            tier.code,
+            tier.name_zh,
+            tier.name_en,
+            tier.rank,
+            tier.threshold_fen,
+            tier.discount_rate,
+            tier.points_multiplier,
+            json.dumps(tier.benefits_zh, ensure_ascii=False),
+            json.dumps(tier.benefits_en, ensure_ascii=False),
+            tier.version,
+        ),
     )
 
 
@@ -271,9 +304,20 @@ def put_product(conn: sqlite3.Connection, product: ProductData) -> None:
         "discountable=excluded.discountable, points_price=excluded.points_price, "
         "points_cash=excluded.points_cash, category=excluded.category, active=excluded.active, "
         "version=excluded.version",
-        (product.sku, product.barcode, product.name, product.name_en, product.price_fen,
-         product.member_price_fen, int(product.discountable), product.points_price,
-         product.points_cash_fen, product.category, int(product.active), product.version),
+        (
+            product.sku,
+            product.barcode,
+            product.name,
+            product.name_en,
+            product.price_fen,
+            product.member_price_fen,
+            int(product.discountable),
+            product.points_price,
+            product.points_cash_fen,
+            product.category,
+            int(product.active),
+            product.version,
+        ),
     )
 
 
@@ -296,7 +340,17 @@ def put_coupon(conn: sqlite3.Connection, coupon: CouponData) -> None:
         "valid_until=excluded.valid_until, status=excluded.status, "
         "used_sale_id=coalesce(excluded.used_sale_id, coupons.used_sale_id), "
         "version=excluded.version",
-        (coupon.code, domain.member_id, domain.kind.value, domain.discount_type.value,
-         str(domain.value), fastpath.fen(domain.min_spend), domain.valid_from.isoformat(),
-         domain.valid_until.isoformat(), status, used_sale, coupon.version),
+        (
+            coupon.code,
+            domain.member_id,
+            domain.kind.value,
+            domain.discount_type.value,
+            str(domain.value),
+            fastpath.fen(domain.min_spend),
+            domain.valid_from.isoformat(),
+            domain.valid_until.isoformat(),
+            status,
+            used_sale,
+            coupon.version,
+        ),
     )

@@ -65,5 +65,6 @@ def pair(
             settings.put(session, key, value)
         uow.commit()
     log.info("paired with HQ", extra={"device": answer.device_id, "store": answer.store})
-    return Paired(answer.device_id, answer.device_no, answer.store, answer.chain, url,
-                  secrets.info.name)
+    return Paired(
+        answer.device_id, answer.device_no, answer.store, answer.chain, url, secrets.info.name
+    )

@@ -173,7 +173,9 @@ class SyncEngine:
             for name in ("pushed", "applied", "duplicates", "conflicts", "rejected", "pulled"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.position, total.pending, total.error = (
-                report.position, report.pending, report.error
+                report.position,
+                report.pending,
+                report.error,
             )
             if report.error is None and report.pending == 0:
                 return total
@@ -354,9 +356,13 @@ class SyncEngine:
             try:
                 page = client.pull(cursor, self.pull_limit)
             except SyncError as exc:
-                if exc.code != "sync.cursor_gone":
+                gone = exc.code == "sync.cursor_gone"
+                unknown = exc.code == "sync.request_refused" and exc.params.get("error") == (
+                    "invalid_cursor"
+                )
+                if not (gone or unknown) or not cursor:
                     raise
-                log.info("cursor older than HQ's retention: new snapshot")
+                log.info("cursor refused by HQ: new snapshot", extra={"code": exc.code})
                 self._reset_cursor()
                 continue
             self._apply_page(page, report)

@@ -118,8 +118,12 @@ class HqClient:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
             raise SyncError("sync.timeout", call=path) from exc
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError,
-                httpx.WriteError) as exc:
+        except (
+            httpx.ConnectError,
+            httpx.RemoteProtocolError,
+            httpx.ReadError,
+            httpx.WriteError,
+        ) as exc:
             raise SyncError("sync.offline", call=path) from exc
         except httpx.HTTPError as exc:
             raise SyncError("sync.offline", call=path, error=type(exc).__name__) from exc

@@ -30,9 +30,9 @@ class Backoff:
         self.failures = 0
 
 
-def retry_after_seconds(value: str | None, *, now: datetime | None = None, cap: float = 600.0) -> (
-    float | None
-):
+def retry_after_seconds(
+    value: str | None, *, now: datetime | None = None, cap: float = 600.0
+) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent/bad."""
     if not value:
         return None

@@ -33,7 +33,10 @@ def free_port() -> int:
 def hq_cli(*args: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "posclient.hq.cli", *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if proc.returncode != 0:
         raise AssertionError(f"posclient-hq {args[0]} failed: {proc.stderr}")
@@ -56,9 +59,20 @@ class HqProcess:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "posclient.hq.cli", "serve", "--db", self.db_url,
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "posclient.hq.cli",
+                "serve",
+                "--db",
+                self.db_url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -121,8 +135,13 @@ def paired_till(
     data_dir: Path, hq: HqProcess, *, store: str = "S001", url: str | None = None
 ) -> PairedTill:
     till = open_till(data_dir, create=True)
-    pairing.pair(till.db, till.secrets, code=hq.pairing_code(store), hq_url=hq.url,
-                 client_factory=fast_client)
+    pairing.pair(
+        till.db,
+        till.secrets,
+        code=hq.pairing_code(store),
+        hq_url=hq.url,
+        client_factory=fast_client,
+    )
     if url is not None:  # talk to HQ through a proxy from now on
         from posclient.services import settings
         from posclient.store.uow import UnitOfWork
@@ -131,8 +150,9 @@ def paired_till(
             settings.put(uow.session, "hq_url", url)
             uow.commit()
     till.checkout.reload_till()
-    engine = SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets,
-                        client_factory=fast_client)
+    engine = SyncEngine(
+        till.db, cipher=till.cipher, secrets=till.secrets, client_factory=fast_client
+    )
     return PairedTill(till, engine)
 
 

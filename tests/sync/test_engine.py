@@ -1,0 +1,263 @@
+"""The till's sync engine against the real HQ process on loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from posclient.services import pairing, settings
+from posclient.services.checkout import Cart
+from posclient.store import fastpath
+from posclient.store.uow import UnitOfWork
+from posclient.sync.client import SyncError
+from tests.helpers import demo_members, sql
+
+from .conftest import HqProcess, fast_client, hq_cli
+from .faultproxy import FaultProxy
+
+WANG = demo_members()["diamond"]  # 26,800 points, coupon BD-WANG
+LI = demo_members()["gold"]
+
+
+def sell(paired, phone=None, items=(("MILK-1L", 2), ("NUTS-MIX", 1)), redeem=0, coupon=None):
+    service = paired.till.checkout
+    cart = Cart()
+    if phone:
+        cart.member = service.identify(phone)
+    for sku, qty in items:
+        cart.add(service.find_product(sku), qty)
+    if coupon:
+        cart.coupon = service.find_coupon(coupon, cart)
+    cart.redeem_points = redeem
+    return service.complete_sale(cart)
+
+
+def test_pairing_keeps_the_token_out_of_the_database_and_logs(
+    tmp_path: Path, hq_process: HqProcess, make_till, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    paired = make_till()
+    token = paired.till.secrets.get("device-token")
+    assert token and len(token) >= 20
+    db_bytes = b"".join(p.read_bytes() for p in paired.till.data_dir.glob("posclient.sqlite3*"))
+    assert token.encode() not in db_bytes
+    assert token not in caplog.text
+    with paired.till.db.read() as session:
+        values = settings.all_settings(session)
+    assert values["store"] == "S001" and values["chain"] == "DEMO" and values["paired_at"]
+    assert int(values["device_no"]) >= 1
+
+
+def test_used_pairing_code_is_refused(tmp_path: Path, hq_process: HqProcess, make_till) -> None:
+    code = hq_process.pairing_code()
+    first = make_till("a")
+    with pytest.raises(SyncError) as err:
+        pairing.pair(
+            first.till.db,
+            first.till.secrets,
+            code=code,
+            hq_url=hq_process.url,
+            client_factory=fast_client,
+        )
+        pairing.pair(
+            first.till.db,
+            first.till.secrets,
+            code=code,
+            hq_url=hq_process.url,
+            client_factory=fast_client,
+        )
+    assert err.value.code == "sync.pairing_refused"
+
+
+def test_first_sync_loads_the_shop_and_a_sale_reaches_hq_once(hq_process, make_till) -> None:
+    paired = make_till()
+    report = paired.engine.sync_once()
+    assert report.error is None and report.pulled > 30  # tiers, rules, key, products, members
+    member = paired.till.checkout.identify(WANG["phone"])
+    assert member.balance == 26800 and not member.provisional
+    receipt = sell(paired, WANG["phone"], redeem=1000, coupon="BD-WANG")
+    before = paired.till.checkout.identify(WANG["phone"])
+    assert before.unsynced_points == -1000 + receipt.priced.points_earned
+    report = paired.engine.sync_once()
+    assert report.error is None and report.applied == 1 and report.pending == 0
+    assert hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id) == [(1,)]
+    after = paired.till.checkout.identify(WANG["phone"])
+    hq_balance = hq_process.members()[WANG["member_id"]]["points_balance"]
+    assert after.balance == after.confirmed_balance == hq_balance == before.balance
+    assert after.unsynced_points == 0
+    # Pushing again sends nothing; HQ still has the sale once.
+    assert paired.engine.sync_once().pushed == 0
+
+
+def test_two_tills_see_each_others_sales(hq_process, make_till) -> None:
+    a, b = make_till("a"), make_till("b", store="S002")
+    a.engine.sync_once()
+    b.engine.sync_once()
+    receipt = sell(a, LI["phone"], redeem=2000)
+    a.engine.sync_once()
+    b.engine.sync_once()
+    seen_by_b = b.till.checkout.identify(LI["phone"])
+    assert seen_by_b.balance == 12300 - 2000 + receipt.priced.points_earned
+
+
+def test_coupon_used_at_two_offline_tills_first_wins(hq_process, make_till) -> None:
+    a, b = make_till("a"), make_till("b")
+    a.engine.sync_once()
+    b.engine.sync_once()
+    first = sell(a, WANG["phone"], coupon="BD-WANG")
+    second = sell(b, WANG["phone"], coupon="BD-WANG")  # b had not heard of a's sale
+    a.engine.sync_once()
+    report = b.engine.sync_once()
+    assert report.conflicts == 1 and report.pending == 0
+    rows = sql(b.till.db.path, "SELECT kind, member_id, detail FROM conflicts")
+    assert rows[0][0] == "coupon_already_used"
+    # Both sales stand at HQ.
+    for receipt in (first, second):
+        assert hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id) == [
+            (1,)
+        ]
+
+
+def test_rejected_event_does_not_block_the_queue(hq_process, make_till) -> None:
+    paired = make_till()
+    paired.engine.sync_once()
+    sell(paired, WANG["phone"])
+    # A refund for a sale HQ never heard of: HQ must reject it.
+    from posclient.domain.events import EventType
+    from posclient.services import outbox
+
+    with UnitOfWork(paired.till.db) as uow:
+        payload = {
+            "refund_id": "5f0c1a34-0000-4000-8000-000000000001",
+            "sale_id": "5f0c1a34-0000-4000-8000-000000000002",
+            "receipt_no": "S001-9999-0000001",
+            "store": "S001",
+            "lines": [{"line_no": 1, "qty": 1, "amount_fen": 100}],
+            "amount_fen": 100,
+            "occurred_at": "2026-11-23T08:00:00+00:00",
+        }
+        from datetime import UTC, datetime
+
+        outbox.append(
+            uow.session,
+            type=EventType.REFUND_COMPLETED,
+            payload=payload,
+            occurred_at=datetime.now(UTC),
+        )
+        uow.commit()
+    after = sell(paired, LI["phone"])
+    report = paired.engine.sync_once()
+    assert report.rejected == 1 and report.applied == 2 and report.pending == 0
+    assert hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", after.sale_id) == [(1,)]
+    rows = sql(paired.till.db.path, "SELECT status, last_error FROM outbox ORDER BY seq")
+    assert [r[0] for r in rows] == ["applied", "rejected", "applied"]
+    assert rows[1][1]
+
+
+def test_revoked_token_stops_sync_and_asks_for_pairing(hq_process, make_till) -> None:
+    paired = make_till()
+    paired.engine.sync_once()
+    with paired.till.db.read() as session:
+        device_id = settings.get(session, "device_id")
+    hq_cli("revoke", "--db", hq_process.db_url, "--device", device_id)
+    sell(paired, WANG["phone"])
+    report = paired.engine.sync_once()
+    assert report.error == "sync.unauthorized" and report.pending == 1
+    with paired.till.db.read() as session:
+        assert settings.get(session, "auth_failed") == "1"
+
+
+def test_offline_is_normal_and_retries_later(hq_process, make_till) -> None:
+    with FaultProxy(hq_process.url) as proxy:
+        paired = make_till(url=proxy.url)
+        paired.engine.sync_once()
+        proxy.schedule = lambda n, m, p: "drop_request"
+        receipt = sell(paired, None)
+        report = paired.engine.sync_once()
+        assert report.error == "sync.offline" and report.pending == 1
+        rows = sql(paired.till.db.path, "SELECT status, attempts, last_error FROM outbox")
+        assert rows == [("pending", 1, "sync.offline")]
+        proxy.schedule = lambda n, m, p: "ok"
+        report = paired.engine.run_until_idle(deadline_s=20)
+        assert report.error is None and report.pending == 0
+    assert hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id) == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "fault", ["drop_response", "truncate", "duplicate", "garbage", "error_500", "error_503"]
+)
+def test_each_fault_on_push_loses_nothing_and_applies_nothing_twice(
+    hq_process, make_till, fault
+) -> None:
+    faults = iter([fault])
+    with FaultProxy(
+        hq_process.url,
+        schedule=lambda n, m, p: next(faults, "ok") if p.startswith("/v1/sync/push") else "ok",
+    ) as proxy:
+        paired = make_till(url=proxy.url)
+        paired.engine.sync_once()
+        receipts = [sell(paired, WANG["phone"], redeem=100) for _ in range(3)]
+        first = paired.engine.sync_once()
+        assert first.error is not None or fault == "duplicate"
+        final = paired.engine.run_until_idle(deadline_s=20)
+        assert final.error is None and final.pending == 0
+    for receipt in receipts:
+        assert hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id) == [
+            (1,)
+        ]
+    member = paired.till.checkout.identify(WANG["phone"])
+    assert member.unsynced_points == 0
+    assert member.balance == hq_process.members()[WANG["member_id"]]["points_balance"]
+
+
+def test_malformed_pull_page_applies_nothing(hq_process, make_till) -> None:
+    with FaultProxy(hq_process.url) as proxy:
+        paired = make_till(url=proxy.url)
+        proxy.schedule = lambda n, m, p: "garbage" if p.startswith("/v1/sync/pull") else "ok"
+        report = paired.engine.sync_once()
+        assert report.error == "sync.bad_response"
+        assert sql(paired.till.db.path, "SELECT count(*) FROM products") == [(0,)]
+        with paired.till.db.read() as session:
+            assert not settings.get(session, "pull_cursor")
+        proxy.schedule = lambda n, m, p: "ok"
+        assert paired.engine.sync_once().error is None
+        assert sql(paired.till.db.path, "SELECT count(*) FROM products") == [(30,)]
+
+
+def test_cursor_older_than_retention_resnapshots(hq_process, make_till) -> None:
+    paired = make_till()
+    paired.engine.sync_once()
+    other = make_till("other")
+    other.engine.sync_once()
+    sell(other, WANG["phone"], redeem=1000)  # a change the first till has not pulled
+    other.engine.sync_once()
+    hq_cli("maintain", "--db", hq_process.db_url, "--retention-days", "0")
+    report = paired.engine.sync_once()
+    assert report.error is None
+    expected = hq_process.members()[WANG["member_id"]]["points_balance"]
+    assert paired.till.checkout.identify(WANG["phone"]).balance == expected != 26800
+
+
+def test_a_cursor_hq_never_issued_resnapshots(hq_process, make_till) -> None:
+    paired = make_till()
+    paired.engine.sync_once()
+    with UnitOfWork(paired.till.db) as uow:
+        fastpath.write_meta(fastpath.driver(uow.session), {"pull_cursor": "garbage"})
+        uow.commit()
+    report = paired.engine.sync_once()
+    assert report.error is None and report.pulled > 30
+
+
+def test_status_json_reports_sync(hq_process, make_till, tmp_path) -> None:
+    from tests.cli.test_admin import admin
+
+    paired = make_till()
+    paired.engine.sync_once()
+    sell(paired, None)
+    paired.engine.sync_once()
+    status = json.loads(admin(paired.till.data_dir, "status", "--json").stdout)
+    assert status["paired"] is True and status["pending"] == 0
+    assert status["hq_reachable"] is True and status["last_sync"]
