@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 
 from posclient.domain.coupons import Coupon, DiscountType
 from posclient.domain.points import points_value
-from posclient.domain.tiers import spend_to_next_tier
+from posclient.domain.tiers import DEFAULT_TIERS, spend_to_next_tier
 from posclient.services.clock import Clock
 from posclient.services.members import MemberView
+from posclient.services.tags import member_labels
 
 from . import format as fmt
 from .format import named
@@ -209,7 +210,14 @@ class MemberPanel(QFrame):
         self.nextTierLabel.show()
 
     def _render_tags(self, member: MemberView) -> None:
-        tags = [*member.tags, *([member.segment] if member.segment else [])]
+        # In words, in the cashier's language; the tier is on the badge already.
+        tags = member_labels(
+            member.tags,
+            member.segment,
+            self._lang,
+            shown_tier=member.tier.code,
+            tiers=(member.tier, *DEFAULT_TIERS),
+        )
         if not tags:
             self.tagsLabel.hide()
             return
