@@ -343,6 +343,10 @@
         <translation>Points balance</translation>
     </message>
     <message>
+        <source>Member tags</source>
+        <translation>Member tags</translation>
+    </message>
+    <message>
         <source>Clear ×</source>
         <translation>Clear ×</translation>
     </message>

@@ -344,6 +344,10 @@
         <translation>积分余额</translation>
     </message>
     <message>
+        <source>Member tags</source>
+        <translation>会员标签</translation>
+    </message>
+    <message>
         <source>Clear ×</source>
         <translation>清除 ×</translation>
     </message>

@@ -253,3 +253,14 @@ def test_a_bug_opens_the_crash_dialog_and_the_till_keeps_going(
     scan(qtbot, window, key_clock, MILK)
     assert len(page.state.lines) == 1
     dialogs[0].close()
+
+
+def test_tag_chips_never_split_but_long_text_still_wraps():
+    from posclient.ui.member_panel import WORD_JOINER, unbreakable
+
+    chip = unbreakable("门店 S001")
+    assert chip.replace(WORD_JOINER, "") == "门店\xa0S001" and " " not in chip
+    assert unbreakable("A&B") == f"A{WORD_JOINER}&amp;{WORD_JOINER}B"
+    assert WORD_JOINER in unbreakable("Avg ticket ¥12,345.67")
+    long_text = "来自旧系统的很长的自由文本标签 <b>"  # 36 columns: may wrap, never widens
+    assert unbreakable(long_text) == "来自旧系统的很长的自由文本标签 &lt;b&gt;"

@@ -28,7 +28,9 @@ def test_whole_sale(qtbot, window, key_clock, till):
     assert panel.nameLabel.text() == "张*" and panel.phoneLabel.text() == "150****0003"
     assert panel.pointsBalance.text().startswith("4,200 积分")
     # Tags and segment in words; the tier is on the badge, not repeated among the tags.
-    tags = panel.tagsLabel.text()
+    tags = panel.tagsLabel.accessibleDescription()
+    assert tags == "门店 S001 · 近30天 1 次 · 客单价 ¥152.94 · 常购：生鲜 · 高价值忠诚客"
+    tags = panel.tagsLabel.text().replace("\u2060", "").replace("\xa0", " ")  # as painted
     for words in ("门店 S001", "近30天 1 次", "客单价 ¥152.94", "常购：生鲜", "高价值忠诚客"):
         assert words in tags
     assert not [c for c in ("tier:", "store:", "freq_30d", "avg_ticket", "rfm:") if c in tags]
