@@ -168,10 +168,16 @@ def test_language_switch_in_settings_retranslates_the_window(qtbot, window, key_
     qtbot.waitUntil(lambda: page.payButton.text() == "Pay  F12")  # LanguageChange is posted
     assert page.memberPanel.tierBadge.text() == "Silver"
     assert page.memberPanel.pointsBalance.text() == "4,200 points (¥42.00)"
-    tags = page.memberPanel.tagsLabel.text()
+    tags = page.memberPanel.tagsLabel.text().replace("\u2060", "").replace("\xa0", " ")
     for words in ("Store S001", "1 visit in 30 days", "Buys: fresh food", "High-value loyal"):
         assert words in tags
     assert "常购" not in tags and "高价值忠诚客" not in tags
+    # The longer English label still leaves the points stepper its room: nothing overlaps.
+    stepper = page.redeemPoints
+    qtbot.waitUntil(lambda: page.redeemLabel.width() >= page.redeemLabel.sizeHint().width())
+    assert stepper.width() >= stepper.minimumSizeHint().width()
+    assert stepper.edit.geometry().right() < stepper.plus.geometry().left()
+    assert stepper.geometry().right() < page.redeemMaxButton.geometry().left()
     assert page.cartTable.horizontalHeaderItem(1).text() == "Item"
     assert window.syncStatus.text() == "● Offline · 0 waiting"
     assert "Manager" in window.staffLabel.text()
