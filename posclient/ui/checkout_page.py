@@ -145,7 +145,7 @@ class CheckoutPage(QWidget):
         row = QHBoxLayout()
         self.redeemLabel = QLabel()
         self.redeemPoints = Stepper(
-            maximum=MAX_REDEEM_INPUT, step=POINTS_PER_YUAN, edit_width=90, parent=self
+            maximum=MAX_REDEEM_INPUT, step=POINTS_PER_YUAN, edit_width=64, parent=self
         )
         self.redeemPoints.setObjectName("redeemPoints")
         self.redeemMaxButton = named(QPushButton(), "redeemMax")

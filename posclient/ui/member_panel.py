@@ -4,6 +4,7 @@ points, tags, next tier, and the member's coupons (one click applies)."""
 from __future__ import annotations
 
 import html
+import unicodedata
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -18,14 +19,27 @@ from PySide6.QtWidgets import (
 
 from posclient.domain.coupons import Coupon, DiscountType
 from posclient.domain.points import points_value
-from posclient.domain.tiers import spend_to_next_tier
+from posclient.domain.tiers import DEFAULT_TIERS, spend_to_next_tier
 from posclient.services.clock import Clock
 from posclient.services.members import MemberView
+from posclient.services.tags import member_labels
 
 from . import format as fmt
 from .format import named
 
 TAG_STYLE = "background-color:#e8eef7;color:#234;"
+WORD_JOINER = "\u2060"
+
+
+def unbreakable(text: str, widest: int = 28) -> str:
+    """``text`` escaped for rich text, with no line break inside it when it is short (at most
+    ``widest`` columns, a Chinese character counting two): Chinese may otherwise be broken
+    between any two characters, splitting a tag chip over two lines. A longer text may still
+    wrap, so that it never widens the panel."""
+    columns = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    if columns > widest:
+        return html.escape(text)
+    return WORD_JOINER.join(html.escape(char) for char in text.replace(" ", "\u00a0"))
 
 
 class MemberPanel(QFrame):
@@ -106,6 +120,7 @@ class MemberPanel(QFrame):
         self.setAccessibleName(self.tr("Member"))
         self.tierBadge.setAccessibleName(self.tr("Tier"))
         self.pointsBalance.setAccessibleName(self.tr("Points balance"))
+        self.tagsLabel.setAccessibleName(self.tr("Member tags"))
         self.clearButton.setText(self.tr("Clear ×"))
         self.clearButton.setToolTip(self.tr("Sell without this member"))
         self.emptyLabel.setText(
@@ -209,14 +224,22 @@ class MemberPanel(QFrame):
         self.nextTierLabel.show()
 
     def _render_tags(self, member: MemberView) -> None:
-        tags = [*member.tags, *([member.segment] if member.segment else [])]
+        # In words, in the cashier's language; the tier is on the badge already.
+        tags = member_labels(
+            member.tags,
+            member.segment,
+            self._lang,
+            shown_tier=member.tier.code,
+            tiers=(member.tier, *DEFAULT_TIERS),
+        )
         if not tags:
             self.tagsLabel.hide()
             return
         chips = "&nbsp; ".join(
-            f"<span style='{TAG_STYLE}'>&nbsp;{html.escape(t)}&nbsp;</span>" for t in tags
+            f"<span style='{TAG_STYLE}'>&nbsp;{unbreakable(t)}&nbsp;</span>" for t in tags
         )
         self.tagsLabel.setText(chips)
+        self.tagsLabel.setAccessibleDescription(" · ".join(tags))  # plain text for readers
         self.tagsLabel.show()
 
     def _render_notice(self, member: MemberView) -> None:

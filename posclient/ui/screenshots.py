@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from posclient.ui.window import MainWindow
 
 FIXED_NOW = datetime(2026, 11, 23, 2, 30, tzinfo=UTC)
-SILVER_CARD = "2990000000026"
-MILK, NUTS, RICE = "6901234000030", "6901234000092", "6901234000061"
+#: 王芳 (diamond, 26,800 points, birthday coupon BD-WANG 15 % off) from resources/demo.
+WANG_CARD = "2990000000019"
+#: MILK-1L and NUTS-MIX (member prices), OIL-5L (list price: the tier discount applies).
+MILK, NUTS, OIL = "6901234000009", "6961234000263", "6961234000065"
 
 
 def pump(ms: int = 50) -> None:
@@ -136,10 +138,10 @@ def run(window: MainWindow, shooter: Shooter, size: tuple[int, int]) -> None:
     page = window.checkoutPage
     shooter.shot("checkout-empty", window)
 
-    for code in (SILVER_CARD, MILK, MILK, NUTS, RICE):
+    for code in (WANG_CARD, MILK, MILK, NUTS, OIL):
         page.scan(code)
         idle(window)
-    page._on_coupon_clicked("BDAY20")
+    page._on_coupon_clicked("BD-WANG")
     idle(window)
     page._run(page.session.set_redeem, 3000)
     idle(window)

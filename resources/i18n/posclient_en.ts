@@ -1,6 +1,45 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en">
 <context>
+    <name>CameraScanDialog</name>
+    <message>
+        <source>Scan with the camera</source>
+        <translation>Scan with the camera</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>Camera preview</source>
+        <translation>Camera preview</translation>
+    </message>
+    <message>
+        <source>Scan status</source>
+        <translation>Scan status</translation>
+    </message>
+    <message>
+        <source>No camera</source>
+        <translation>No camera</translation>
+    </message>
+    <message>
+        <source>No camera found. Connect a camera, or scan the code with the barcode scanner or type the card or phone number.</source>
+        <translation>No camera found. Connect a camera, or scan the code with the barcode scanner or type the card or phone number.</translation>
+    </message>
+    <message>
+        <source>Hold the member code or barcode in front of the camera.</source>
+        <translation>Hold the member code or barcode in front of the camera.</translation>
+    </message>
+    <message>
+        <source>The camera cannot be used: %1</source>
+        <translation>The camera cannot be used: %1</translation>
+    </message>
+    <message>
+        <source>Code read.</source>
+        <translation>Code read.</translation>
+    </message>
+</context>
+<context>
     <name>CartTable</name>
     <message>
         <source>Cart</source>
@@ -302,6 +341,10 @@
     <message>
         <source>Points balance</source>
         <translation>Points balance</translation>
+    </message>
+    <message>
+        <source>Member tags</source>
+        <translation>Member tags</translation>
     </message>
     <message>
         <source>Clear ×</source>

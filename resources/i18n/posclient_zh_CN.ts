@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CameraScanDialog</name>
+    <message>
+        <source>Scan with the camera</source>
+        <translation>摄像头扫码</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Camera preview</source>
+        <translation>摄像头画面</translation>
+    </message>
+    <message>
+        <source>Scan status</source>
+        <translation>扫码状态</translation>
+    </message>
+    <message>
+        <source>No camera</source>
+        <translation>没有摄像头</translation>
+    </message>
+    <message>
+        <source>No camera found. Connect a camera, or scan the code with the barcode scanner or type the card or phone number.</source>
+        <translation>未找到摄像头。请连接摄像头，或用扫码枪扫码，或输入会员卡号或手机号。</translation>
+    </message>
+    <message>
+        <source>Hold the member code or barcode in front of the camera.</source>
+        <translation>请将会员码或商品条码对准摄像头。</translation>
+    </message>
+    <message>
+        <source>The camera cannot be used: %1</source>
+        <translation>摄像头无法使用：%1</translation>
+    </message>
+    <message>
+        <source>Code read.</source>
+        <translation>已识别。</translation>
+    </message>
+</context>
+<context>
     <name>CartTable</name>
     <message>
         <source>Cart</source>
@@ -303,6 +342,10 @@
     <message>
         <source>Points balance</source>
         <translation>积分余额</translation>
+    </message>
+    <message>
+        <source>Member tags</source>
+        <translation>会员标签</translation>
     </message>
     <message>
         <source>Clear ×</source>

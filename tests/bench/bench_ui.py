@@ -116,7 +116,8 @@ def scan_latencies(
     page.start()
     wait_rendered()
     rng = random.Random(5)
-    products = ["6901234000030", "6901234000092", "6901234000016", "6901234000061"]
+    # MILK-1L, NUTS-MIX, CHIPS, RICE-5KG from resources/demo/products.json
+    products = ["6901234000009", "6961234000263", "6971234000279", "6951234000059"]
     out: dict[str, list[float]] = {"member": [], "product": []}
     for n in range(scans):
         if n % 12 == 0:

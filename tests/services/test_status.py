@@ -18,7 +18,7 @@ def put(till, **values):
 
 def test_unpaired_till_is_offline_with_its_queue(till):
     cart = Cart()
-    cart.add(till.checkout.find_product("A1001"))
+    cart.add(till.checkout.find_product("CHIPS"))
     till.checkout.complete_sale(cart)
     snap = status.read(till.db, now=till.clock.now())
     assert (snap.paired, snap.online, snap.pending, snap.rejected) == (False, False, 1, 0)

@@ -7,6 +7,7 @@ import json
 import sys
 import types
 from datetime import timedelta
+from decimal import Decimal
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QDialog
@@ -18,10 +19,13 @@ from tests.helpers import demo_members, sql
 from tests.ui.conftest import login, person_types, scan, wait_idle
 
 MEMBERS = demo_members()
-SILVER = MEMBERS["silver"]
-GOLD = MEMBERS["gold"]
-MILK = "6901234000030"
-WATER = "6901234000016"  # ¥2.00
+SILVER = MEMBERS["silver"]  # 张敏, 4,200 points
+GOLD = MEMBERS["gold"]  # 李强
+LIU = MEMBERS["刘洋"]  # normal tier, birthday coupon BD-LIU: ¥20 off from ¥50
+MILK = "6901234000009"  # MILK-1L ¥12.90, member price ¥11.50
+CHEESE = "6921234000021"  # CHEESE-200 ¥28.90, member price ¥25.90
+RICE = "6951234000059"  # RICE-5KG ¥59.90, member price ¥54.90
+CHIPS = "6971234000279"  # CHIPS ¥8.50, no member price
 UNKNOWN = "690123400999" + str(gs1_check_digit("690123400999"))
 
 
@@ -67,19 +71,21 @@ def test_over_cap_redemption_is_refused_with_the_limit(qtbot, window, key_clock,
     login(qtbot, window)
     page = window.checkoutPage
     scan(qtbot, window, key_clock, SILVER["card_no"])
-    scan(qtbot, window, key_clock, MILK)  # ¥54.90 member price: at most ¥27 in points
-    assert page.state.priced.max_redeemable == 2700
-    assert "本单最多可用 2,700 积分（¥27.00）" in page.redeemHint.text()
+    # ¥25.90 member price (no tier discount on top): at most ¥12 in points, though the
+    # balance (4,200) would cover the 4,000 asked for.
+    scan(qtbot, window, key_clock, CHEESE)
+    assert page.state.priced.max_redeemable == 1200
+    assert "本单最多可用 1,200 积分（¥12.00）" in page.redeemHint.text()
     page.redeemPoints.edit.setFocus()
     page.redeemPoints.edit.setText("4000")
     qtbot.keyClick(page.redeemPoints.edit, Qt.Key.Key_Return)
     wait_idle(qtbot, window)
-    assert page.message.text() == "超过本单可用积分上限：最多 2700 积分"
+    assert page.message.text() == "超过本单可用积分上限：最多 1200 积分"
     assert page.state.redeem_points == 0 and page.redeemPoints.edit.text() == "0"
     # F4 takes the most usable now.
     qtbot.keyClick(page.scanInput, Qt.Key.Key_F4)
     wait_idle(qtbot, window)
-    assert page.state.redeem_points == 2700
+    assert page.state.redeem_points == 1200
     assert sql(till.db.path, "SELECT count(*) FROM sales") == [(0,)]
 
 
@@ -109,8 +115,8 @@ def test_quantity_edit_and_remove_line(qtbot, window, key_clock):
     login(qtbot, window)
     page = window.checkoutPage
     scan(qtbot, window, key_clock, MILK)
-    scan(qtbot, window, key_clock, WATER)
-    scan(qtbot, window, key_clock, WATER)  # same product again: quantity 2
+    scan(qtbot, window, key_clock, CHIPS)
+    scan(qtbot, window, key_clock, CHIPS)  # same product again: quantity 2
     table = page.cartTable
     assert table.rowCount() == 2 and page.state.lines[1].qty == 2
     # F3 puts the cursor in the selected line's quantity; type 5, Enter.
@@ -122,7 +128,7 @@ def test_quantity_edit_and_remove_line(qtbot, window, key_clock):
     qtbot.keyClick(editor.edit, Qt.Key.Key_Return)
     wait_idle(qtbot, window)
     assert page.state.lines[1].qty == 5
-    assert table.item(1, 5).text() == "¥10.00"
+    assert table.item(1, 5).text() == "¥42.50"  # 5 × ¥8.50, no member
     qtbot.mouseClick(table.qty_editor(2).plus, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
     assert page.state.lines[1].qty == 6
@@ -130,35 +136,36 @@ def test_quantity_edit_and_remove_line(qtbot, window, key_clock):
     table.selectRow(0)
     qtbot.keyClick(page.scanInput, Qt.Key.Key_F5)
     wait_idle(qtbot, window)
-    assert [line.product.sku for line in page.state.lines] == ["A1001"]
+    assert [line.product.sku for line in page.state.lines] == ["CHIPS"]
     assert page.message.text() == "已删除第 1 行"
 
 
 def test_coupon_from_the_member_panel_and_typed(qtbot, window, key_clock):
     login(qtbot, window)
     page = window.checkoutPage
-    scan(qtbot, window, key_clock, SILVER["card_no"])
-    scan(qtbot, window, key_clock, MILK)
-    button = page.memberPanel.findChild(QObject, "coupon_BDAY20")
-    assert button is not None and "BDAY20" in button.text()
+    scan(qtbot, window, key_clock, LIU["card_no"])
+    scan(qtbot, window, key_clock, RICE)  # ¥54.90 member price: over BD-LIU's ¥50 minimum
+    button = page.memberPanel.findChild(QObject, "coupon_BD-LIU")
+    assert button is not None and "BD-LIU" in button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert page.state.coupon.code == "BDAY20"
-    assert page.totals.value("couponDiscount") == "BDAY20  -¥20.00"
-    assert not page.memberPanel.findChild(QObject, "coupon_BDAY20").isEnabled()
+    assert page.state.coupon.code == "BD-LIU"
+    assert page.totals.value("couponDiscount") == "BD-LIU  -¥20.00"
+    assert page.state.priced.amount_due == Decimal("34.90")
+    assert not page.memberPanel.findChild(QObject, "coupon_BD-LIU").isEnabled()
     # A coupon for someone else, typed: refused with the reason, the applied one stays.
     qtbot.keyClick(page.scanInput, Qt.Key.Key_F8)
     assert page.couponInput.hasFocus()
-    page.couponInput.setText("WELCOME10")
+    page.couponInput.setText("BD-WANG")
     qtbot.keyClick(page.couponInput, Qt.Key.Key_Return)
     wait_idle(qtbot, window)
-    assert page.message.text() == "优惠券 WELCOME10 不属于当前会员"
-    assert page.state.coupon.code == "BDAY20"
+    assert page.message.text() == "优惠券 BD-WANG 不属于当前会员"
+    assert page.state.coupon.code == "BD-LIU"
     # Removing the only line drops the coupon (below its minimum spend) and says so.
     qtbot.keyClick(page.scanInput, Qt.Key.Key_F5)
     wait_idle(qtbot, window)
     assert page.state.coupon is None
-    assert page.message.level == "warning" and "BDAY20" in page.message.text()
+    assert page.message.level == "warning" and "BD-LIU" in page.message.text()
 
 
 def test_cancel_sale_needs_a_reason_and_is_audited(qtbot, window, key_clock, till):
@@ -180,7 +187,8 @@ def test_cancel_sale_needs_a_reason_and_is_audited(qtbot, window, key_clock, til
     assert len(rows) == 1
     staff_id, member_id, action, fields = rows[0]
     assert (staff_id, member_id, action) == ("c01", SILVER["member_id"], "sale.voided")
-    assert json.loads(fields) == [{"reason": "商品扫错", "lines": 1, "amount": "54.90"}]
+    # The amount due: ¥11.50 member price (the list price is ¥12.90).
+    assert json.loads(fields) == [{"reason": "商品扫错", "lines": 1, "amount": "11.50"}]
     assert sql(till.db.path, "SELECT count(*) FROM sales") == [(0,)]
 
 
@@ -245,3 +253,14 @@ def test_a_bug_opens_the_crash_dialog_and_the_till_keeps_going(
     scan(qtbot, window, key_clock, MILK)
     assert len(page.state.lines) == 1
     dialogs[0].close()
+
+
+def test_tag_chips_never_split_but_long_text_still_wraps():
+    from posclient.ui.member_panel import WORD_JOINER, unbreakable
+
+    chip = unbreakable("门店 S001")
+    assert chip.replace(WORD_JOINER, "") == "门店\xa0S001" and " " not in chip
+    assert unbreakable("A&B") == f"A{WORD_JOINER}&amp;{WORD_JOINER}B"
+    assert WORD_JOINER in unbreakable("Avg ticket ¥12,345.67")
+    long_text = "来自旧系统的很长的自由文本标签 <b>"  # 36 columns: may wrap, never widens
+    assert unbreakable(long_text) == "来自旧系统的很长的自由文本标签 &lt;b&gt;"

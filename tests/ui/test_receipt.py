@@ -10,15 +10,15 @@ from posclient.ui import escpos_printer
 from posclient.ui import receipt as receipt_doc
 from tests.helpers import demo_members
 
-GOLD = demo_members()["gold"]  # 李娜
+GOLD = demo_members()["gold"]  # 李强 139****9002, card 2990000000026, 12,300 points
 
 
 @pytest.fixture
 def receipt(till):
     cart = Cart(member=till.checkout.identify(GOLD["phone"]))
-    cart.add(till.checkout.find_product("A1003"), 3)
-    cart.add(till.checkout.find_product("A1007"), 1)
-    cart.coupon = till.checkout.find_coupon("GOLD95", cart)
+    cart.add(till.checkout.find_product("MILK-1L"), 3)  # member price 3 × ¥11.50 = ¥34.50
+    cart.add(till.checkout.find_product("OIL-5L"), 1)  # ¥89.90, gold 5 % off: −¥4.50
+    cart.coupon = till.checkout.find_coupon("SPRING9", cart)  # 10 % off ≥ ¥100: −¥11.99
     cart.redeem_points = 3000
     return till.checkout.complete_sale(cart, staff_id="c01")
 
@@ -30,8 +30,9 @@ def test_text_receipt_fits_the_paper_and_masks_the_member(qapp, receipt, till):
     assert "￥" in lines[-12] or any("￥" in line for line in lines)  # GB2312 yen for the printer
     text = "\n".join(lines)
     assert GOLD["phone"] not in text and GOLD["name"] not in text
-    assert "137****1111" in text and "29*******0033" in text
-    assert receipt.receipt_no in text and "GOLD95" in text
+    assert "139****9002" in text and "29*******0026" in text
+    assert receipt.receipt_no in text and "SPRING9" in text
+    assert "￥77.91" in text  # due: ¥119.90 − ¥11.99 coupon − ¥30.00 in points
 
 
 def test_html_escapes_names(qapp, receipt, till):

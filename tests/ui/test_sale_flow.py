@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import Qt
 
 from posclient.domain.money import format_yuan
 from tests.helpers import demo_members, sql
 from tests.ui.conftest import login, scan, wait_idle
 
-SILVER = demo_members()["silver"]  # 王芳 139****5678, 4,600 points, coupon BDAY20
-MILK = "6901234000030"  # 伊利纯牛奶 ¥59.90, member price ¥54.90
-NUTS = "6901234000092"
+SILVER = demo_members()["silver"]  # 张敏 150****0003, 4,200 points, high-value loyal, buys fresh
+MILK = "6901234000009"  # MILK-1L 纯牛奶 1L ¥12.90, member price ¥11.50
+NUTS = "6961234000263"  # NUTS-MIX 每日坚果 ¥99.00, member price ¥89.00
 
 
 def test_whole_sale(qtbot, window, key_clock, till):
@@ -23,8 +25,16 @@ def test_whole_sale(qtbot, window, key_clock, till):
     scan(qtbot, window, key_clock, SILVER["card_no"])
     panel = page.memberPanel
     assert panel.tierBadge.text() == "银卡"
-    assert panel.nameLabel.text() == "王*" and panel.phoneLabel.text() == "139****5678"
-    assert panel.pointsBalance.text().startswith("4,600 积分")
+    assert panel.nameLabel.text() == "张*" and panel.phoneLabel.text() == "150****0003"
+    assert panel.pointsBalance.text().startswith("4,200 积分")
+    # Tags and segment in words; the tier is on the badge, not repeated among the tags.
+    tags = panel.tagsLabel.accessibleDescription()
+    assert tags == "门店 S001 · 近30天 1 次 · 客单价 ¥152.94 · 常购：生鲜 · 高价值忠诚客"
+    tags = panel.tagsLabel.text().replace("\u2060", "").replace("\xa0", " ")  # as painted
+    for words in ("门店 S001", "近30天 1 次", "客单价 ¥152.94", "常购：生鲜", "高价值忠诚客"):
+        assert words in tags
+    assert not [c for c in ("tier:", "store:", "freq_30d", "avg_ticket", "rfm:") if c in tags]
+    assert "银卡" not in tags
     assert page.scanInput.text() == ""  # a scan never lands in the field
 
     # Two products; the second one scanned while focus is on the coupon field.
@@ -34,11 +44,13 @@ def test_whole_sale(qtbot, window, key_clock, till):
     assert page.couponInput.text() == ""
     assert page.cartTable.rowCount() == 2
     priced = page.state.priced
-    assert page.totals.totalDue.text() == format_yuan(priced.amount_due)
+    # Member prices ¥11.50 + ¥89.00 (no tier discount on top of a member price).
+    assert priced.amount_due == Decimal("100.50")
+    assert page.totals.totalDue.text() == "¥100.50"
 
     # Pay part with points: type into the redemption field, Enter.
     usable = priced.max_redeemable
-    assert usable > 2000
+    assert usable == 4200  # half the bill (¥50) would be 5,000: the balance is the limit
     assert f"{usable:,}" in page.redeemHint.text()
     page.redeemPoints.edit.setFocus()
     page.redeemPoints.edit.setText("2000")
@@ -48,8 +60,9 @@ def test_whole_sale(qtbot, window, key_clock, till):
     assert page.scanInput.hasFocus()  # back to scanning after Enter
     assert page.totals.value("pointsPaid").endswith("-¥20.00")
     due = page.state.priced.amount_due
-    assert due == priced.amount_due - 20
+    assert due == Decimal("80.50")
     earned = page.state.priced.points_earned
+    assert earned == 96  # ¥80.50 paid × 1.2 (silver), floored
 
     # F12 pays; the receipt dialog opens with the totals.
     with qtbot.waitSignal(page.saleCompleted, timeout=10_000) as paid:
@@ -59,8 +72,8 @@ def test_whole_sale(qtbot, window, key_clock, till):
     text = page.receiptDialog.receiptView.toPlainText()
     assert receipt.receipt_no in text
     assert format_yuan(due) in text and "积分抵扣 2,000 分" in text
-    assert "王*" in text and "139****5678" in text and SILVER["phone"] not in text
-    assert "王芳" not in text
+    assert "张*" in text and "150****0003" in text and SILVER["phone"] not in text
+    assert SILVER["name"] not in text
 
     # On disk: the sale, its ledger entries and the outbox event, in one go.
     path = till.db.path

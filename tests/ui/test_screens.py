@@ -9,7 +9,9 @@ from posclient.services.checkout import Cart
 from tests.helpers import demo_members, sql
 from tests.ui.conftest import login, scan, wait_idle, wedge_burst
 
-SILVER = demo_members()["silver"]
+SILVER = demo_members()["silver"]  # 张敏 150****0003, 4,200 points
+MILK = "6901234000009"  # MILK-1L
+CHIPS = "6971234000279"  # CHIPS
 KEY_WIDGETS = (
     "scanInput",
     "memberPanel",
@@ -55,13 +57,13 @@ def test_wrong_pins_lock_the_account(qtbot, window):
 def test_switch_user_keeps_the_sale_and_scans_need_a_login(qtbot, window, key_clock):
     login(qtbot, window)
     page = window.checkoutPage
-    scan(qtbot, window, key_clock, "6901234000030")
+    scan(qtbot, window, key_clock, MILK)
     qtbot.keyClick(page.scanInput, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentWidget() is window.loginPage
     assert window.staffLabel.text() == "未登录"
     wait_idle(qtbot, window)
     window.loginPage.pinInput.setFocus()
-    wedge_burst(key_clock, "6901234000016")
+    wedge_burst(key_clock, CHIPS)
     assert window.loginPage.message.text() == "请先登录"
     assert window.loginPage.pinInput.text() == ""  # the burst did not land in the PIN field
     login(qtbot, window, "m01", "9999")
@@ -69,7 +71,7 @@ def test_switch_user_keeps_the_sale_and_scans_need_a_login(qtbot, window, key_cl
 
 
 def test_refund_by_receipt_number(qtbot, window, key_clock, till):
-    sale = make_sale(till, ("A1003", 2), ("A1001", 1))
+    sale = make_sale(till, ("MILK-1L", 2), ("CHIPS", 1))
     login(qtbot, window)
     page = window.checkoutPage
     qtbot.keyClick(page.scanInput, Qt.Key.Key_F9)
@@ -84,7 +86,7 @@ def test_refund_by_receipt_number(qtbot, window, key_clock, till):
     qtbot.keyClick(dialog.receiptInput, Qt.Key.Key_Return)
     wait_idle(qtbot, window)
     assert dialog.linesTable.rowCount() == 2 and sale.receipt_no in dialog.saleLabel.text()
-    dialog.linesTable.cellWidget(1, 4).set_value(0)  # keep the water, return the milk
+    dialog.linesTable.cellWidget(1, 4).set_value(0)  # keep the chips, return the milk
     dialog.reasonInput.setText("质量问题")
     with qtbot.waitSignal(page.refunded) as done:
         qtbot.mouseClick(dialog.refundButton, Qt.MouseButton.LeftButton)
@@ -124,7 +126,7 @@ def test_receipt_reprint_pdf_and_escpos(qtbot, window, key_clock, till, tmp_path
     login(qtbot, window)
     page = window.checkoutPage
     scan(qtbot, window, key_clock, SILVER["card_no"])
-    scan(qtbot, window, key_clock, "6901234000030")
+    scan(qtbot, window, key_clock, MILK)
     qtbot.mouseClick(page.payButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.receiptDialog is not None)
     dialog = page.receiptDialog
@@ -136,7 +138,7 @@ def test_receipt_reprint_pdf_and_escpos(qtbot, window, key_clock, till, tmp_path
     assert printed.args == ["escpos"]
     raw = printers[0].output
     assert page.last_receipt.receipt_no.encode() in raw
-    assert "应付金额".encode("gb18030") in raw and b"139****5678" in raw
+    assert "应付金额".encode("gb18030") in raw and b"150****0003" in raw
     assert SILVER["phone"].encode() not in raw
     dialog.accept()
     qtbot.waitUntil(lambda: page.receiptDialog is None)
@@ -165,7 +167,17 @@ def test_language_switch_in_settings_retranslates_the_window(qtbot, window, key_
         qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.payButton.text() == "Pay  F12")  # LanguageChange is posted
     assert page.memberPanel.tierBadge.text() == "Silver"
-    assert page.memberPanel.pointsBalance.text() == "4,600 points (¥46.00)"
+    assert page.memberPanel.pointsBalance.text() == "4,200 points (¥42.00)"
+    tags = page.memberPanel.tagsLabel.text().replace("\u2060", "").replace("\xa0", " ")
+    for words in ("Store S001", "1 visit in 30 days", "Buys: fresh food", "High-value loyal"):
+        assert words in tags
+    assert "常购" not in tags and "高价值忠诚客" not in tags
+    # The longer English label still leaves the points stepper its room: nothing overlaps.
+    stepper = page.redeemPoints
+    qtbot.waitUntil(lambda: page.redeemLabel.width() >= page.redeemLabel.sizeHint().width())
+    assert stepper.width() >= stepper.minimumSizeHint().width()
+    assert stepper.edit.geometry().right() < stepper.plus.geometry().left()
+    assert stepper.geometry().right() < page.redeemMaxButton.geometry().left()
     assert page.cartTable.horizontalHeaderItem(1).text() == "Item"
     assert window.syncStatus.text() == "● Offline · 0 waiting"
     assert "Manager" in window.staffLabel.text()
@@ -183,7 +195,7 @@ def test_language_switch_in_settings_retranslates_the_window(qtbot, window, key_
 def test_key_widgets_have_stable_names_and_accessible_names(qtbot, window, key_clock):
     login(qtbot, window)
     scan(qtbot, window, key_clock, SILVER["card_no"])
-    scan(qtbot, window, key_clock, "6901234000030")
+    scan(qtbot, window, key_clock, MILK)
     for name in KEY_WIDGETS:
         widget = window.findChild(QWidget, name)
         assert widget is not None, name

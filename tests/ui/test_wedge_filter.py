@@ -46,10 +46,10 @@ def ime(target: QWidget, *, preedit: str = "", commit: str = "") -> None:
 
 def test_scan_wherever_focus_is_and_field_stays_clean(form, key_clock):
     _, first, second, _, scans, _ = form
-    wedge_burst(key_clock, "]E06901234000030")
+    wedge_burst(key_clock, "]E06901234000009")
     second.setFocus()
     wedge_burst(key_clock, "2990000000026")
-    assert scans == ["6901234000030", "2990000000026"]
+    assert scans == ["6901234000009", "2990000000026"]
     assert first.text() == second.text() == ""
 
 
@@ -89,8 +89,8 @@ def test_ime_composition_is_left_alone_and_scans_still_work(form, key_clock):
     assert first.text() == "a中"
     # Scanners send plain key events even with a Chinese IME active: still a scan.
     ime(first, preedit="wen")
-    wedge_burst(key_clock, "6901234000016")
-    assert scans == ["6901234000016"]
+    wedge_burst(key_clock, "6971234000279")
+    assert scans == ["6971234000279"]
     ime(first, commit="文")
     assert first.text() == "a中文"
 
@@ -131,8 +131,8 @@ def test_scan_while_focus_is_on_a_button_of_the_till(qtbot, window, key_clock):
     page = window.checkoutPage
     page.refundButton.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     page.refundButton.setFocus()
-    scan(qtbot, window, key_clock, "6901234000016")
-    assert [line.product.sku for line in page.state.lines] == ["A1001"]
+    scan(qtbot, window, key_clock, "6971234000279")
+    assert [line.product.sku for line in page.state.lines] == ["CHIPS"]
 
 
 def test_partial_burst_warns_the_cashier(qtbot, window, key_clock):
@@ -148,8 +148,8 @@ def test_partial_burst_warns_the_cashier(qtbot, window, key_clock):
 def test_typing_in_the_scan_field_is_manual_entry(qtbot, window, key_clock):
     login(qtbot, window)
     page = window.checkoutPage
-    person_types(key_clock, window, "A1001")  # a SKU typed by hand
-    assert page.scanInput.text() == "A1001"
+    person_types(key_clock, window, "MILK-1L")  # a SKU typed by hand
+    assert page.scanInput.text() == "MILK-1L"
     qtbot.keyClick(page.scanInput, Qt.Key.Key_Return)
     wait_idle(qtbot, window)
-    assert [line.product.sku for line in page.state.lines] == ["A1001"]
+    assert [line.product.sku for line in page.state.lines] == ["MILK-1L"]

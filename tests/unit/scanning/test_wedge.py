@@ -29,10 +29,10 @@ def type_keys(detector: WedgeDetector, text: str, gaps, start: float = 1000.0):
 
 def test_scanner_burst_is_a_scan_and_nothing_is_typed():
     detector = WedgeDetector()
-    scans, typed, last = type_keys(detector, "6901234000030", [4.0])
+    scans, typed, last = type_keys(detector, "6901234000009", [4.0])
     assert (scans, typed) == ([], "")
-    assert detector.held == "6901234000030"
-    assert detector.feed_enter(last + 5) == "6901234000030"
+    assert detector.held == "6901234000009"
+    assert detector.feed_enter(last + 5) == "6901234000009"
     assert detector.take_typed() == "" and not detector.holding
 
 
@@ -55,9 +55,9 @@ def test_enter_typed_quickly_after_a_few_keys_is_still_a_person():
 
 def test_prefix_and_suffix_are_stripped():
     detector = WedgeDetector(WedgeConfig(prefix="]E0", suffix="#"))
-    scans, _, last = type_keys(detector, "]E06901234000030#", [3.0])
+    scans, _, last = type_keys(detector, "]E06901234000009#", [3.0])
     # The suffix ends the scan by itself (scanners set to send no Enter) …
-    assert scans == ["6901234000030"]
+    assert scans == ["6901234000009"]
     # … and the Enter a scanner sends after its suffix is swallowed, not given to the widget.
     assert detector.feed_enter(last + 3) == ""
     assert detector.take_typed() == ""
@@ -65,8 +65,8 @@ def test_prefix_and_suffix_are_stripped():
 
 def test_burst_without_the_configured_prefix_is_still_a_scan():
     detector = WedgeDetector(WedgeConfig(prefix="]E0"))
-    _, _, last = type_keys(detector, "6901234000030", [3.0])
-    assert detector.feed_enter(last + 3) == "6901234000030"
+    _, _, last = type_keys(detector, "6901234000009", [3.0])
+    assert detector.feed_enter(last + 3) == "6901234000009"
 
 
 def test_stray_prefix_and_suffix_burst_is_swallowed_not_typed():
@@ -97,17 +97,17 @@ def test_partial_burst_that_times_out_is_dropped_not_typed():
 def test_partial_burst_followed_by_a_real_scan():
     detector = WedgeDetector()
     _, _, last = type_keys(detector, "69012", [5.0], start=0)
-    _, typed, last = type_keys(detector, "6901234000030", [5.0], start=last + 300)
+    _, typed, last = type_keys(detector, "6901234000009", [5.0], start=last + 300)
     assert typed == ""
     assert detector.take_partial() == ["69012"]
-    assert detector.feed_enter(last + 5) == "6901234000030"
+    assert detector.feed_enter(last + 5) == "6901234000009"
 
 
 def test_late_enter_after_a_burst_is_not_a_scan():
     detector = WedgeDetector()
-    _, _, last = type_keys(detector, "6901234000030", [4.0])
+    _, _, last = type_keys(detector, "6901234000009", [4.0])
     assert detector.feed_enter(last + 500) is None
-    assert detector.take_partial() == ["6901234000030"]
+    assert detector.take_partial() == ["6901234000009"]
 
 
 def test_short_burst_with_enter_is_a_person():
