@@ -293,6 +293,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sync.pairing_refused": ("配对码无效或已使用", "The pairing code is invalid or already used"),
     "sync.request_refused": ("总部拒绝了请求（{error}）", "HQ refused the request ({error})"),
+    "consent.membership_is_erasure": (
+        "退出会员需要办理注销（删除个人信息），请在会员资料中选择“注销会员”",
+        "Leaving the membership is an erasure request: use “Close membership” in the profile",
+    ),
     "demo.missing": ("找不到演示数据文件：{path}", "Demo data file not found: {path}"),
     "demo.invalid": ("演示数据文件格式错误：{path}", "Demo data file is invalid: {path}"),
     # scanning: images, camera frames, printable cards

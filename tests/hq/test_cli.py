@@ -44,7 +44,7 @@ def test_demo_data_members_and_pairing_code(
     assert "nothing to merge" in run(capsys, "merge", "--db", db_url, "--phone", "13900000000")
     assert json.loads(run(capsys, "maintain", "--db", db_url))["pruned_changes"] == 0
     assert run(capsys, "dynamic-code", "--db", db_url, "--member", first["member_id"]).startswith(
-        "PCD1:PC:"
+        "PCD1:DEMO:"
     )
 
 
