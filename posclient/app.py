@@ -2,8 +2,11 @@
 
 ``posclient --demo`` makes a throwaway data directory with the demo catalogue, members, coupons
 and staff (``posclient.services.demo``), logs the demo cashier in and opens the checkout screen
-ready to sell. The reference HQ is a separate issue; until it lands the demo runs on local data
-only and the status bar says "offline".
+ready to sell. In the background it starts the reference HQ on loopback with the same dataset
+(``posclient.services.demo_hq``), pairs the till with it and syncs: the status bar turns
+"online" within seconds. ``--no-hq`` keeps the demo on local data only (always "offline").
+
+A paired till (``posclient-admin pair CODE``) syncs in the background from the start.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ if TYPE_CHECKING:  # Qt and the database load after the arguments are parsed
     from PySide6.QtWidgets import QApplication
 
     from posclient.bootstrap import Till
+    from posclient.services.demo_hq import LocalHq
     from posclient.ui.operations import Operations
     from posclient.ui.translation import Translations
     from posclient.ui.window import MainWindow
@@ -39,6 +43,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--demo",
         action="store_true",
         help="demo data (in a throwaway dir unless --data-dir), demo cashier logged in",
+    )
+    parser.add_argument(
+        "--no-hq",
+        action="store_true",
+        help="demo without the local reference HQ (the till stays offline)",
     )
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--lang", default=None, help="zh_CN (default) or en")
@@ -123,12 +132,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         window.start()
     window.show()
+    demo_hq = start_sync(till, window, demo=args.demo and not args.no_hq, data_dir=data_dir)
     if os.environ.get(READY_MARKER_ENV):
         _announce_ready(app, window, exit_after=os.environ[READY_MARKER_ENV] == "exit")
     code = app.exec()
     window.shutdown()
+    if demo_hq is not None:
+        demo_hq.stop()
     till.close()
     return int(code)
+
+
+def start_sync(till: Till, window: MainWindow, *, demo: bool, data_dir: Path) -> LocalHq | None:
+    """Background sync for a paired till; for the demo, first a local HQ to pair with."""
+    from posclient.services import pairing, settings
+    from posclient.services.sync import SyncEngine
+    from posclient.ui.sync_controller import SyncController
+
+    engine = SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets, now=till.clock.now)
+    controller = SyncController(engine, window.ctx.ops, after_pull=till.checkout.reload_till)
+    window.attach_sync(controller)
+    with till.db.read() as session:
+        paired = bool(settings.get(session, "paired_at"))
+    if paired:
+        controller.start()
+        return None
+    if not demo:
+        return None
+    from posclient.services.demo_hq import LocalHq, start_and_pair
+
+    hq = LocalHq(data_dir.parent / f"{data_dir.name}-hq")
+
+    def pair(code: str, url: str) -> None:
+        pairing.pair(till.db, till.secrets, code=code, hq_url=url, device_name="demo-till")
+        till.checkout.reload_till()
+
+    def paired_ok(_hq: LocalHq) -> None:
+        print(f"posclient demo: reference HQ at {hq.url} (paired)", file=sys.stderr)
+        controller.start()
+
+    window.ctx.ops.net(start_and_pair, hq, pair).success(paired_ok).run()
+    return hq
 
 
 def default_dir() -> Path:

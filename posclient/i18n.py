@@ -297,6 +297,57 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "退出会员需要办理注销（删除个人信息），请在会员资料中选择“注销会员”",
         "Leaving the membership is an erasure request: use “Close membership” in the profile",
     ),
+    "conflict.gone": ("这条冲突已处理", "This conflict has already been dealt with"),
+    "conflict.not_reapplicable": (
+        "只有资料冲突可以重新提交；其他冲突仅供查看",
+        "Only profile conflicts can be re-applied; the others are for information",
+    ),
+    "sync.demo_hq_failed": (
+        "无法启动本地演示总部：{reason}（收银机离线继续工作）",
+        "The local demo HQ did not start: {reason} (the till keeps working offline)",
+    ),
+    # Reasons HQ gives for a rejected event or a conflict (queue view, conflicts inbox).
+    "hq.reason.bad_card_no": ("会员卡号无效", "The card number is not valid"),
+    "hq.reason.card_no_taken": (
+        "卡号已被其他会员使用",
+        "The card number belongs to another member",
+    ),
+    "hq.reason.consent_exists": ("这条同意记录已存在", "This consent record already exists"),
+    "hq.reason.invalid_payload": ("数据格式不被总部接受", "HQ does not accept the data"),
+    "hq.reason.lot_exists": ("积分批次已存在", "The points lot already exists"),
+    "hq.reason.member_erased": ("会员的个人信息已注销", "The member's personal data was erased"),
+    "hq.reason.member_exists": ("会员已存在", "The member already exists"),
+    "hq.reason.member_mismatch": ("会员与原销售不符", "The member does not match the sale"),
+    "hq.reason.refund_exceeds_sale": ("退货超过原销售", "The refund is more than the sale"),
+    "hq.reason.refund_exists": ("这笔退货已登记", "The refund is already recorded"),
+    "hq.reason.sale_exists": ("这笔销售已登记", "The sale is already recorded"),
+    "hq.reason.unknown_member": ("总部不认识该会员", "HQ does not know the member"),
+    "hq.reason.unknown_sale": ("总部找不到原销售", "HQ cannot find the original sale"),
+    "hq.reason.consent_missing": (
+        "总部没有该字段所需的同意，未保存",
+        "HQ holds no consent for the field, so it was not kept",
+    ),
+    "hq.reason.consent_withdrawn": ("顾客已撤回同意", "The customer withdrew consent"),
+    "hq.reason.coupon_already_used": (
+        "优惠券已在别处使用，已按总部结果处理",
+        "The coupon was used elsewhere first; HQ's outcome applies",
+    ),
+    "hq.reason.coupon_void": ("优惠券已作废", "The coupon was void"),
+    "hq.reason.earn_expiry_adjusted": ("积分有效期已由总部调整", "HQ adjusted the points expiry"),
+    "hq.reason.merge_candidate": (
+        "可能与其他会员重复，待总部合并",
+        "Possibly a duplicate member: HQ will review",
+    ),
+    "hq.reason.points_overdraft": (
+        "离线抵扣超出总部余额，差额记为欠分",
+        "Offline redemption exceeded HQ's balance: the difference is owed",
+    ),
+    "hq.reason.profile_conflict": (
+        "资料已在别处修改，总部保留了对方的值",
+        "The profile was changed elsewhere; HQ kept that value",
+    ),
+    "hq.reason.tier_corrected": ("等级已由总部更正", "HQ corrected the tier"),
+    "hq.reason.unknown_coupon": ("总部不认识该优惠券", "HQ does not know the coupon"),
     "demo.missing": ("找不到演示数据文件：{path}", "Demo data file not found: {path}"),
     "demo.invalid": ("演示数据文件格式错误：{path}", "Demo data file is invalid: {path}"),
     # scanning: images, camera frames, printable cards
@@ -406,3 +457,13 @@ def text(code: str, lang: str | None = None, /, **params: Any) -> str:
 def message(error: PosError, lang: str | None = None) -> str:
     """One line saying what went wrong, in the user's language."""
     return text(error.code, lang, **error.params)
+
+
+def hq_reason(reason: str | None, detail: str | None = None, lang: str | None = None) -> str:
+    """HQ's machine reason for a rejected or conflicting event, in words (its detail if unknown)."""
+    if not reason:
+        return detail or ""
+    code = f"hq.reason.{reason}"
+    if code in MESSAGES:
+        return text(code, lang)
+    return f"{reason}: {detail}" if detail else reason

@@ -58,7 +58,7 @@ def cmd_pair(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     t = till(args)
-    engine = SyncEngine(t.db, cipher=t.cipher, secrets=t.secrets)
+    engine = SyncEngine(t.db, cipher=t.cipher, secrets=t.secrets, now=t.clock.now)
     try:
         if args.until_idle:
             report = engine.run_until_idle(deadline_s=args.timeout)

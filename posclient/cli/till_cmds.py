@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from posclient.bootstrap import Till
 from posclient.domain.errors import CartError, PosError
 from posclient.domain.money import format_yuan
-from posclient.i18n import text
-from posclient.services import demo, outbox, settings
+from posclient.i18n import hq_reason, text
+from posclient.services import demo, outbox, settings, status
 from posclient.services.checkout import Cart, Receipt, RefundReceipt
 from posclient.services.members import MemberView
 from posclient.store.models import OutboxEvent, SaleRow
@@ -341,32 +341,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_queue(args: argparse.Namespace) -> int:
     t = till(args)
     with t.db.read() as session:
-        query = select(OutboxEvent).order_by(OutboxEvent.seq)
-        if not args.all:
-            query = query.where(OutboxEvent.status.in_(("pending", "rejected")))
-        rows = session.scalars(query).all()
-        events = [
-            {
-                "seq": row.seq,
-                "event_id": row.event_id,
-                "type": row.type,
-                "status": row.status,
-                "priority": row.priority,
-                "attempts": row.attempts,
-                "occurred_at": row.occurred_at,
-                "hlc": row.hlc,
-                "last_error": row.last_error,
-                "reason": (row.result or {}).get("reason"),
-            }
-            for row in rows
-        ]
+        events = status.queue_events(session, everything=args.all)
     if args.json:
         print_json(events)
         return 0
     if not events:
         print(text("cli.queue_empty", args.lang))
     for event in events:
-        reason = f"  {event['reason']}" if event["reason"] else ""
+        words = hq_reason(event["reason"], event["detail"], args.lang)
+        reason = f"  {words}" if words else ""
         print(
             f"{event['seq']:>6}  {event['type']:<20} {event['status']:<9} "
             f"{event['occurred_at']:%Y-%m-%d %H:%M:%S}{reason}"

@@ -30,8 +30,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     app = create_app(hq=_hq(args))
+    if args.exit_with_parent:
+        _watch_parent(args.exit_with_parent)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
+
+
+def _watch_parent(pid: int) -> None:
+    """Stop (SIGTERM to ourselves: uvicorn shuts down cleanly) when process ``pid`` is gone."""
+    import os
+    import signal
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            except PermissionError:  # alive, someone else's
+                continue
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
@@ -236,6 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db("serve", "run the HQ service")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument(
+        "--exit-with-parent",
+        type=int,
+        metavar="PID",
+        default=0,
+        help="stop when process PID exits (the demo till starts its HQ this way)",
+    )
     p.set_defaults(func=cmd_serve)
     p = with_db("demo-data", "load tiers, products, members and coupons")
     p.add_argument("--members", type=int, default=200)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posclient.store.db import Database
+from posclient.store.models import OutboxEvent
 
-from . import outbox, settings
+from . import conflicts, outbox, settings
 
 ONLINE_WINDOW = timedelta(minutes=2)
 
@@ -27,6 +30,8 @@ class TillStatus:
     rejected: int
     last_sync_ok: datetime | None
     last_sync_attempt: datetime | None
+    #: Conflicts nobody has looked at yet (the inbox).
+    conflicts: int = 0
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -60,9 +65,33 @@ def snapshot(session: Session, *, now: datetime) -> TillStatus:
         rejected=outbox.rejected_count(session),
         last_sync_ok=ok,
         last_sync_attempt=attempt,
+        conflicts=conflicts.open_count(session),
     )
 
 
 def read(db: Database, *, now: datetime) -> TillStatus:
     with db.read() as session:
         return snapshot(session, now=now)
+
+
+def queue_events(session: Session, *, everything: bool = False) -> list[dict[str, Any]]:
+    """Events waiting for HQ and events HQ rejected (all events with ``everything``), by seq."""
+    query = select(OutboxEvent).order_by(OutboxEvent.seq)
+    if not everything:
+        query = query.where(OutboxEvent.status.in_(("pending", "rejected")))
+    return [
+        {
+            "seq": row.seq,
+            "event_id": row.event_id,
+            "type": row.type,
+            "status": row.status,
+            "priority": row.priority,
+            "attempts": row.attempts,
+            "occurred_at": row.occurred_at,
+            "hlc": row.hlc,
+            "last_error": row.last_error,
+            "reason": (row.result or {}).get("reason"),
+            "detail": (row.result or {}).get("detail"),
+        }
+        for row in session.scalars(query)
+    ]

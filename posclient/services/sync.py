@@ -40,7 +40,7 @@ from posclient.sync.protocol import (
 )
 from posclient.sync.retry import Backoff
 
-from . import feedapply, settings
+from . import conflicts, feedapply, settings
 
 log = logging.getLogger("posclient.sync")
 
@@ -94,6 +94,7 @@ class SyncEngine:
         batch_size: int = MAX_PUSH_BATCH,
         pull_limit: int = 1000,
         on_page: Callable[[SyncReport], None] | None = None,
+        now: Callable[[], datetime] | None = None,
     ):
         self.db = db
         self.cipher = cipher
@@ -102,6 +103,8 @@ class SyncEngine:
         self.batch_size = batch_size
         self.pull_limit = pull_limit
         self.on_page = on_page
+        #: The till's clock (status "online" compares these stamps with the same clock).
+        self.now = now or (lambda: datetime.now(UTC))
         self._client: HqClient | None = None
         self._client_key: tuple[str, str | None] | None = None
 
@@ -156,7 +159,7 @@ class SyncEngine:
 
     def _mark(self, key: str, also_clear: str | None = None) -> None:
         with UnitOfWork(self.db) as uow:
-            settings.put(uow.session, key, datetime.now(UTC).isoformat())
+            settings.put(uow.session, key, self.now().isoformat())
             if also_clear:
                 settings.put(uow.session, also_clear, "")
             uow.commit()
@@ -285,7 +288,7 @@ class SyncEngine:
         report: SyncReport,
     ) -> None:
         by_id = {str(result.event_id): result for result in results}
-        now = datetime.now(UTC)
+        now = self.now()
         with UnitOfWork(self.db) as uow:
             session = uow.session
             for event in batch:
@@ -299,7 +302,11 @@ class SyncEngine:
                     continue
                 status = result.status.value
                 row.status = status
-                row.result = result.model_dump(mode="json", exclude_none=True)
+                # HQ's state (personal data) is applied to the encrypted cache and the losing
+                # values sealed in the conflicts inbox: neither is kept here in plain text.
+                row.result = result.model_dump(
+                    mode="json", exclude_none=True, exclude={"state", "losing"}
+                )
                 row.acked_checkpoint = checkpoint
                 row.acked_at = now
                 row.last_error = result.reason
@@ -339,7 +346,7 @@ class SyncEngine:
                 detail={
                     "type": row.type,
                     "detail": result.detail,
-                    "losing": result.losing,
+                    "losing": conflicts.seal_losing(self.cipher, row.event_id, result.losing),
                     "occurred_at": row.occurred_at.isoformat(),
                 },
                 created_at=now,
@@ -382,7 +389,7 @@ class SyncEngine:
     def _reset_cursor(self) -> None:
         with UnitOfWork(self.db) as uow:
             settings.put(uow.session, "pull_cursor", "")
-            settings.put(uow.session, "snapshot_started", datetime.now(UTC).isoformat())
+            settings.put(uow.session, "snapshot_started", self.now().isoformat())
             uow.commit()
 
     def _apply_page(self, page: PullResponse, report: SyncReport) -> None:
@@ -396,7 +403,7 @@ class SyncEngine:
                 settings.put(session, "snapshot_in_progress", "1")
             elif settings.get(session, "snapshot_in_progress") == "1":
                 settings.put(session, "snapshot_in_progress", "")
-                settings.put(session, "first_load_done", datetime.now(UTC).isoformat())
+                settings.put(session, "first_load_done", self.now().isoformat())
             confirm_ledger(session, page.position)
             uow.commit()
         report.pulled += len(page.changes)

@@ -135,11 +135,15 @@ class Operations(QObject):
         self._notifier = QSocketNotifier(self._wake_r.fileno(), QSocketNotifier.Type.Read, self)
         self._db = _Worker("posclient-db", 1, self._done, self._wake_w)  # SQLite: one at a time
         self._net = _Worker("posclient-net", 2, self._done, self._wake_w)
+        # Sync passes (HQ push/pull, their own SQLite transactions): one at a time, in order,
+        # so a long first load never holds up a sale on the database worker.
+        self._sync = _Worker("posclient-sync", 1, self._done, self._wake_w)
         self._numbers = itertools.count(1)
         self._running: dict[int, Operation] = {}
         self._idle = threading.Condition()
         self._outstanding = 0
         self._closed = False
+        self._posted: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.bugs: list[str] = []
         self._connect_signals()
 
@@ -153,6 +157,18 @@ class Operations(QObject):
     def net(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Operation:
         """An operation on the network worker (HQ calls, printers on the network or USB)."""
         return Operation(self, self._net, lambda: fn(*args, **kwargs))
+
+    def sync(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Operation:
+        """An operation on the sync worker (a pass of the sync engine)."""
+        return Operation(self, self._sync, lambda: fn(*args, **kwargs))
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the GUI thread soon; callable from any thread (progress reports)."""
+        if self._closed:
+            return
+        self._posted.put(fn)
+        with contextlib.suppress(BlockingIOError, OSError):
+            self._wake_w.send(b"\0")
 
     @property
     def busy(self) -> int:
@@ -177,6 +193,7 @@ class Operations(QObject):
         self.wait()
         self._db.stop(2.0)
         self._net.stop(2.0)
+        self._sync.stop(2.0)
         self._notifier.setEnabled(False)
         self._wake_r.close()
         self._wake_w.close()
@@ -204,3 +221,12 @@ class Operations(QObject):
             op._deliver(result, error)
             self._running.pop(number, None)
             self.busyChanged.emit(len(self._running))
+        while True:
+            try:
+                posted = self._posted.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                posted()
+            except Exception as exc:  # a bug in a progress callback: report, keep going
+                self.report_bug(exc)

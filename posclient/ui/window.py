@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QPushButton,
     QStackedWidget,
     QWidget,
@@ -30,6 +31,7 @@ from .context import Context
 from .crash_dialog import CrashDialog
 from .format import named, with_key
 from .login_page import LoginPage
+from .sync_controller import SyncController
 from .wedge_filter import WedgeFilter
 
 log = logging.getLogger("posclient.ui")
@@ -80,6 +82,9 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._logout_shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
         self._settings_shortcut = QShortcut(QKeySequence("F10"), self)
+        self._queue_shortcut = QShortcut(QKeySequence("F11"), self)
+        self._conflicts_shortcut = QShortcut(QKeySequence("Ctrl+J"), self)
+        self.sync: SyncController | None = None
         self._crash_dialogs: list[CrashDialog] = []
         self._connect_signals()
         self._retranslate()
@@ -92,15 +97,29 @@ class MainWindow(QMainWindow):
         self.staffLabel = named(QLabel(), "staffLabel")
         self.logoutButton = named(QPushButton(), "logoutButton")
         self.settingsButton = named(QPushButton(), "settingsButton")
-        for button in (self.logoutButton, self.settingsButton):
-            button.setProperty("small", True)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.syncStatus = named(QLabel(), "syncStatus")
         self.syncStatus.setProperty("online", False)
+        self.syncProgress = named(QProgressBar(), "syncProgress")
+        self.syncProgress.setMaximumWidth(220)
+        self.syncProgress.setVisible(False)
+        self.queueButton = named(QPushButton(), "queueButton")
+        self.conflictsButton = named(QPushButton(), "conflictsButton")
+        self.conflictsButton.setVisible(False)
+        for button in (
+            self.logoutButton,
+            self.settingsButton,
+            self.queueButton,
+            self.conflictsButton,
+        ):
+            button.setProperty("small", True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         bar.addWidget(self.staffLabel)
         bar.addWidget(self.logoutButton)
         bar.addWidget(self.settingsButton)
+        bar.addPermanentWidget(self.syncProgress)
         bar.addPermanentWidget(self.syncStatus)
+        bar.addPermanentWidget(self.conflictsButton)
+        bar.addPermanentWidget(self.queueButton)
 
     def _connect_signals(self) -> None:
         self.loginPage.loggedIn.connect(self._on_logged_in)
@@ -116,6 +135,10 @@ class MainWindow(QMainWindow):
         self._logout_shortcut.activated.connect(self.logout)
         self.settingsButton.clicked.connect(self.open_settings)
         self._settings_shortcut.activated.connect(self.open_settings)
+        self.queueButton.clicked.connect(self.open_queue)
+        self._queue_shortcut.activated.connect(self.open_queue)
+        self.conflictsButton.clicked.connect(self.open_conflicts)
+        self._conflicts_shortcut.activated.connect(self.open_conflicts)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -129,6 +152,9 @@ class MainWindow(QMainWindow):
         self.logoutButton.setText(with_key(self.tr("Switch user"), "Ctrl+L"))
         self.settingsButton.setText(with_key(self.tr("Settings"), "F10"))
         self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
+        self.queueButton.setText(with_key(self.tr("Queue"), "F11"))
+        self.syncProgress.setFormat(self.tr("Loading members %v / %m"))
+        self.syncProgress.setAccessibleName(self.tr("First load from HQ"))
         self._render_staff()
         self._render_status()
 
@@ -228,12 +254,74 @@ class MainWindow(QMainWindow):
         else:
             tip = self.tr("Never synced")
         self.syncStatus.setToolTip(tip)
+        self.conflictsButton.setVisible(status.conflicts > 0)
+        self.conflictsButton.setText(
+            with_key(self.tr("Conflicts: %1").replace("%1", str(status.conflicts)), "Ctrl+J")
+        )
         self.syncStatus.setProperty("online", status.online)
         self.syncStatus.style().unpolish(self.syncStatus)
         self.syncStatus.style().polish(self.syncStatus)
 
     def _on_sale_completed(self, _receipt: object) -> None:
         self.refresh_status()
+        if self.sync is not None:
+            self.sync.nudge()
+
+    # ------------------------------------------------------------------ sync with HQ
+
+    def attach_sync(self, controller: SyncController) -> None:
+        """Background sync for this window (app.py builds it once the till is paired)."""
+        self.sync = controller
+        controller.setParent(self)
+        controller.passFinished.connect(self._on_sync_pass)
+        controller.progress.connect(self._on_sync_progress)
+
+    def _on_sync_pass(self, report: object) -> None:
+        if getattr(report, "snapshot_done", None) is None:
+            self.syncProgress.setVisible(False)
+        self.refresh_status()
+        dialog = getattr(self, "queueDialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.reload()
+
+    def _on_sync_progress(self, done: int, total: int) -> None:
+        """First load: a progress bar while members arrive; the till already sells."""
+        if total <= 0 or done >= total:
+            self.syncProgress.setVisible(False)
+            return
+        self.syncProgress.setRange(0, total)
+        self.syncProgress.setValue(done)
+        self.syncProgress.setVisible(True)
+
+    def open_queue(self) -> None:
+        from .queue_dialog import QueueDialog
+
+        dialog = QueueDialog(self.ctx, self)
+        dialog.syncRequested.connect(self._sync_now)
+        dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
+        self.queueDialog = dialog
+        dialog.open()
+
+    def _sync_now(self) -> None:
+        if self.sync is None:
+            self._on_pos_error(PosError("sync.not_paired"))
+            return
+        self.sync.schedule.resume()
+        self.sync.start()
+
+    def open_conflicts(self) -> None:
+        try:
+            staff_service.require(self.ctx.staff, "conflicts")
+        except PosError as error:
+            self._on_pos_error(error)
+            return
+        from .conflicts_dialog import ConflictsDialog
+
+        dialog = ConflictsDialog(self.ctx, self)
+        dialog.reapplied.connect(self._sync_now)
+        dialog.finished.connect(lambda _=0: self.refresh_status())
+        self.conflictsDialog = dialog
+        dialog.open()
 
     # ------------------------------------------------------------------ errors
 
@@ -296,6 +384,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop timers, remove the application-wide filter, let the workers finish."""
         self._status_timer.stop()
+        if self.sync is not None:
+            self.sync.close()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.wedge)

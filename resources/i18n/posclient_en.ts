@@ -227,6 +227,86 @@
     </message>
 </context>
 <context>
+    <name>ConflictsDialog</name>
+    <message>
+        <source>Conflicts from HQ</source>
+        <extracomment>A re-applied edit is in the outbox: the window nudges the sync.</extracomment>
+        <translation>Conflicts from HQ</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <source>This till</source>
+        <translation>This till</translation>
+    </message>
+    <message>
+        <source>HQ (kept)</source>
+        <translation>HQ (kept)</translation>
+    </message>
+    <message>
+        <source>Changed at</source>
+        <translation>Changed at</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>Birthday</translation>
+    </message>
+    <message>
+        <source>Preferred categories</source>
+        <translation>Preferred categories</translation>
+    </message>
+    <message>
+        <source>%1 to look at</source>
+        <translation>%1 to look at</translation>
+    </message>
+    <message>
+        <source>No conflicts: HQ agreed with everything this till sent.</source>
+        <translation>No conflicts: HQ agreed with everything this till sent.</translation>
+    </message>
+    <message>
+        <source>%1 — member %2</source>
+        <translation>%1 — member %2</translation>
+    </message>
+    <message>
+        <source>HQ</source>
+        <translation>HQ</translation>
+    </message>
+    <message>
+        <source>Re-apply this till's value</source>
+        <translation>Re-apply this till's value</translation>
+    </message>
+    <message>
+        <source>Keep HQ's value</source>
+        <translation>Keep HQ's value</translation>
+    </message>
+    <message>
+        <source>Mark as read</source>
+        <translation>Mark as read</translation>
+    </message>
+    <message>
+        <source>Sent again: HQ decides when it arrives.</source>
+        <translation>Sent again: HQ decides when it arrives.</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>Unexpected error</source>
@@ -296,6 +376,18 @@
         <translation>Connection and queue</translation>
     </message>
     <message>
+        <source>Queue</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>Loading members %v / %m</source>
+        <translation>Loading members %v / %m</translation>
+    </message>
+    <message>
+        <source>First load from HQ</source>
+        <translation>First load from HQ</translation>
+    </message>
+    <message>
         <source>Not logged in</source>
         <translation>Not logged in</translation>
     </message>
@@ -326,6 +418,10 @@
     <message>
         <source>Never synced</source>
         <translation>Never synced</translation>
+    </message>
+    <message>
+        <source>Conflicts: %1</source>
+        <translation>Conflicts: %1</translation>
     </message>
 </context>
 <context>
@@ -413,6 +509,66 @@
     <message>
         <source>until %1</source>
         <translation>until %1</translation>
+    </message>
+</context>
+<context>
+    <name>QueueDialog</name>
+    <message>
+        <source>Sync queue</source>
+        <extracomment>The user asked for a sync pass now.</extracomment>
+        <translation>Sync queue</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Events waiting for HQ or rejected by HQ</source>
+        <translation>Events waiting for HQ or rejected by HQ</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Rejected by HQ</source>
+        <translation>Rejected by HQ</translation>
+    </message>
+    <message>
+        <source>Nothing is waiting: HQ has everything.</source>
+        <translation>Nothing is waiting: HQ has everything.</translation>
+    </message>
+    <message>
+        <source>%1 waiting for HQ, %2 rejected (kept here, never dropped).</source>
+        <translation>%1 waiting for HQ, %2 rejected (kept here, never dropped).</translation>
+    </message>
+    <message>
+        <source>Not sent yet (%1 attempts)</source>
+        <translation>Not sent yet (%1 attempts)</translation>
     </message>
 </context>
 <context>
@@ -625,6 +781,37 @@
     <message>
         <source>Cancel</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>SyncEvents</name>
+    <message>
+        <source>Sale</source>
+        <translation>Sale</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <source>Enrolment</source>
+        <translation>Enrolment</translation>
+    </message>
+    <message>
+        <source>Profile edit</source>
+        <translation>Profile edit</translation>
+    </message>
+    <message>
+        <source>Consent decision</source>
+        <translation>Consent decision</translation>
+    </message>
+    <message>
+        <source>Erasure request</source>
+        <translation>Erasure request</translation>
+    </message>
+    <message>
+        <source>Audit record</source>
+        <translation>Audit record</translation>
     </message>
 </context>
 <context>

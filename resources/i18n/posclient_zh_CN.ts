@@ -228,6 +228,86 @@
     </message>
 </context>
 <context>
+    <name>ConflictsDialog</name>
+    <message>
+        <source>Conflicts from HQ</source>
+        <extracomment>A re-applied edit is in the outbox: the window nudges the sync.</extracomment>
+        <translation>总部冲突</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>This till</source>
+        <translation>本机的值</translation>
+    </message>
+    <message>
+        <source>HQ (kept)</source>
+        <translation>总部的值（已保留）</translation>
+    </message>
+    <message>
+        <source>Changed at</source>
+        <translation>修改门店与时间</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Preferred categories</source>
+        <translation>偏好品类</translation>
+    </message>
+    <message>
+        <source>%1 to look at</source>
+        <translation>待处理 %1 条</translation>
+    </message>
+    <message>
+        <source>No conflicts: HQ agreed with everything this till sent.</source>
+        <translation>没有冲突：总部已接受本机上传的全部内容。</translation>
+    </message>
+    <message>
+        <source>%1 — member %2</source>
+        <translation>%1 — 会员 %2</translation>
+    </message>
+    <message>
+        <source>HQ</source>
+        <translation>总部</translation>
+    </message>
+    <message>
+        <source>Re-apply this till&apos;s value</source>
+        <translation>重新提交本机的值</translation>
+    </message>
+    <message>
+        <source>Keep HQ&apos;s value</source>
+        <translation>保留总部的值</translation>
+    </message>
+    <message>
+        <source>Mark as read</source>
+        <translation>标记为已读</translation>
+    </message>
+    <message>
+        <source>Sent again: HQ decides when it arrives.</source>
+        <translation>已重新提交：以总部收到后的结果为准。</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>Unexpected error</source>
@@ -297,6 +377,18 @@
         <translation>网络与上传队列</translation>
     </message>
     <message>
+        <source>Queue</source>
+        <translation>上传队列</translation>
+    </message>
+    <message>
+        <source>Loading members %v / %m</source>
+        <translation>正在载入会员 %v / %m</translation>
+    </message>
+    <message>
+        <source>First load from HQ</source>
+        <translation>首次从总部载入</translation>
+    </message>
+    <message>
         <source>Not logged in</source>
         <translation>未登录</translation>
     </message>
@@ -327,6 +419,10 @@
     <message>
         <source>Never synced</source>
         <translation>从未同步</translation>
+    </message>
+    <message>
+        <source>Conflicts: %1</source>
+        <translation>冲突：%1</translation>
     </message>
 </context>
 <context>
@@ -414,6 +510,66 @@
     <message>
         <source>until %1</source>
         <translation>至 %1</translation>
+    </message>
+</context>
+<context>
+    <name>QueueDialog</name>
+    <message>
+        <source>Sync queue</source>
+        <extracomment>The user asked for a sync pass now.</extracomment>
+        <translation>上传队列</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Events waiting for HQ or rejected by HQ</source>
+        <translation>等待上传或被总部拒绝的记录</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>等待上传</translation>
+    </message>
+    <message>
+        <source>Rejected by HQ</source>
+        <translation>被总部拒绝</translation>
+    </message>
+    <message>
+        <source>Nothing is waiting: HQ has everything.</source>
+        <translation>没有待上传的记录：总部已全部收到。</translation>
+    </message>
+    <message>
+        <source>%1 waiting for HQ, %2 rejected (kept here, never dropped).</source>
+        <translation>%1 条等待上传，%2 条被拒绝（保留在本机，不会丢弃）。</translation>
+    </message>
+    <message>
+        <source>Not sent yet (%1 attempts)</source>
+        <translation>尚未送达（已尝试 %1 次）</translation>
     </message>
 </context>
 <context>
@@ -626,6 +782,37 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>SyncEvents</name>
+    <message>
+        <source>Sale</source>
+        <translation>销售</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退货</translation>
+    </message>
+    <message>
+        <source>Enrolment</source>
+        <translation>会员注册</translation>
+    </message>
+    <message>
+        <source>Profile edit</source>
+        <translation>资料修改</translation>
+    </message>
+    <message>
+        <source>Consent decision</source>
+        <translation>同意记录</translation>
+    </message>
+    <message>
+        <source>Erasure request</source>
+        <translation>注销申请</translation>
+    </message>
+    <message>
+        <source>Audit record</source>
+        <translation>审计记录</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,251 @@
+"""The conflicts inbox: outcomes HQ decided differently from this till (DESIGN "Conflicts").
+
+HQ's state has already been applied when a conflict is recorded (the sync engine does that);
+the inbox is for a person to see what happened and, for profile edits, choose:
+
+- **re-apply**: send the till's value again as a new edit on top of HQ's current version (the
+  assistant decided the customer's latest word is the till's);
+- **discard**: keep HQ's value.
+
+Overdrafts, coupon and tier corrections are information for the manager: acknowledging them
+only marks them read. The losing values of a profile conflict are personal data: they are kept
+encrypted (``seal_losing``) and every look at them is audited.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from posclient.domain.errors import PosError
+from posclient.domain.events import EventType
+from posclient.security.fieldcrypt import FieldCipher
+from posclient.store.db import Database
+from posclient.store.models import AuditRow, ConflictRow, MemberRow
+from posclient.store.uow import UnitOfWork
+
+from . import outbox, settings
+
+PROFILE_KINDS = frozenset({"profile_conflict"})
+#: Kinds an assistant resolves; the rest are information for the manager.
+PROFILE_FIELDS = ("phone", "name", "gender", "birthday", "categories")
+
+
+def seal_losing(
+    cipher: FieldCipher, event_id: str, losing: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """HQ's ``losing`` map with each value encrypted (it may be a name or a phone number)."""
+    if not losing:
+        return losing
+    sealed: dict[str, Any] = {}
+    for name, original in losing.items():
+        entry = dict(original or {})
+        value = entry.pop("value", None)
+        entry["value_enc"] = cipher.encrypt(
+            json.dumps(value, ensure_ascii=False), table="conflicts", column=name, row_id=event_id
+        )
+        sealed[name] = entry
+    return sealed
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    name: str
+    mine: Any  # the till's losing value
+    theirs: Any  # HQ's value, as now in the member cache
+    winner_store: str | None
+    winner_at: str | None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: int
+    kind: str
+    event_type: str
+    member_id: str | None
+    detail: str
+    occurred_at: str
+    created_at: datetime
+    resolution: str | None
+    fields: tuple[FieldConflict, ...] = ()
+
+    @property
+    def actionable(self) -> bool:
+        """A profile conflict a person can re-apply or discard."""
+        return self.kind in PROFILE_KINDS and self.resolution is None and bool(self.fields)
+
+
+def _member_value(cipher: FieldCipher, row: MemberRow | None, name: str) -> Any:
+    if row is None:
+        return None
+    text = cipher.decrypt(
+        getattr(row, f"{name}_enc"), table="members", column=name, row_id=row.member_id
+    )
+    if text is None or name != "categories":
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _fields(session: Session, cipher: FieldCipher, row: ConflictRow) -> tuple[FieldConflict, ...]:
+    losing = (row.detail or {}).get("losing") or {}
+    member = session.get(MemberRow, row.member_id) if row.member_id else None
+    out = []
+    for name, entry in losing.items():
+        if name not in PROFILE_FIELDS:
+            continue
+        blob = entry.get("value_enc")
+        mine = (
+            json.loads(
+                cipher.decrypt(blob, table="conflicts", column=name, row_id=row.event_id) or "null"
+            )
+            if blob
+            else None
+        )
+        out.append(
+            FieldConflict(
+                name=name,
+                mine=mine,
+                theirs=_member_value(cipher, member, name),
+                winner_store=entry.get("winner_store"),
+                winner_at=entry.get("winner_at"),
+            )
+        )
+    return tuple(out)
+
+
+def list_conflicts(
+    db: Database,
+    cipher: FieldCipher,
+    *,
+    staff_id: str,
+    now: datetime,
+    include_resolved: bool = False,
+) -> list[Conflict]:
+    """Newest first. Decrypting the losing values is a view of personal data: audited."""
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        query = select(ConflictRow).order_by(ConflictRow.id.desc())
+        if not include_resolved:
+            query = query.where(ConflictRow.resolved_at.is_(None))
+        result = []
+        for row in session.scalars(query):
+            fields = _fields(session, cipher, row)
+            if fields:
+                session.add(
+                    AuditRow(
+                        at=now,
+                        staff_id=staff_id,
+                        member_id=row.member_id,
+                        action="conflict.view",
+                        fields=[field.name for field in fields],
+                    )
+                )
+            detail = row.detail or {}
+            result.append(
+                Conflict(
+                    id=row.id,
+                    kind=row.kind,
+                    event_type=str(detail.get("type", "")),
+                    member_id=row.member_id,
+                    detail=str(detail.get("detail") or ""),
+                    occurred_at=str(detail.get("occurred_at", "")),
+                    created_at=row.created_at,
+                    resolution=row.resolution,
+                    fields=fields,
+                )
+            )
+        uow.commit()
+    return result
+
+
+def open_count(session: Session) -> int:
+    rows = session.scalars(select(ConflictRow.id).where(ConflictRow.resolved_at.is_(None)))
+    return len(rows.all())
+
+
+def _open_row(session: Session, conflict_id: int) -> ConflictRow:
+    row = session.get(ConflictRow, conflict_id)
+    if row is None or row.resolved_at is not None:
+        raise PosError("conflict.gone")
+    return row
+
+
+def discard(db: Database, conflict_id: int, *, staff_id: str, now: datetime) -> None:
+    """Keep HQ's outcome (for information kinds: acknowledged)."""
+    with UnitOfWork(db) as uow:
+        row = _open_row(uow.session, conflict_id)
+        row.resolved_at = now
+        row.resolution = "discarded" if row.kind in PROFILE_KINDS else "acknowledged"
+        uow.session.add(
+            AuditRow(
+                at=now,
+                staff_id=staff_id,
+                member_id=row.member_id,
+                action=f"conflict.{row.resolution}",
+                fields=[row.kind],
+            )
+        )
+        uow.commit()
+
+
+def reapply(
+    db: Database, cipher: FieldCipher, conflict_id: int, *, staff_id: str, now: datetime
+) -> str:
+    """Send the till's losing values again, based on HQ's current field versions.
+
+    Returns the new event's id. The cache keeps HQ's value until HQ answers (the pull after the
+    push brings the outcome), so the till never shows a value HQ has not accepted. The edit can
+    still lose if the field changes again at HQ before
+    it arrives; then a new conflict shows up (never a silent overwrite).
+    """
+    with UnitOfWork(db) as uow:
+        session = uow.session
+        row = _open_row(session, conflict_id)
+        if row.kind not in PROFILE_KINDS or not row.member_id:
+            raise PosError("conflict.not_reapplicable")
+        member = session.get(MemberRow, row.member_id)
+        if member is None:
+            raise PosError("member.gone")
+        fields = _fields(session, cipher, row)
+        if not fields:
+            raise PosError("conflict.not_reapplicable")
+        versions = member.field_versions or {}
+        patch = {
+            field.name: {"value": field.mine, "base_version": int(versions.get(field.name, 0))}
+            for field in fields
+        }
+        payload = {
+            "member_id": row.member_id,
+            "store": settings.get(session, "store", "") or "",
+            "staff_id": staff_id,
+            "fields": patch,
+            "occurred_at": now.isoformat(),
+        }
+        appended = outbox.append(
+            session,
+            type=EventType.MEMBER_PATCHED,
+            payload=payload,
+            occurred_at=now,
+            base={name: entry["base_version"] for name, entry in patch.items()},
+        )
+        row.resolved_at = now
+        row.resolution = "reapplied"
+        session.add(
+            AuditRow(
+                at=now,
+                staff_id=staff_id,
+                member_id=row.member_id,
+                action="conflict.reapplied",
+                fields=[field.name for field in fields],
+            )
+        )
+        uow.commit()
+        return appended.event_id

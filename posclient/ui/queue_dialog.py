@@ -1,0 +1,143 @@
+"""The sync queue (F11, or its button on the status bar): events waiting for HQ and events HQ
+rejected, with the reason in words; "Sync now" asks for a pass at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posclient.i18n import hq_reason
+from posclient.services import status as status_service
+
+from .context import Context
+from .format import named, with_key
+
+
+def event_type_words(event_type: str) -> str:
+    """What an outbox event is, in words (shared by the queue view and the conflicts inbox)."""
+    words = {
+        "sale.completed": QCoreApplication.translate("SyncEvents", "Sale"),
+        "refund.completed": QCoreApplication.translate("SyncEvents", "Refund"),
+        "member.enrolled": QCoreApplication.translate("SyncEvents", "Enrolment"),
+        "member.patched": QCoreApplication.translate("SyncEvents", "Profile edit"),
+        "consent.recorded": QCoreApplication.translate("SyncEvents", "Consent decision"),
+        "member.erasure_requested": QCoreApplication.translate("SyncEvents", "Erasure request"),
+        "audit.recorded": QCoreApplication.translate("SyncEvents", "Audit record"),
+    }
+    return words.get(event_type, event_type)
+
+
+class QueueDialog(QDialog):
+    """Read-only list; refreshes after each sync pass while open."""
+
+    #: The user asked for a sync pass now.
+    syncRequested = Signal()
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("queueDialog")
+        self.ctx = ctx
+        self.events: list[dict[str, Any]] = []
+        self.setMinimumSize(760, 420)
+        layout = QVBoxLayout(self)
+        self.summaryLabel = named(QLabel(), "queueSummary")
+        self.summaryLabel.setWordWrap(True)
+        layout.addWidget(self.summaryLabel)
+        self.table = named(QTableWidget(0, 5), "queueTable")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.syncButton = named(QPushButton(), "queueSyncNow")
+        self.closeButton = named(QPushButton(), "queueClose")
+        row.addStretch(1)
+        row.addWidget(self.syncButton)
+        row.addWidget(self.closeButton)
+        layout.addLayout(row)
+        self.syncButton.clicked.connect(self.syncRequested)
+        self.closeButton.clicked.connect(self.accept)
+        self._retranslate()
+        self.reload()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Sync queue"))
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("No."), self.tr("What"), self.tr("State"), self.tr("Time"), self.tr("Reason")]
+        )
+        self.table.setAccessibleName(self.tr("Events waiting for HQ or rejected by HQ"))
+        self.syncButton.setText(self.tr("Sync now"))
+        self.closeButton.setText(with_key(self.tr("Close"), "Esc"))
+        self._render()
+
+    def reload(self) -> None:
+        db = self.ctx.till.db
+
+        def load() -> list[dict[str, Any]]:
+            with db.read() as session:
+                return status_service.queue_events(session)
+
+        self.ctx.ops.db(load).success(self._loaded).run()
+
+    def _loaded(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
+        self._render()
+
+    def _state_words(self, state: str) -> str:
+        return {"pending": self.tr("Waiting"), "rejected": self.tr("Rejected by HQ")}.get(
+            state, state
+        )
+
+    def _render(self) -> None:
+        pending = sum(1 for event in self.events if event["status"] == "pending")
+        rejected = sum(1 for event in self.events if event["status"] == "rejected")
+        if not self.events:
+            self.summaryLabel.setText(self.tr("Nothing is waiting: HQ has everything."))
+        else:
+            self.summaryLabel.setText(
+                self.tr("%1 waiting for HQ, %2 rejected (kept here, never dropped).")
+                .replace("%1", str(pending))
+                .replace("%2", str(rejected))
+            )
+        self.table.setRowCount(len(self.events))
+        for index, event in enumerate(self.events):
+            occurred: datetime = event["occurred_at"]
+            reason = hq_reason(event["reason"], event["detail"], self.ctx.lang)
+            if not reason and event["status"] == "pending" and event["last_error"]:
+                reason = self.tr("Not sent yet (%1 attempts)").replace("%1", str(event["attempts"]))
+            cells = [
+                str(event["seq"]),
+                event_type_words(event["type"]),
+                self._state_words(event["status"]),
+                occurred.astimezone().strftime("%m-%d %H:%M:%S"),
+                reason,
+            ]
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if column == 0:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(index, column, item)

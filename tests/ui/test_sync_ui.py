@@ -1,0 +1,178 @@
+"""The window syncing in the background with the real HQ process: a sale reaches HQ without
+anyone asking, the status bar and the queue view tell the truth, the conflicts inbox resolves a
+profile conflict, and the first load shows progress while the till can already sell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from posclient import app
+from posclient.domain.events import EventType
+from posclient.services import outbox, pairing
+from posclient.store.uow import UnitOfWork
+from tests.helpers import demo_members, sql
+from tests.sync.conftest import HqProcess, fast_client, free_port, hq_cli
+from tests.ui.conftest import login, scan, wait_idle
+
+MILK = "6901234000009"
+SILVER = demo_members()["silver"]
+
+
+@pytest.fixture
+def hq(tmp_path: Path):
+    hq = HqProcess(tmp_path / "hq.sqlite3", free_port())
+    hq_cli("demo-data", "--db", hq.db_url, "--members", "30")
+    hq.start()
+    yield hq
+    hq.stop()
+
+
+@pytest.fixture
+def till(data_dir: Path, clock, hq):
+    """The demo till (staff, catalogue, members), paired with the real HQ."""
+    from posclient.bootstrap import open_till
+    from posclient.services import demo
+
+    t = open_till(data_dir, create=True, clock=clock)
+    with UnitOfWork(t.db) as uow:
+        demo.load_all(uow.session, t.cipher, clock)
+        uow.commit()
+    pairing.pair(t.db, t.secrets, code=hq.pairing_code(), hq_url=hq.url, client_factory=fast_client)
+    t.checkout.reload_till()
+    yield t
+    t.close()
+
+
+def hq_sales(hq: HqProcess) -> list[tuple[object, ...]]:
+    return hq.sql("SELECT receipt_no FROM sales")
+
+
+def test_a_sale_reaches_hq_in_the_background(qtbot, window, key_clock, till, hq, data_dir):
+    assert app.start_sync(till, window, demo=False, data_dir=data_dir) is None
+    controller = window.sync
+    assert controller is not None
+    # The first pass (pairing done, snapshot to pull) runs by itself.
+    qtbot.waitUntil(lambda: controller.last_report is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: "在线" in window.syncStatus.text(), timeout=10_000)
+    assert window.ctx.online
+
+    login(qtbot, window)
+    page = window.checkoutPage
+    scan(qtbot, window, key_clock, MILK)
+    with qtbot.waitSignal(page.saleCompleted, timeout=10_000) as paid:
+        qtbot.keyClick(page.scanInput, Qt.Key.Key_F12)
+    receipt_no = paid.args[0].receipt_no
+    # Nobody pressed anything: the committed sale nudged the sync.
+    qtbot.waitUntil(lambda: (receipt_no,) in hq_sales(hq), timeout=15_000)
+    qtbot.waitUntil(lambda: "待上传 0" in window.syncStatus.text(), timeout=10_000)
+    assert sql(till.db.path, "SELECT status FROM outbox WHERE type = 'sale.completed'") == [
+        ("applied",)
+    ]
+
+
+def test_queue_view_lists_waiting_and_rejected_with_reasons(qtbot, window, till, hq, data_dir):
+    hq.stop()  # HQ unreachable: everything waits
+    with UnitOfWork(till.db) as uow:
+        outbox.append(
+            uow.session,
+            type=EventType.MEMBER_PATCHED,
+            payload={
+                "member_id": "00000000-0000-4000-8000-000000000000",
+                "store": "S001",
+                "fields": {"gender": {"value": "f", "base_version": 0}},
+                "occurred_at": till.clock.now().isoformat(),
+            },
+            occurred_at=till.clock.now(),
+        )
+        uow.commit()
+    login(qtbot, window)
+    app.start_sync(till, window, demo=False, data_dir=data_dir)
+    qtbot.waitUntil(lambda: window.sync.last_report is not None, timeout=30_000)
+    assert window.sync.last_report.error == "sync.offline"
+    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_F11)
+    dialog = window.queueDialog
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    assert dialog.table.item(0, 1).text() == "资料修改"
+    assert dialog.table.item(0, 2).text() == "等待上传"
+    assert "1 条等待上传" in dialog.summaryLabel.text()
+
+    # HQ back: the unknown member is rejected; the event stays, with its reason in words.
+    hq.start()
+    dialog.syncButton.click()
+    qtbot.waitUntil(
+        lambda: dialog.table.rowCount() == 1 and "拒绝" in dialog.table.item(0, 2).text(),
+        timeout=30_000,
+    )
+    assert dialog.table.item(0, 4).text() == "总部不认识该会员"
+    qtbot.waitUntil(lambda: "被拒 1" in window.syncStatus.text(), timeout=10_000)
+    dialog.close()
+
+
+def test_conflicts_inbox_reapply_and_discard(qtbot, window, till, hq, data_dir):
+    member = SILVER["member_id"]
+    # Two stale edits of the member's profile (base version 0: HQ has moved on).
+    for value in ("张敏敏", "张小敏"):
+        with UnitOfWork(till.db) as uow:
+            outbox.append(
+                uow.session,
+                type=EventType.MEMBER_PATCHED,
+                payload={
+                    "member_id": member,
+                    "store": "S001",
+                    "fields": {"name": {"value": value, "base_version": 0}},
+                    "occurred_at": till.clock.now().isoformat(),
+                },
+                occurred_at=till.clock.now(),
+            )
+            uow.commit()
+    login(qtbot, window, "c01", "1111")
+    app.start_sync(till, window, demo=False, data_dir=data_dir)
+    qtbot.waitUntil(window.conflictsButton.isVisible, timeout=30_000)
+    assert "冲突：2" in window.conflictsButton.text()
+    # The losing values are personal data: the inbox keeps them encrypted.
+    stored = json.dumps(sql(till.db.path, "SELECT detail FROM conflicts"), ensure_ascii=False)
+    assert "张小敏" not in stored and "张敏敏" not in stored and "value_enc" in stored
+
+    # A cashier may not open the inbox.
+    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    assert (
+        "无权" in window.checkoutPage.message.text() or "权限" in window.checkoutPage.message.text()
+    )
+
+    window.logout()
+    login(qtbot, window, "a01", "2222")
+    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.conflictsDialog
+    qtbot.waitUntil(lambda: dialog.list.count() == 2)
+    # Newest first: the second edit; both values and where/when HQ's value came from.
+    dialog.list.setCurrentRow(0)
+    assert dialog.fieldsTable.item(0, 0).text() == "姓名"
+    assert dialog.fieldsTable.item(0, 1).text() == "张小敏"
+    assert dialog.fieldsTable.item(0, 2).text() == SILVER["name"]
+    assert dialog.reapplyButton.isVisible()
+    dialog.reapplyButton.click()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1)
+    # Re-applied on top of HQ's current version: HQ takes it.
+    qtbot.waitUntil(lambda: _name_version(till, member) == 2, timeout=30_000)
+    assert sql(till.db.path, "SELECT status FROM outbox ORDER BY seq") == [
+        ("conflict",),
+        ("conflict",),
+        ("applied",),
+    ]
+    dialog.list.setCurrentRow(0)
+    dialog.discardButton.click()
+    qtbot.waitUntil(lambda: dialog.list.count() == 0)
+    assert "没有冲突" in dialog.summaryLabel.text()
+    wait_idle(qtbot, window)
+    actions = sql(till.db.path, "SELECT action FROM audit_log WHERE action LIKE 'conflict.%'")
+    assert {a for (a,) in actions} >= {"conflict.view", "conflict.reapplied", "conflict.discarded"}
+
+
+def _name_version(till, member_id: str) -> int:
+    """The name's field version in the till's cache, as HQ last sent it."""
+    rows = sql(till.db.path, "SELECT field_versions FROM members WHERE member_id = ?", member_id)
+    return int(json.loads(rows[0][0]).get("name", 0))
