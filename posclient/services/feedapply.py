@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from posclient.security.fieldcrypt import FieldCipher
@@ -34,6 +34,7 @@ from posclient.sync.protocol import (
 from .members import phone_index
 
 log = logging.getLogger("posclient.sync")
+_MEMBER_LIST: TypeAdapter[list[MemberData]] = TypeAdapter(list[MemberData])
 
 _MEMBER_COLUMNS = (
     "member_id",
@@ -134,13 +135,17 @@ def put_members(
     items: Iterable[dict[str, Any]],
     now: datetime,
 ) -> None:
-    parsed: list[MemberData] = []
-    for item in items:
-        try:
-            parsed.append(MemberData.model_validate(item))
-        except ValidationError as exc:
-            # A bad record must not stop the feed; it is logged (no personal data) and skipped.
-            log.warning("skipped malformed member in feed", extra={"errors": exc.error_count()})
+    items = list(items)
+    try:  # a whole page at once (fast); one by one only when something in it is malformed
+        parsed: list[MemberData] = _MEMBER_LIST.validate_python(items)
+    except ValidationError:
+        parsed = []
+        for item in items:
+            try:
+                parsed.append(MemberData.model_validate(item))
+            except ValidationError as exc:
+                # A bad record must not stop the feed; logged (no personal data) and skipped.
+                log.warning("skipped malformed member in feed", extra={"errors": exc.error_count()})
     if not parsed:
         return
     ids = [str(m.member_id) for m in parsed]
@@ -235,6 +240,8 @@ def _member_row(
 
 def _adopt_provisional(conn: sqlite3.Connection, cards: list[tuple[str, str]]) -> None:
     """A provisional member (card scanned before HQ's record arrived) becomes the real one."""
+    if conn.execute("SELECT 1 FROM members WHERE provisional = 1 LIMIT 1").fetchone() is None:
+        return  # the usual case (and the whole first load): nothing to adopt
     for card_no, member_id in cards:
         row = conn.execute(
             "SELECT m.member_id FROM member_identities i JOIN members m "
