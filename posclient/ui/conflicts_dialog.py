@@ -1,4 +1,4 @@
-"""The conflicts inbox (Ctrl+J, or its status-bar button): what HQ decided differently.
+"""The conflicts inbox (Ctrl+R, or its status-bar button): what HQ decided differently.
 
 Profile conflicts show, per field, the till's value, HQ's value and where and when the winning
 edit was made, with "Re-apply mine" / "Keep HQ's" for assistants and managers. Overdrafts,

@@ -1,4 +1,4 @@
-"""The sync queue (F11, or its button on the status bar): events waiting for HQ and events HQ
+"""The sync queue (Ctrl+J, or its button on the status bar): events waiting for HQ and events HQ
 rejected, with the reason in words; "Sync now" asks for a pass at once."""
 
 from __future__ import annotations

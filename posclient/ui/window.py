@@ -82,8 +82,8 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._logout_shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
         self._settings_shortcut = QShortcut(QKeySequence("F10"), self)
-        self._queue_shortcut = QShortcut(QKeySequence("F11"), self)
-        self._conflicts_shortcut = QShortcut(QKeySequence("Ctrl+J"), self)
+        self._queue_shortcut = QShortcut(QKeySequence("Ctrl+J"), self)
+        self._conflicts_shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
         self.sync: SyncController | None = None
         self._crash_dialogs: list[CrashDialog] = []
         self._connect_signals()
@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self.logoutButton.setText(with_key(self.tr("Switch user"), "Ctrl+L"))
         self.settingsButton.setText(with_key(self.tr("Settings"), "F10"))
         self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
-        self.queueButton.setText(with_key(self.tr("Queue"), "F11"))
+        self.queueButton.setText(with_key(self.tr("Queue"), "Ctrl+J"))
         self.syncProgress.setFormat(self.tr("Loading members %v / %m"))
         self.syncProgress.setAccessibleName(self.tr("First load from HQ"))
         self._render_staff()
@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         self.syncStatus.setToolTip(tip)
         self.conflictsButton.setVisible(status.conflicts > 0)
         self.conflictsButton.setText(
-            with_key(self.tr("Conflicts: %1").replace("%1", str(status.conflicts)), "Ctrl+J")
+            with_key(self.tr("Conflicts: %1").replace("%1", str(status.conflicts)), "Ctrl+R")
         )
         self.syncStatus.setProperty("online", status.online)
         self.syncStatus.style().unpolish(self.syncStatus)

@@ -93,7 +93,7 @@ def test_queue_view_lists_waiting_and_rejected_with_reasons(qtbot, window, till,
     app.start_sync(till, window, demo=False, data_dir=data_dir)
     qtbot.waitUntil(lambda: window.sync.last_report is not None, timeout=30_000)
     assert window.sync.last_report.error == "sync.offline"
-    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_F11)
+    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     dialog = window.queueDialog
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
     assert dialog.table.item(0, 1).text() == "资料修改"
@@ -138,14 +138,14 @@ def test_conflicts_inbox_reapply_and_discard(qtbot, window, till, hq, data_dir):
     assert "张小敏" not in stored and "张敏敏" not in stored and "value_enc" in stored
 
     # A cashier may not open the inbox.
-    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert (
         "无权" in window.checkoutPage.message.text() or "权限" in window.checkoutPage.message.text()
     )
 
     window.logout()
     login(qtbot, window, "a01", "2222")
-    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.checkoutPage.scanInput, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     dialog = window.conflictsDialog
     qtbot.waitUntil(lambda: dialog.list.count() == 2)
     # Newest first: the second edit; both values and where/when HQ's value came from.
