@@ -183,3 +183,9 @@ def expiring(lots: Iterable[Lot], today: date, days: int) -> list[tuple[date, in
         if lot.remaining > 0 and today <= lot.expires_on <= limit:
             out[lot.expires_on] = out.get(lot.expires_on, 0) + lot.remaining
     return sorted(out.items())
+
+
+def birthday_in(days: int, today: date) -> date:
+    """A 1992 birthday falling ``days`` from ``today`` (demo data: a birthday that is always
+    this week). 1992 is a leap year, so 29 February fits."""
+    return (today + timedelta(days=days)).replace(year=1992)
