@@ -106,7 +106,9 @@ def birthday_delta(birthday: date, today: date) -> int:
         except ValueError:  # 29 February in a common year
             return date(year, 2, 28)
 
-    deltas = [(occurrence(year) - today).days for year in (today.year - 1, today.year, today.year + 1)]
+    deltas = [
+        (occurrence(year) - today).days for year in (today.year - 1, today.year, today.year + 1)
+    ]
     return min(deltas, key=lambda d: (abs(d), d))
 
 
@@ -142,7 +144,8 @@ def evaluate(facts: MemberFacts, rules: OfferRules = OfferRules()) -> tuple[Offe
         OfferKind.FIRST_PURCHASE in on
         and facts.purchase_count == 0
         and facts.enrolled_at is not None
-        and timedelta(0) <= facts.now - facts.enrolled_at
+        and timedelta(0)
+        <= facts.now - facts.enrolled_at
         <= timedelta(hours=rules.first_purchase_hours)
     ):
         coupon = usable_coupon(facts, CouponKind.FIRST_PURCHASE)

@@ -113,7 +113,9 @@ def test_first_purchase_within_24_hours(hours: int, count: int, expected: bool) 
 
 @pytest.mark.parametrize(("days", "expected"), [(29, False), (30, True), (220, True)])
 def test_comeback_after_30_dormant_days(days: int, expected: bool) -> None:
-    f = facts(last_purchase_at=NOW - timedelta(days=days), coupons=(coupon("CB", CouponKind.COMEBACK),))
+    f = facts(
+        last_purchase_at=NOW - timedelta(days=days), coupons=(coupon("CB", CouponKind.COMEBACK),)
+    )
     offers = [o for o in evaluate(f) if o.kind is OfferKind.COMEBACK]
     assert bool(offers) is expected
     if expected:
@@ -133,7 +135,9 @@ def test_comeback_after_30_dormant_days(days: int, expected: bool) -> None:
     ],
 )
 def test_near_tier(tier, spend, gap, tier_reached) -> None:  # type: ignore[no-untyped-def]
-    offers = [o for o in evaluate(facts(tier=tier, spend_12m=spend)) if o.kind is OfferKind.NEAR_TIER]
+    offers = [
+        o for o in evaluate(facts(tier=tier, spend_12m=spend)) if o.kind is OfferKind.NEAR_TIER
+    ]
     if gap is None:
         assert offers == []
     else:
@@ -157,9 +161,9 @@ def test_rules_from_hq_change_the_thresholds_and_can_switch_kinds_off() -> None:
     assert kinds(f) == []
     rules = OfferRules(dormant_days=14, birthday_days_before=7)
     assert kinds(f, rules) == [OfferKind.BIRTHDAY, OfferKind.COMEBACK]
-    assert kinds(f, OfferRules(dormant_days=14, birthday_days_before=7, enabled=frozenset({"comeback"}))) == [
-        OfferKind.COMEBACK
-    ]
+    assert kinds(
+        f, OfferRules(dormant_days=14, birthday_days_before=7, enabled=frozenset({"comeback"}))
+    ) == [OfferKind.COMEBACK]
 
 
 def test_rules_refuse_negative_thresholds() -> None:
