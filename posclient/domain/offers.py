@@ -36,6 +36,7 @@ class OfferKind(StrEnum):
 
 
 ALL_KINDS = frozenset(OfferKind)
+NEAR_TIER_GAP = yuan(300)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class OfferRules:
     birthday_days_after: int = 3
     first_purchase_hours: int = 24
     dormant_days: int = 30
-    near_tier_gap: Decimal = yuan(300)
+    near_tier_gap: Decimal = NEAR_TIER_GAP
     near_tier_percent: Decimal = Decimal(10)
     expiring_days: int = 30
     enabled: frozenset[OfferKind] = ALL_KINDS
@@ -62,6 +63,9 @@ class OfferRules:
         if self.near_tier_gap < 0 or not Decimal(0) <= self.near_tier_percent <= 100:
             raise ValueError("near-tier rule out of range")
         object.__setattr__(self, "enabled", frozenset(OfferKind(k) for k in self.enabled))
+
+
+DEFAULT_RULES = OfferRules()
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,10 @@ def _code(coupon: Coupon | None) -> str | None:
     return coupon.code if coupon is not None else None
 
 
-def evaluate(facts: MemberFacts, rules: OfferRules = OfferRules()) -> tuple[Offer, ...]:
+def evaluate(facts: MemberFacts, rules: OfferRules | None = None) -> tuple[Offer, ...]:
     """The offers for this member now, in the order: birthday, first purchase, comeback,
     near tier, points expiring."""
+    rules = rules or DEFAULT_RULES
     out: list[Offer] = []
     on = rules.enabled
     if OfferKind.BIRTHDAY in on and facts.birthday is not None:

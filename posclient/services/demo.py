@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from posclient.domain.errors import PosError
 from posclient.domain.money import from_fen
+from posclient.domain.offers import birthday_in
 from posclient.domain.points import DEFAULT_VALIDITY
 from posclient.domain.segments import classify
-from posclient.domain.offers import birthday_in
 from posclient.domain.tiers import DEFAULT_TIERS, tier_for_spend
 from posclient.resources import resource
 from posclient.security.fieldcrypt import FieldCipher

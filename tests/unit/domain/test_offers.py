@@ -52,7 +52,7 @@ def facts(**kw: object) -> MemberFacts:
     return MemberFacts(**base)  # type: ignore[arg-type]
 
 
-def kinds(f: MemberFacts, rules: OfferRules = OfferRules()) -> list[OfferKind]:
+def kinds(f: MemberFacts, rules: OfferRules | None = None) -> list[OfferKind]:
     return [offer.kind for offer in evaluate(f, rules)]
 
 
