@@ -3,8 +3,8 @@
 ``publish_stats`` recomputes the last ``STATS_DAYS`` business days (members, new members, sales,
 member sales, net of refunds) into the ``stats`` entity ``chain``; ``publish_offer_rules`` puts
 the triggered-offer rules (``rule`` entity ``offers``). Daily maintenance calls both: the default
-rules go out once, and a chain's own rules are never replaced by them. Portable SQL (range queries per day), so it runs on
-SQLite and PostgreSQL alike.
+rules go out once, and a chain's own rules are never replaced by them. Portable SQL (range
+queries per day), so it runs on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
