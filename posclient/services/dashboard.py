@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from posclient.domain.coupons import CouponKind
 from posclient.domain.money import ZERO, from_fen
+from posclient.domain.tiers import Tier
 from posclient.store.db import Database
 from posclient.sync.insights import ChainStatsData
 
@@ -59,11 +60,15 @@ class Chart:
     series: tuple[Series, ...]
     #: "money" (yuan), "count", "percent" or "points": how values are read and formatted.
     unit: str = "count"
+    #: For a chart over days: the date of each x (the labels are ``MM-DD``).
+    days: tuple[date, ...] = ()
 
     def rows(self) -> list[list[str]]:
-        """The chart as CSV rows: a header (x, series keys), then one row per category."""
-        out = [["x", *(s.key for s in self.series)]]
-        for index, label in enumerate(self.x):
+        """The chart as CSV rows: a header (``day`` or ``x``, then the series keys), then one
+        row per category (days as ISO dates)."""
+        out = [["day" if self.days else "x", *(s.key for s in self.series)]]
+        labels = [day.isoformat() for day in self.days] if self.days else self.x
+        for index, label in enumerate(labels):
             out.append(
                 [label, *("" if (v := s.values[index]) is None else str(v) for s in self.series)]
             )
@@ -95,6 +100,7 @@ class Dashboard:
     #: When HQ's chain figures were computed (None: none received yet).
     hq_as_of: datetime | None
     chain_member_share_30d: Decimal | None = None
+    tiers: tuple[Tier, ...] = ()
     computed_in_ms: float = field(default=0.0, compare=False)
 
     def chart(self, key: str) -> Chart:
@@ -161,17 +167,22 @@ def compute(session: Session, *, now: datetime, tz: tzinfo, store: str | None = 
     sales_30d = sum((v for v in totals if isinstance(v, Decimal)), ZERO)
     member_30d = sum((v for v in members_amount if isinstance(v, Decimal)), ZERO)
     sales_chart = Chart(
-        "sales", labels, (Series("total", totals), Series("member", members_amount)), "money"
+        "sales",
+        labels,
+        (Series("total", totals), Series("member", members_amount)),
+        "money",
+        tuple(days),
     )
     points_chart = Chart(
         "points",
         labels,
         (Series("issued", day_values(3, False)), Series("redeemed", day_values(4, False))),
         "points",
+        tuple(days),
     )
 
     # ---- new members of this store per day (the till's cache), chain-wide from HQ
-    enrolled = dict(
+    enrolled: dict[str, int] = dict(
         session.execute(
             text(
                 "SELECT date(enrolled_at, :shift) AS d, count(*) FROM members"
@@ -193,6 +204,7 @@ def compute(session: Session, *, now: datetime, tz: tzinfo, store: str | None = 
                 tuple(chain_days[day].new_members if day in chain_days else None for day in days),
             ),
         ),
+        days=tuple(days),
     )
     chain_share = None
     if chain_days:
@@ -215,7 +227,8 @@ def compute(session: Session, *, now: datetime, tz: tzinfo, store: str | None = 
     repeat = Chart("repeat", ("30d", "90d"), (Series("rate", tuple(rates)),), "percent")
 
     # ---- average ticket by tier (30 days)
-    tiers = [tier.code for tier in load_tiers(session)]
+    tier_rows = load_tiers(session)
+    tiers = [tier.code for tier in tier_rows]
     by_tier = {
         code or "walk_in": (int(n), int(total or 0))
         for code, n, total in session.execute(
@@ -235,7 +248,7 @@ def compute(session: Session, *, now: datetime, tz: tzinfo, store: str | None = 
     avg_ticket = Chart("avg_ticket", tier_x, (Series("average", tuple(averages)),), "money")
 
     # ---- coupon redemptions by kind (30 days)
-    uses = dict(
+    uses: dict[str, int] = dict(
         session.execute(
             text(
                 "SELECT coalesce(c.kind, 'general') AS k, count(*) FROM sales s"
@@ -258,6 +271,7 @@ def compute(session: Session, *, now: datetime, tz: tzinfo, store: str | None = 
         online=status.online,
         hq_as_of=chain.as_of if chain else None,
         chain_member_share_30d=chain_share,
+        tiers=tier_rows,
     )
 
 

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "void": frozenset(ROLES),
     "refund": frozenset({"cashier", "manager"}),
     "settings": frozenset({"manager"}),
+    "dashboard": frozenset({"manager"}),  # issue 8: store dashboard (F11)
 }
 
 

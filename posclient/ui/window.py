@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._logout_shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
         self._settings_shortcut = QShortcut(QKeySequence("F10"), self)
+        self._dashboard_shortcut = QShortcut(QKeySequence("F11"), self)  # issue 8
         self._crash_dialogs: list[CrashDialog] = []
         self._connect_signals()
         self._retranslate()
@@ -92,7 +93,8 @@ class MainWindow(QMainWindow):
         self.staffLabel = named(QLabel(), "staffLabel")
         self.logoutButton = named(QPushButton(), "logoutButton")
         self.settingsButton = named(QPushButton(), "settingsButton")
-        for button in (self.logoutButton, self.settingsButton):
+        self.dashboardButton = named(QPushButton(), "dashboardButton")  # issue 8
+        for button in (self.logoutButton, self.settingsButton, self.dashboardButton):
             button.setProperty("small", True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.syncStatus = named(QLabel(), "syncStatus")
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.staffLabel)
         bar.addWidget(self.logoutButton)
         bar.addWidget(self.settingsButton)
+        bar.addWidget(self.dashboardButton)
         bar.addPermanentWidget(self.syncStatus)
 
     def _connect_signals(self) -> None:
@@ -116,6 +119,8 @@ class MainWindow(QMainWindow):
         self._logout_shortcut.activated.connect(self.logout)
         self.settingsButton.clicked.connect(self.open_settings)
         self._settings_shortcut.activated.connect(self.open_settings)
+        self.dashboardButton.clicked.connect(self.open_dashboard)
+        self._dashboard_shortcut.activated.connect(self.open_dashboard)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -128,6 +133,7 @@ class MainWindow(QMainWindow):
         )
         self.logoutButton.setText(with_key(self.tr("Switch user"), "Ctrl+L"))
         self.settingsButton.setText(with_key(self.tr("Settings"), "F10"))
+        self.dashboardButton.setText(with_key(self.tr("Dashboard"), "F11"))
         self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
         self._render_staff()
         self._render_status()
@@ -171,6 +177,7 @@ class MainWindow(QMainWindow):
         staff = self.ctx.staff
         self.logoutButton.setVisible(staff is not None)
         self.settingsButton.setVisible(staff is not None)
+        self.dashboardButton.setVisible(staff is not None)
         if staff is None:
             self.staffLabel.setText(self.tr("Not logged in"))
         else:
@@ -264,6 +271,23 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
         self.settingsDialog = dialog
         dialog.open()
+
+    # --- issue 8: the store dashboard (managers; F8 is the coupon field's key, hence F11)
+    def open_dashboard(self) -> None:
+        if self.ctx.staff is None or self.stack.currentWidget() is not self.checkoutPage:
+            return
+        if not self.ctx.staff.can("dashboard"):
+            self._on_pos_error(PosError("dashboard.managers_only"))
+            return
+        from .dashboard_page import DashboardDialog
+
+        dialog = DashboardDialog(self.ctx, self)
+        dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
+        self.dashboardDialog = dialog
+        dialog.open()
+        dialog.load()
+
+    # --- end issue 8
 
     def save_settings(self, values: dict[str, str]) -> None:
         self.ctx.ops.db(till_settings.save, self.ctx.till.db, values).success(
