@@ -211,19 +211,23 @@ class DashboardDialog(QDialog):
         self.chainTile.setText("<b>" + self.tr("Chain (HQ)") + "</b><br>" + chain)
 
     def _render_offline(self, board: Dashboard) -> None:
-        if board.hq_as_of is None:
-            when = self.tr("none received yet")
-        else:
-            local = self.ctx.clock.local(board.hq_as_of)
-            when = local.strftime("%Y-%m-%d %H:%M")
+        when = None
+        if board.hq_as_of is not None:
+            when = self.ctx.clock.local(board.hq_as_of).strftime("%Y-%m-%d %H:%M")
         if board.online:
             self.offlineLabel.setStyleSheet("color:#2f855a;")
-            text = self.tr("Online — HQ figures as of %1").replace("%1", when)
+            if when is None:
+                text = self.tr("Online — no HQ figures received yet")
+            else:
+                text = self.tr("Online — HQ figures as of %1").replace("%1", when)
         else:
             self.offlineLabel.setStyleSheet("color:#9c4221;font-weight:bold;")
-            text = self.tr("Offline — figures from this till only, HQ figures as of %1").replace(
-                "%1", when
-            )
+            if when is None:
+                text = self.tr("Offline — figures from this till only, no HQ figures yet")
+            else:
+                text = self.tr(
+                    "Offline — figures from this till only, HQ figures as of %1"
+                ).replace("%1", when)
         self.offlineLabel.setText(text)
         self.offlineLabel.show()
 

@@ -16,11 +16,14 @@ import shutil
 import sys
 import tempfile
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from .dashboard_page import DashboardDialog
 from .screenshots import FIXED_NOW, Shooter, pump, wait_until
+from .window import MainWindow
 
 #: 孙悦 (birthday in two days, first purchase), 周婷 (¥230 short of gold), 赵磊 (dormant),
 #: 李强 (points expiring) from resources/demo.
@@ -88,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run(window, shooter: Shooter) -> None:  # type: ignore[no-untyped-def]
+def _has_board(dialog: DashboardDialog) -> bool:
+    return dialog.board is not None
+
+
+def run(window: MainWindow, shooter: Shooter) -> None:
     window.resize(1280, 800)
     window.show()
     window.start()
@@ -117,7 +124,7 @@ def run(window, shooter: Shooter) -> None:  # type: ignore[no-untyped-def]
         window.set_language(lang)
         window.open_dashboard()
         dialog = window.dashboardDialog
-        wait_until(lambda d=dialog: d.board is not None)
+        wait_until(partial(_has_board, dialog))
         dialog.resize(1240, 780)
         pump(300)
         shooter.shot("dashboard" if lang == "zh_CN" else "dashboard-en", dialog)

@@ -300,12 +300,16 @@
         <translation>Chain (HQ)</translation>
     </message>
     <message>
-        <source>none received yet</source>
-        <translation>none received yet</translation>
+        <source>Online — no HQ figures received yet</source>
+        <translation>Online — no HQ figures received yet</translation>
     </message>
     <message>
         <source>Online — HQ figures as of %1</source>
         <translation>Online — HQ figures as of %1</translation>
+    </message>
+    <message>
+        <source>Offline — figures from this till only, no HQ figures yet</source>
+        <translation>Offline — figures from this till only, no HQ figures yet</translation>
     </message>
     <message>
         <source>Offline — figures from this till only, HQ figures as of %1</source>

@@ -301,12 +301,16 @@
         <translation>全连锁（总部）</translation>
     </message>
     <message>
-        <source>none received yet</source>
-        <translation>尚未收到</translation>
+        <source>Online — no HQ figures received yet</source>
+        <translation>在线 — 尚未收到总部数据</translation>
     </message>
     <message>
         <source>Online — HQ figures as of %1</source>
         <translation>在线 — 总部数据截至 %1</translation>
+    </message>
+    <message>
+        <source>Offline — figures from this till only, no HQ figures yet</source>
+        <translation>离线 — 仅本机数据，尚未收到总部数据</translation>
     </message>
     <message>
         <source>Offline — figures from this till only, HQ figures as of %1</source>
