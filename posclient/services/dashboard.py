@@ -213,12 +213,14 @@ def compute(session: Session, *, now: datetime, tz: tzinfo, store: str | None = 
             sum(r.member_sales_fen for r in in_window), sum(r.sales_fen for r in in_window)
         )
 
-    # ---- repeat purchase rate over 30 and 90 days
+    # ---- repeat purchase rate over 30 and 90 days. INDEXED BY: for GROUP BY member_id SQLite
+    # would walk the member_id index through every member sale ever made (10× slower).
     rates: list[Value] = []
     for window in (WINDOW_DAYS, LONG_WINDOW_DAYS):
         buyers, repeaters = session.execute(
             text(
                 "SELECT count(*), coalesce(sum(n >= 2), 0) FROM (SELECT count(*) AS n FROM sales"
+                " INDEXED BY ix_sales_created_at"
                 " WHERE created_at >= :since AND member_id IS NOT NULL GROUP BY member_id)"
             ),
             {"since": start_of(today - timedelta(days=window - 1))},

@@ -60,8 +60,10 @@ def generate(
     try:
         sales: list[tuple[object, ...]] = []
         sale_lines: list[tuple[object, ...]] = []
-        for n in range(count):
-            at = start + timedelta(seconds=rng.randrange(span))
+        # In time order, as a till appends them (rows of a day sit together on disk).
+        moments = sorted(rng.randrange(span) for _ in range(count))
+        for n, offset in enumerate(moments):
+            at = start + timedelta(seconds=offset)
             member, tier = rng.choice(pool) if rng.random() < 0.6 else (None, None)
             fen = rng.randrange(500, 40_000)
             redeemed = rng.choice((0, 0, 0, 0, 500, 1000)) if member else 0

@@ -131,7 +131,7 @@ def test_offers_at_scan_time_offline_and_one_click_applies(qtbot, window, key_cl
     names = [w.objectName() for w in offer_widgets(page)]
     assert names == ["offer_birthday", "offer_first_purchase"]
     birthday = page.memberPanel.findChild(QPushButton, "offer_birthday")
-    assert birthday.text() == "★ 11-25 生日\n使用 BD-SUN · 10% 折扣"  # noqa: RUF001
+    assert birthday.text() == "★ 11-25 生日\n使用 BD-SUN · 10% 折扣"
     # The coupons behind the offers are not listed a second time.
     assert page.memberPanel.findChild(QObject, "coupon_BD-SUN") is None
     qtbot.mouseClick(birthday, Qt.MouseButton.LeftButton)
