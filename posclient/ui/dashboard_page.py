@@ -268,7 +268,7 @@ class DashboardDialog(QDialog):
         if chart.key == "coupons":
             return {
                 "general": self.tr("General"),
-                "first_purchase": self.tr("First purchase"),
+                "first_purchase": self.tr("First buy"),
                 "birthday": self.tr("Birthday"),
                 "comeback": self.tr("Comeback"),
             }.get(label, label)
@@ -283,7 +283,9 @@ class DashboardDialog(QDialog):
         numbers = [float(v) for s in chart.series for v in s.values if v is not None]
         top = max(numbers, default=0.0)
         y = QValueAxis()
-        y.setRange(0, _nice(top * 1.1))  # room for the labels above the bars
+        percent = chart.unit == "percent"
+        # Room for the labels above the bars; a rate never goes past 100 %.
+        y.setRange(0, 100 if percent else _nice(top * 1.1))
         y.setLabelFormat("%.0f" if chart.unit != "percent" else "%.0f%%")
         if chart.days:
             dates = QDateTimeAxis()
@@ -311,7 +313,13 @@ class DashboardDialog(QDialog):
                 bar_set.append([round(float(v)) if v is not None else 0.0 for v in series.values])
                 bars.append(bar_set)
             bars.setLabelsVisible(True)
-            bars.setLabelsPosition(QBarSeries.LabelsPosition.LabelsOutsideEnd)
+            bars.setLabelsPosition(
+                QBarSeries.LabelsPosition.LabelsInsideEnd
+                if percent
+                else QBarSeries.LabelsPosition.LabelsOutsideEnd
+            )
+            for bar_set in bars.barSets():
+                bar_set.setLabelColor(QColor("#ffffff" if percent else "#1a202c"))
             qchart.addSeries(bars)
             categories = QBarCategoryAxis()
             categories.append([self.category_name(chart, label) for label in chart.x])

@@ -388,8 +388,8 @@
         <translation>General</translation>
     </message>
     <message>
-        <source>First purchase</source>
-        <translation>First purchase</translation>
+        <source>First buy</source>
+        <translation>First buy</translation>
     </message>
     <message>
         <source>Birthday</source>

@@ -389,7 +389,7 @@
         <translation>通用券</translation>
     </message>
     <message>
-        <source>First purchase</source>
+        <source>First buy</source>
         <translation>首单券</translation>
     </message>
     <message>

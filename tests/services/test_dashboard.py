@@ -85,7 +85,7 @@ def board_till(till):  # type: ignore[no-untyped-def]
         add_sale(s, 6, utc(2026, 10, 14, 4, 0), "10.00", member=c, tier="normal")  # 40 days ago
         # 00:10 on 25 October local (16:10 UTC the day before): the window's first day.
         add_sale(s, 7, utc(2026, 10, 24, 16, 10), "20.00")
-        # 23:50 on 24 October local: one minute outside the 30 days.
+        # 23:50 on 24 October local: ten minutes outside the 30 days.
         add_sale(s, 8, utc(2026, 10, 24, 15, 50), "999.00")
         uow.commit()
     return till
