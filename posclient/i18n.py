@@ -413,6 +413,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scan.partial": ("扫描不完整，请重新扫描", "Incomplete scan: scan again"),
     "scan.camera_unavailable": ("摄像头扫码不可用", "Camera scanning is not available"),
     "settings.bad_number": ("{name} 必须是正数", "{name} must be a positive number"),
+    # --- issue 8: store dashboard
+    "dashboard.managers_only": (
+        "只有店长可以查看门店看板",
+        "Only a manager can open the store dashboard",
+    ),
+    "dashboard.export_failed": ("导出失败：{path}", "Could not export to {path}"),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select
 
 from posclient.domain.codes import make_card_no
 from posclient.domain.money import from_fen
+from posclient.domain.offers import birthday_in
 from posclient.domain.segments import classify
 from posclient.domain.tiers import tier_for_spend
 from posclient.sync.protocol import FIELD_PURPOSE, ConsentPurpose, CouponData, Entity, ProductData
@@ -361,7 +362,10 @@ class _Rows:
             tier_code=tier.code,
         )
         consents = {purpose.value: purpose.value in spec["consents"] for purpose in ConsentPurpose}
-        profile = {k: v for k, v in spec["profile"].items() if consents[FIELD_PURPOSE[k].value]}
+        raw_profile = dict(spec["profile"])
+        if "birthday_in_days" in spec:  # issue 8: the demo's birthday-week member
+            raw_profile["birthday"] = birthday_in(spec["birthday_in_days"], today).isoformat()
+        profile = {k: v for k, v in raw_profile.items() if consents[FIELD_PURPOSE[k].value]}
         for n, purpose in enumerate(spec["consents"], start=1):
             self.consents.append(
                 {

@@ -46,6 +46,12 @@ def maintain(hq: Hq) -> dict[str, int]:
     with hq.db.write() as conn:
         pruned = prune(conn, now=now, retention=hq.retention)
         _set_meta(conn, "maintained_at", now.isoformat())
+    # --- issue 8: the chain's daily figures and the offer rules for the tills' dashboard
+    from .stats import publish_offer_rules, publish_stats
+
+    publish_stats(hq)
+    publish_offer_rules(hq)
+    # --- end issue 8
     result = {
         "expired_members": len(expiring),
         "refreshed_members": touched,

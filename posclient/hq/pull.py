@@ -15,7 +15,7 @@ from .coupons import coupon_doc
 from .feed import CursorError, current_position, decode_cursor, dumps, encode_cursor, pruned_through
 
 #: Snapshot order: reference data first, then this store's members, then the others.
-PHASES = ("tier", "rule", "key", "product", "coupon", "own", "other")
+PHASES = ("tier", "rule", "key", "stats", "product", "coupon", "own", "other")  # stats: issue 8
 
 
 class CursorGone(Exception):
@@ -130,7 +130,7 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int) -> bytes:
 def _phase_rows(
     conn: Connection, phase: str, *, store: str, after: str, limit: int
 ) -> list[tuple[str, str]]:
-    if phase in ("tier", "rule", "key", "product"):
+    if phase in ("tier", "rule", "key", "stats", "product"):
         e = m.entities.c
         rows = conn.execute(
             select(e.entity_id, e.version, e.data)

@@ -9,7 +9,7 @@ till's own (resources/demo/staff.json). Rows go in through the same code that ap
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from posclient.domain.errors import PosError
 from posclient.domain.money import from_fen
+from posclient.domain.offers import birthday_in
 from posclient.domain.points import DEFAULT_VALIDITY
 from posclient.domain.segments import classify
 from posclient.domain.tiers import DEFAULT_TIERS, tier_for_spend
@@ -68,6 +69,10 @@ def member_data(item: dict[str, Any], now: datetime, today_iso: str) -> dict[str
     tier = tier_for_spend(from_fen(spend))
     granted = set(item.get("consents", ["membership"]))
     profile = dict(item.get("profile", {}))
+    if "birthday_in_days" in item:  # issue 8: a birthday that is always this week
+        profile["birthday"] = birthday_in(
+            int(item["birthday_in_days"]), date.fromisoformat(today_iso[:10])
+        ).isoformat()
     # Minimum necessary: only fields whose purpose the member consented to.
     needs = {"gender": "personalised", "categories": "personalised", "birthday": "sensitive"}
     profile = {k: v for k, v in profile.items() if needs.get(k, "membership") in granted}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.store import fastpath
+from posclient.sync.insights import ChainStatsData, OfferRulesData  # issue 8
 from posclient.sync.protocol import (
     Change,
     CouponData,
@@ -106,6 +107,14 @@ def _apply_one(conn: sqlite3.Connection, change: Change) -> None:
             put_coupon(conn, CouponData.model_validate(data))
         elif change.op is Op.DELETE:
             conn.execute("DELETE FROM coupons WHERE code = ? AND status != 'used'", (change.id,))
+    # --- issue 8: offer rules and chain statistics (sync/insights.py), kept in meta
+    elif change.entity is Entity.RULE and change.op is Op.PUT and change.id == "offers":
+        offers = OfferRulesData.model_validate(data)
+        fastpath.write_meta(conn, {"rule:offers": offers.model_dump_json()})
+    elif change.entity is Entity.STATS and change.op is Op.PUT:
+        stats = ChainStatsData.model_validate(data)
+        fastpath.write_meta(conn, {f"stats:{change.id}": stats.model_dump_json()})
+    # --- end issue 8
     elif change.entity is Entity.RULE and change.op is Op.PUT:
         rules = PointsRules.model_validate(data)
         fastpath.write_meta(conn, {f"rule:{change.id}": rules.model_dump_json()})

@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "refund": frozenset({"cashier", "manager"}),
     "settings": frozenset({"manager"}),
     "conflicts": frozenset({"assistant", "manager"}),
+    "dashboard": frozenset({"manager"}),  # issue 8: store dashboard (F11)
 }
 
 

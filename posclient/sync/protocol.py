@@ -384,6 +384,7 @@ class Entity(StrEnum):
     COUPON = "coupon"
     RULE = "rule"
     KEY = "key"
+    STATS = "stats"  # issue 8: chain figures for the store dashboard (sync/insights.py)
 
 
 class Op(StrEnum):

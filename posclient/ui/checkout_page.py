@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial  # issue 8
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from posclient.domain.errors import PosError
 from posclient.domain.points import POINTS_PER_YUAN, points_value
 from posclient.i18n import text as i18n_text
+from posclient.services import offers as offers_service  # issue 8
 from posclient.services import staff as staff_service
 from posclient.services.checkout import Receipt, RefundReceipt
 
@@ -64,6 +66,7 @@ class CheckoutPage(QWidget):
     rendered = Signal()
     saleCompleted = Signal(object)  # Receipt
     refunded = Signal(object)  # RefundReceipt
+    offersShown = Signal()  # issue 8: the member panel shows the member's offers
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -299,6 +302,7 @@ class CheckoutPage(QWidget):
             lang=lang,
             applied_coupon=state.coupon.code if state.coupon else None,
         )
+        self._request_offers(state)  # issue 8
         self.cartTable.show_cart(state.lines, state.priced, lang=lang, focus_line=state.focus_line)
         self.totals.show_totals(state.priced, has_member=state.member is not None)
         self._render_redeem(state)
@@ -306,6 +310,32 @@ class CheckoutPage(QWidget):
         self.payButton.setEnabled(bool(state.lines) and not self._paying)
         self.qtyButton.setEnabled(bool(state.lines))
         self.removeButton.setEnabled(bool(state.lines))
+
+    # --- issue 8: triggered offers for the member just identified (on the database worker)
+
+    def _request_offers(self, state: SaleState) -> None:
+        member = state.member
+        member_id = member.member_id if member is not None else None
+        if member_id == getattr(self, "_offers_for", None):
+            return
+        self._offers_for = member_id
+        if member is None or member.provisional:
+            return
+        till, clock = self.ctx.till, self.ctx.clock
+        self.ctx.ops.db(
+            offers_service.offers_for,
+            till.db,
+            till.cipher,
+            member,
+            now=clock.now(),
+            today=clock.today(),
+        ).success(partial(self._on_offers, member.member_id)).run()
+
+    def _on_offers(self, member_id: str, offers: tuple[object, ...]) -> None:
+        self.memberPanel.show_offers(member_id, offers)  # type: ignore[arg-type]
+        self.offersShown.emit()
+
+    # --- end issue 8
 
     def _render_redeem(self, state: SaleState) -> None:
         member = state.member

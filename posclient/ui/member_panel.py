@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from posclient.domain.coupons import Coupon, DiscountType
+from posclient.domain.offers import Offer, OfferKind
 from posclient.domain.points import points_value
 from posclient.domain.tiers import DEFAULT_TIERS, spend_to_next_tier
 from posclient.services.clock import Clock
@@ -56,6 +57,7 @@ class MemberPanel(QFrame):
         self._online = False
         self._lang = "zh_CN"
         self._applied: str | None = None
+        self._offers: tuple[Offer, ...] = ()
         self._build()
         self._connect_signals()
         self._retranslate()
@@ -97,6 +99,12 @@ class MemberPanel(QFrame):
             self.noticeLabel,
         ):
             layout.addWidget(label)
+        # Triggered offers (issue 8): between the member's facts and the coupon list.
+        self.offerBox = named(QWidget(), "memberOffers")
+        self.offerLayout = QVBoxLayout(self.offerBox)
+        self.offerLayout.setContentsMargins(0, 4, 0, 0)
+        self.offerLayout.setSpacing(4)
+        layout.addWidget(self.offerBox)
         self.couponBox = named(QWidget(), "memberCoupons")
         self.couponLayout = QVBoxLayout(self.couponBox)
         self.couponLayout.setContentsMargins(0, 2, 0, 0)
@@ -138,9 +146,22 @@ class MemberPanel(QFrame):
         lang: str,
         applied_coupon: str | None = None,
     ) -> None:
+        if member is None or self._member is None or member.member_id != self._member.member_id:
+            self._offers = ()
         self._member, self._online, self._lang = member, online, lang
         self._applied = applied_coupon
         self._render()
+
+    def show_offers(self, member_id: str, offers: tuple[Offer, ...]) -> None:
+        """The offers evaluated for ``member_id`` (ignored if another member is on screen)."""
+        if self._member is None or self._member.member_id != member_id:
+            return
+        self._offers = tuple(offers)
+        self._render()
+
+    @property
+    def offers(self) -> tuple[Offer, ...]:
+        return self._offers
 
     def _render(self) -> None:
         member = self._member
@@ -155,7 +176,9 @@ class MemberPanel(QFrame):
             widget.setVisible(has)
         self.emptyLabel.setVisible(not has)
         self._clear_coupons()
+        self._clear_layout(self.offerLayout)
         if member is None:
+            self.offerBox.hide()
             for label in (
                 self.asOfLabel,
                 self.expiringLabel,
@@ -182,7 +205,9 @@ class MemberPanel(QFrame):
         self._render_next_tier(member)
         self._render_tags(member)
         self._render_notice(member)
-        self._render_coupons(member.coupons)
+        self._render_offers()
+        offered = {offer.coupon_code for offer in self._offers if offer.coupon_code}
+        self._render_coupons(tuple(c for c in member.coupons if c.code not in offered))
 
     def _render_as_of(self, member: MemberView) -> None:
         if self._online or member.provisional:
@@ -197,8 +222,11 @@ class MemberPanel(QFrame):
         self.asOfLabel.setText(text)
         self.asOfLabel.show()
 
+    def _offered(self, kind: OfferKind) -> bool:
+        return any(offer.kind is kind for offer in self._offers)
+
     def _render_expiring(self, member: MemberView) -> None:
-        if not member.expiring:
+        if not member.expiring or self._offered(OfferKind.POINTS_EXPIRING):
             self.expiringLabel.hide()
             return
         total = sum(points for _, points in member.expiring)
@@ -212,7 +240,7 @@ class MemberPanel(QFrame):
 
     def _render_next_tier(self, member: MemberView) -> None:
         step = None if member.provisional else spend_to_next_tier(member.tier, member.spend_12m)
-        if step is None:
+        if step is None or self._offered(OfferKind.NEAR_TIER):
             self.nextTierLabel.hide()
             return
         tier, amount = step
@@ -267,6 +295,17 @@ class MemberPanel(QFrame):
             button.clicked.connect(lambda _=False, code=coupon.code: self.couponClicked.emit(code))
             self.couponLayout.addWidget(button)
 
+    def _coupon_short(self, coupon: Coupon) -> str:
+        text = f"{coupon.code} · {self._coupon_what(coupon)}"
+        return f"✓ {text}" if coupon.code == self._applied else text
+
+    def _coupon_what(self, coupon: Coupon) -> str:
+        if coupon.discount_type == DiscountType.FIXED:
+            return self.tr("%1 off").replace("%1", fmt.yuan(coupon.value))
+        if coupon.discount_type == DiscountType.PERCENT:
+            return self.tr("%1% off").replace("%1", f"{coupon.value.normalize():f}")
+        return self.tr("%1× points").replace("%1", f"{coupon.value.normalize():f}")
+
     def _coupon_text(self, coupon: Coupon) -> str:
         if coupon.discount_type == DiscountType.FIXED:
             what = self.tr("%1 off").replace("%1", fmt.yuan(coupon.value))
@@ -282,10 +321,83 @@ class MemberPanel(QFrame):
         return f"✓ {text}" if coupon.code == self._applied else text
 
     def _clear_coupons(self) -> None:
-        while self.couponLayout.count():
-            item = self.couponLayout.takeAt(0)
+        self._clear_layout(self.couponLayout)
+
+    def _clear_layout(self, layout: QVBoxLayout) -> None:
+        while layout.count():
+            item = layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.setParent(None)  # gone from findChild now; deleted once its click is over
                 widget.deleteLater()
+
+    # ------------------------------------------------------------------ offers (issue 8)
+
+    def _render_offers(self) -> None:
+        member = self._member
+        self.offerBox.setVisible(bool(self._offers))
+        coupons = {c.code: c for c in member.coupons} if member else {}
+        for index, offer in enumerate(self._offers):
+            coupon = coupons.get(offer.coupon_code or "")
+            text = self.offer_text(offer, coupon)
+            name = f"offer_{offer.kind.value}"
+            if coupon is not None:
+                widget: QWidget = named(QPushButton(text), name)
+                button = widget
+                assert isinstance(button, QPushButton)
+                button.setProperty("offer", True)
+                button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+                button.setToolTip(text)
+                button.setAccessibleName(text)
+                button.setEnabled(coupon.code != self._applied)
+                button.setStyleSheet(
+                    "QPushButton{background:#fff4e5;border:1px solid #f0a54a;border-radius:4px;"
+                    "padding:4px 6px;text-align:left;color:#7b341e;font-weight:bold;}"
+                    "QPushButton:disabled{background:#f3f3f3;color:#777;border-color:#ccc;}"
+                )
+                button.clicked.connect(
+                    lambda _=False, code=coupon.code: self.couponClicked.emit(code)
+                )
+            else:
+                label = named(QLabel(text), name)
+                label.setWordWrap(True)
+                label.setStyleSheet(
+                    "QLabel{background:#fff4e5;border:1px solid #f0a54a;border-radius:4px;"
+                    "padding:4px 6px;color:#7b341e;}"
+                )
+                widget = label
+            widget.setProperty("offerIndex", index)
+            self.offerLayout.addWidget(widget)
+
+    def offer_text(self, offer: Offer, coupon: Coupon | None) -> str:
+        """One offer in the cashier's language; with its coupon when one applies it."""
+        use = ""
+        if coupon is not None:
+            use = self.tr("apply %1").replace("%1", self._coupon_short(coupon))
+        kind = offer.kind
+        if kind is OfferKind.BIRTHDAY:
+            day = offer.day.strftime("%m-%d") if offer.day else ""
+            head = self.tr("★ Birthday on %1").replace("%1", day)
+            tail = use or self.tr("wish them a happy birthday")
+        elif kind is OfferKind.FIRST_PURCHASE:
+            head = self.tr("★ New member, first purchase")
+            tail = use or self.tr("welcome them")
+        elif kind is OfferKind.COMEBACK:
+            head = self.tr("★ Welcome back after a long break")
+            tail = use
+        elif kind is OfferKind.NEAR_TIER:
+            assert offer.amount is not None and offer.tier is not None
+            return (
+                self.tr("★ %1 more to %2")
+                .replace("%1", fmt.yuan(offer.amount))
+                .replace("%2", offer.tier.name(self._lang))
+            )
+        else:
+            return (
+                self.tr("★ %1 points expire by %2: suggest using them")
+                .replace("%1", fmt.points(offer.points))
+                .replace("%2", offer.day.strftime("%Y-%m-%d") if offer.day else "")
+            )
+        # Two lines: a button does not wrap, and the panel must never widen.
+        return f"{head}\n{tail}" if tail else head

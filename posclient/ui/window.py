@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._queue_shortcut = QShortcut(QKeySequence("Ctrl+J"), self)
         self._conflicts_shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
         self.sync: SyncController | None = None
+        self._dashboard_shortcut = QShortcut(QKeySequence("F11"), self)  # issue 8
         self._crash_dialogs: list[CrashDialog] = []
         self._connect_signals()
         self._retranslate()
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.staffLabel = named(QLabel(), "staffLabel")
         self.logoutButton = named(QPushButton(), "logoutButton")
         self.settingsButton = named(QPushButton(), "settingsButton")
+        self.dashboardButton = named(QPushButton(), "dashboardButton")  # issue 8
         self.syncStatus = named(QLabel(), "syncStatus")
         self.syncStatus.setProperty("online", False)
         self.syncProgress = named(QProgressBar(), "syncProgress")
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         for button in (
             self.logoutButton,
             self.settingsButton,
+            self.dashboardButton,
             self.queueButton,
             self.conflictsButton,
         ):
@@ -117,6 +120,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.logoutButton)
         bar.addWidget(self.settingsButton)
         bar.addPermanentWidget(self.syncProgress)
+        bar.addWidget(self.dashboardButton)
         bar.addPermanentWidget(self.syncStatus)
         bar.addPermanentWidget(self.conflictsButton)
         bar.addPermanentWidget(self.queueButton)
@@ -139,6 +143,8 @@ class MainWindow(QMainWindow):
         self._queue_shortcut.activated.connect(self.open_queue)
         self.conflictsButton.clicked.connect(self.open_conflicts)
         self._conflicts_shortcut.activated.connect(self.open_conflicts)
+        self.dashboardButton.clicked.connect(self.open_dashboard)
+        self._dashboard_shortcut.activated.connect(self.open_dashboard)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -151,6 +157,7 @@ class MainWindow(QMainWindow):
         )
         self.logoutButton.setText(with_key(self.tr("Switch user"), "Ctrl+L"))
         self.settingsButton.setText(with_key(self.tr("Settings"), "F10"))
+        self.dashboardButton.setText(with_key(self.tr("Dashboard"), "F11"))
         self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
         self.queueButton.setText(with_key(self.tr("Queue"), "Ctrl+J"))
         self.syncProgress.setFormat(self.tr("Loading members %v / %m"))
@@ -197,6 +204,7 @@ class MainWindow(QMainWindow):
         staff = self.ctx.staff
         self.logoutButton.setVisible(staff is not None)
         self.settingsButton.setVisible(staff is not None)
+        self.dashboardButton.setVisible(staff is not None)
         if staff is None:
             self.staffLabel.setText(self.tr("Not logged in"))
         else:
@@ -352,6 +360,23 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
         self.settingsDialog = dialog
         dialog.open()
+
+    # --- issue 8: the store dashboard (managers; F8 is the coupon field's key, hence F11)
+    def open_dashboard(self) -> None:
+        if self.ctx.staff is None or self.stack.currentWidget() is not self.checkoutPage:
+            return
+        if not self.ctx.staff.can("dashboard"):
+            self._on_pos_error(PosError("dashboard.managers_only"))
+            return
+        from .dashboard_page import DashboardDialog
+
+        dialog = DashboardDialog(self.ctx, self)
+        dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
+        self.dashboardDialog = dialog
+        dialog.open()
+        dialog.load()
+
+    # --- end issue 8
 
     def save_settings(self, values: dict[str, str]) -> None:
         self.ctx.ops.db(till_settings.save, self.ctx.till.db, values).success(

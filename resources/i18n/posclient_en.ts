@@ -318,6 +318,185 @@
     </message>
 </context>
 <context>
+    <name>DashboardDialog</name>
+    <message>
+        <source>Store dashboard</source>
+        <translation>Store dashboard</translation>
+    </message>
+    <message>
+        <source>Store dashboard · %1</source>
+        <translation>Store dashboard · %1</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>PNG…</source>
+        <translation>PNG…</translation>
+    </message>
+    <message>
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <source>Save this chart as a picture</source>
+        <translation>Save this chart as a picture</translation>
+    </message>
+    <message>
+        <source>Save this chart's figures as CSV</source>
+        <translation>Save this chart's figures as CSV</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>%1 sales · members %2</source>
+        <translation>%1 sales · members %2</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Last 30 days</translation>
+    </message>
+    <message>
+        <source>members %1</source>
+        <translation>members %1</translation>
+    </message>
+    <message>
+        <source>No chain figures from HQ yet</source>
+        <translation>No chain figures from HQ yet</translation>
+    </message>
+    <message>
+        <source>Chain members' share of sales (30 days): %1</source>
+        <translation>Chain members' share of sales (30 days): %1</translation>
+    </message>
+    <message>
+        <source>Chain (HQ)</source>
+        <translation>Chain (HQ)</translation>
+    </message>
+    <message>
+        <source>Online — no HQ figures received yet</source>
+        <translation>Online — no HQ figures received yet</translation>
+    </message>
+    <message>
+        <source>Online — HQ figures as of %1</source>
+        <translation>Online — HQ figures as of %1</translation>
+    </message>
+    <message>
+        <source>Offline — figures from this till only, no HQ figures yet</source>
+        <translation>Offline — figures from this till only, no HQ figures yet</translation>
+    </message>
+    <message>
+        <source>Offline — figures from this till only, HQ figures as of %1</source>
+        <translation>Offline — figures from this till only, HQ figures as of %1</translation>
+    </message>
+    <message>
+        <source>Sales, last 30 days (¥)</source>
+        <translation>Sales, last 30 days (¥)</translation>
+    </message>
+    <message>
+        <source>New members per day</source>
+        <translation>New members per day</translation>
+    </message>
+    <message>
+        <source>Points issued vs redeemed</source>
+        <translation>Points issued vs redeemed</translation>
+    </message>
+    <message>
+        <source>Average ticket by tier, 30 days (¥)</source>
+        <translation>Average ticket by tier, 30 days (¥)</translation>
+    </message>
+    <message>
+        <source>Repeat-purchase rate (%)</source>
+        <translation>Repeat-purchase rate (%)</translation>
+    </message>
+    <message>
+        <source>Coupon redemptions, 30 days</source>
+        <translation>Coupon redemptions, 30 days</translation>
+    </message>
+    <message>
+        <source>All sales</source>
+        <translation>All sales</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <source>This store</source>
+        <translation>This store</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>Issued</translation>
+    </message>
+    <message>
+        <source>Redeemed</source>
+        <translation>Redeemed</translation>
+    </message>
+    <message>
+        <source>Repeat rate</source>
+        <translation>Repeat rate</translation>
+    </message>
+    <message>
+        <source>Average ticket</source>
+        <translation>Average ticket</translation>
+    </message>
+    <message>
+        <source>Redemptions</source>
+        <translation>Redemptions</translation>
+    </message>
+    <message>
+        <source>30 days</source>
+        <translation>30 days</translation>
+    </message>
+    <message>
+        <source>90 days</source>
+        <translation>90 days</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>General</translation>
+    </message>
+    <message>
+        <source>First buy</source>
+        <translation>First buy</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>Birthday</translation>
+    </message>
+    <message>
+        <source>Comeback</source>
+        <translation>Comeback</translation>
+    </message>
+    <message>
+        <source>Export chart</source>
+        <translation>Export chart</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG image (*.png)</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV file (*.csv)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>Saved %1</translation>
+    </message>
+</context>
+<context>
     <name>LoginPage</name>
     <message>
         <source>posclient · log in</source>
@@ -370,6 +549,10 @@
     <message>
         <source>Settings</source>
         <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>Dashboard</translation>
     </message>
     <message>
         <source>Connection and queue</source>
@@ -509,6 +692,38 @@
     <message>
         <source>until %1</source>
         <translation>until %1</translation>
+    </message>
+    <message>
+        <source>apply %1</source>
+        <translation>apply %1</translation>
+    </message>
+    <message>
+        <source>★ Birthday on %1</source>
+        <translation>★ Birthday on %1</translation>
+    </message>
+    <message>
+        <source>wish them a happy birthday</source>
+        <translation>wish them a happy birthday</translation>
+    </message>
+    <message>
+        <source>★ New member, first purchase</source>
+        <translation>★ New member, first purchase</translation>
+    </message>
+    <message>
+        <source>welcome them</source>
+        <translation>welcome them</translation>
+    </message>
+    <message>
+        <source>★ Welcome back after a long break</source>
+        <translation>★ Welcome back after a long break</translation>
+    </message>
+    <message>
+        <source>★ %1 more to %2</source>
+        <translation>★ %1 more to %2</translation>
+    </message>
+    <message>
+        <source>★ %1 points expire by %2: suggest using them</source>
+        <translation>★ %1 points expire by %2: suggest using them</translation>
     </message>
 </context>
 <context>

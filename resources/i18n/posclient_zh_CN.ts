@@ -319,6 +319,185 @@
     </message>
 </context>
 <context>
+    <name>DashboardDialog</name>
+    <message>
+        <source>Store dashboard</source>
+        <translation>门店看板</translation>
+    </message>
+    <message>
+        <source>Store dashboard · %1</source>
+        <translation>门店看板 · %1</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>PNG…</source>
+        <translation>导出图片…</translation>
+    </message>
+    <message>
+        <source>CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Save this chart as a picture</source>
+        <translation>将此图表保存为图片</translation>
+    </message>
+    <message>
+        <source>Save this chart&apos;s figures as CSV</source>
+        <translation>将此图表的数据保存为 CSV</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在计算…</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今日</translation>
+    </message>
+    <message>
+        <source>%1 sales · members %2</source>
+        <translation>%1 笔 · 会员占比 %2</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>近30天</translation>
+    </message>
+    <message>
+        <source>members %1</source>
+        <translation>会员占比 %1</translation>
+    </message>
+    <message>
+        <source>No chain figures from HQ yet</source>
+        <translation>尚未收到总部的全店数据</translation>
+    </message>
+    <message>
+        <source>Chain members&apos; share of sales (30 days): %1</source>
+        <translation>全连锁近30天会员销售占比：%1</translation>
+    </message>
+    <message>
+        <source>Chain (HQ)</source>
+        <translation>全连锁（总部）</translation>
+    </message>
+    <message>
+        <source>Online — no HQ figures received yet</source>
+        <translation>在线 — 尚未收到总部数据</translation>
+    </message>
+    <message>
+        <source>Online — HQ figures as of %1</source>
+        <translation>在线 — 总部数据截至 %1</translation>
+    </message>
+    <message>
+        <source>Offline — figures from this till only, no HQ figures yet</source>
+        <translation>离线 — 仅本机数据，尚未收到总部数据</translation>
+    </message>
+    <message>
+        <source>Offline — figures from this till only, HQ figures as of %1</source>
+        <translation>离线 — 仅本机数据，总部数据截至 %1</translation>
+    </message>
+    <message>
+        <source>Sales, last 30 days (¥)</source>
+        <translation>近30天销售额（元）</translation>
+    </message>
+    <message>
+        <source>New members per day</source>
+        <translation>每日新增会员</translation>
+    </message>
+    <message>
+        <source>Points issued vs redeemed</source>
+        <translation>积分发放与抵扣</translation>
+    </message>
+    <message>
+        <source>Average ticket by tier, 30 days (¥)</source>
+        <translation>各等级客单价，近30天（元）</translation>
+    </message>
+    <message>
+        <source>Repeat-purchase rate (%)</source>
+        <translation>复购率（%）</translation>
+    </message>
+    <message>
+        <source>Coupon redemptions, 30 days</source>
+        <translation>优惠券核销，近30天</translation>
+    </message>
+    <message>
+        <source>All sales</source>
+        <translation>全部销售</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>This store</source>
+        <translation>本店</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>发放</translation>
+    </message>
+    <message>
+        <source>Redeemed</source>
+        <translation>抵扣</translation>
+    </message>
+    <message>
+        <source>Repeat rate</source>
+        <translation>复购率</translation>
+    </message>
+    <message>
+        <source>Average ticket</source>
+        <translation>客单价</translation>
+    </message>
+    <message>
+        <source>Redemptions</source>
+        <translation>核销次数</translation>
+    </message>
+    <message>
+        <source>30 days</source>
+        <translation>30天</translation>
+    </message>
+    <message>
+        <source>90 days</source>
+        <translation>90天</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>非会员</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>通用券</translation>
+    </message>
+    <message>
+        <source>First buy</source>
+        <translation>首单券</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日券</translation>
+    </message>
+    <message>
+        <source>Comeback</source>
+        <translation>回归券</translation>
+    </message>
+    <message>
+        <source>Export chart</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
     <name>LoginPage</name>
     <message>
         <source>posclient · log in</source>
@@ -371,6 +550,10 @@
     <message>
         <source>Settings</source>
         <translation>设置</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>门店看板</translation>
     </message>
     <message>
         <source>Connection and queue</source>
@@ -510,6 +693,38 @@
     <message>
         <source>until %1</source>
         <translation>至 %1</translation>
+    </message>
+    <message>
+        <source>apply %1</source>
+        <translation>使用 %1</translation>
+    </message>
+    <message>
+        <source>★ Birthday on %1</source>
+        <translation>★ %1 生日</translation>
+    </message>
+    <message>
+        <source>wish them a happy birthday</source>
+        <translation>祝顾客生日快乐</translation>
+    </message>
+    <message>
+        <source>★ New member, first purchase</source>
+        <translation>★ 新会员首单</translation>
+    </message>
+    <message>
+        <source>welcome them</source>
+        <translation>欢迎新会员</translation>
+    </message>
+    <message>
+        <source>★ Welcome back after a long break</source>
+        <translation>★ 久未到店，欢迎回来</translation>
+    </message>
+    <message>
+        <source>★ %1 more to %2</source>
+        <translation>★ 再消费 %1 即可升级%2</translation>
+    </message>
+    <message>
+        <source>★ %1 points expire by %2: suggest using them</source>
+        <translation>★ %1 积分将于 %2 前过期，建议本单抵扣</translation>
     </message>
 </context>
 <context>
