@@ -42,6 +42,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--lang", default=None, help="zh_CN (default) or en")
+    # issue 9: installer smoke test
+    parser.add_argument("--smoke", action="store_true", help="start offscreen, open the DB, exit")
     return parser.parse_args(argv)
 
 
@@ -75,6 +77,10 @@ def open_demo_till(data_dir: Path) -> Till:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.smoke:  # issue 9: installer smoke test
+        from posclient.smoke import run
+
+        return run(args.data_dir)
     from posclient import log as logsetup
     from posclient.i18n import message, normalise_lang
 
