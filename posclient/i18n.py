@@ -409,6 +409,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor.printer_unreachable": ("已设置但无法连接：{spec}", "Set but unreachable: {spec}"),
     "doctor.disk_low": ("可用空间不足：{free_mb} MB", "Low free space: {free_mb} MB"),
     "doctor.disk_ok": ("可用 {free_mb} MB", "{free_mb} MB free"),
+    "setup.bad_url": ("总部地址应以 http:// 或 https:// 开头：{url}", "The HQ address must start with http:// or https://: {url}"),
+    "setup.bad_store": ("门店编码只能包含字母、数字和 -（最多 16 位）：{store}", "A store code has letters, digits and - only (max 16): {store}"),
+    "setup.store_mismatch": ("该配对码属于门店 {paired}，不是 {typed}；已按总部设置为 {paired}", "The pairing code belongs to store {paired}, not {typed}: set to {paired} as HQ says"),
 }
 
 
