@@ -78,7 +78,7 @@ def open_demo_till(data_dir: Path) -> Till:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.smoke:  # issue 9: installer smoke test
-        from posclient.smoke import run
+        from posclient.ui.smoke import run
 
         return run(args.data_dir)
     from posclient import log as logsetup

@@ -163,10 +163,10 @@ def check_zbar(state: _State) -> Check:
 def check_camera(state: _State) -> Check:
     if sys.platform.startswith("linux"):
         devices = sorted(glob.glob("/dev/video*"))
-    else:  # pragma: no cover - Windows/macOS ask Qt (allowed: camera code may use Qt)
-        from PySide6.QtMultimedia import QMediaDevices  # noqa: TID251
+    else:  # pragma: no cover - Windows/macOS ask Qt, through the camera module (Qt allowed)
+        from posclient.scanning.camera import cameras
 
-        devices = [d.description() for d in QMediaDevices.videoInputs()]
+        devices = [d.description() for d in cameras()]
     if not devices:
         return Check("camera", WARN, "doctor.camera_none", {})
     return Check("camera", OK, "doctor.camera_ok", {"count": len(devices)})

@@ -27,8 +27,8 @@ from posclient.bootstrap import Till
 from posclient.domain import codes
 from posclient.domain.errors import PosError
 from posclient.i18n import message
-from posclient.services import first_run, pairing, settings
 from posclient.security.masking import mask_phone
+from posclient.services import first_run, pairing, settings
 from posclient.services.sync import ClientFactory, default_client
 
 from .format import named
@@ -219,8 +219,10 @@ class PairPage(_Page):
         self.storeInput.setText(paired.store)
         if paired.store != typed:
             self.message.show_warning(
-                message(PosError("setup.store_mismatch", paired=paired.store, typed=typed),
-                        self.wiz.lang)
+                message(
+                    PosError("setup.store_mismatch", paired=paired.store, typed=typed),
+                    self.wiz.lang,
+                )
             )
         else:
             self.message.show_info(
@@ -433,9 +435,7 @@ class FirstRunWizard(QWizard):
             super().accept()
             return
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
-        self.ops.db(self._finish, self.values()).success(self._saved).failure(
-            self._failed
-        ).run()
+        self.ops.db(self._finish, self.values()).success(self._saved).failure(self._failed).run()
 
     def _finish(self, values: dict[str, str]) -> None:  # database worker
         first_run.finish(self.till.db, values)

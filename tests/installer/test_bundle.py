@@ -46,7 +46,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=900,
         check=False,
     )
-    assert proc.returncode == 0, f"bundle build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"bundle build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return out / "dist" / "posclient"
 
 
@@ -76,9 +78,7 @@ def test_bundle_prints_its_version(bundle: Path, tmp_path: Path) -> None:
     assert proc.stdout.strip() == f"posclient {__version__}"
 
 
-def test_bundle_smoke_starts_offscreen_and_opens_its_database(
-    bundle: Path, tmp_path: Path
-) -> None:
+def test_bundle_smoke_starts_offscreen_and_opens_its_database(bundle: Path, tmp_path: Path) -> None:
     data = tmp_path / "till"
     for _ in range(2):  # creates and migrates, then opens the existing file
         proc = run(bundle, tmp_path, "--smoke", "--data-dir", str(data))

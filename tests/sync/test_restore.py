@@ -45,7 +45,8 @@ def test_restore_on_a_fresh_dir_resumes_sync_without_duplicates(
     assert "Restored from" in out.stdout
     till = open_till(fresh)
     restored = PairedTill(
-        till, SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets, client_factory=fast_client)
+        till,
+        SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets, client_factory=fast_client),
     )
     try:
         assert restored.till.checkout.till.device_id == device_id

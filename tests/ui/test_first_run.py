@@ -15,9 +15,19 @@ from posclient.services.sync import TOKEN
 from posclient.ui.first_run import FirstRunWizard
 from posclient.ui.operations import Operations
 from posclient.ui.translation import Translations
-from tests.sync.conftest import HqProcess, fast_client, free_port, hq_process  # noqa: F401
+from tests.sync.conftest import HqProcess, fast_client, free_port, hq_cli
 
 pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def hq_process(tmp_path):
+    """The real HQ process on loopback, as in tests/sync."""
+    hq = HqProcess(tmp_path / "hq.sqlite3", free_port())
+    hq_cli("demo-data", "--db", hq.db_url, "--members", "6")
+    hq.start()
+    yield hq
+    hq.stop()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def run(data_dir: Path | None) -> int:
         folder = data_dir or Path(tmp) / "till"
         os.environ.setdefault("POSCLIENT_SECRETS", "file")
         os.environ.setdefault("POSCLIENT_SECRETS_DIR", str(Path(tmp) / "secrets"))
-        from PySide6.QtWidgets import QApplication  # noqa: TID251 - the GUI's composition root
+        from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
         from posclient.ui import theme
