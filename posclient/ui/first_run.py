@@ -8,9 +8,11 @@ the secret store only (services/pairing.py); nothing here displays it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -46,6 +48,16 @@ def print_test_receipt(spec: str) -> None:
     print_receipt(spec, TEST_RECEIPT_LINES)
 
 
+class _Field(QLineEdit):
+    """A line edit that keeps its Enter: a scanner's Enter suffix must not press the wizard's
+    default button (Next / Finish), only run this field's action (returnPressed)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+
+
 class _Page(QWizardPage):
     """A page that retranslates itself when the language changes."""
 
@@ -57,16 +69,37 @@ class _Page(QWizardPage):
         self.intro.setWordWrap(True)
         self.layout_.addWidget(self.intro)
 
+        self.message = MessageLine(self, name=f"{type(self).__name__}Message")
+        self.message.setWordWrap(True)
+        self._said: tuple[str, Callable[[], str]] | None = None
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            self._show()
         super().changeEvent(event)
 
     def retranslate(self) -> None:  # pragma: no cover - every page overrides it
         raise NotImplementedError
 
-    def error(self, line: MessageLine, exc: PosError) -> None:
-        line.show_error(message(exc, self.wiz.lang), beep=False)
+    def say(self, level: str, render: Callable[[], str]) -> None:
+        """Show a message, said again in the new language when the language changes."""
+        self._said = (level, render)
+        self._show()
+
+    def _show(self) -> None:
+        if self._said is None:
+            return
+        level, render = self._said
+        if level == "error":
+            self.message.show_error(render(), beep=False)
+        elif level == "warning":
+            self.message.show_warning(render())
+        else:
+            self.message.show_info(render())
+
+    def error(self, exc: PosError) -> None:
+        self.say("error", lambda: message(exc, self.wiz.lang))
 
 
 class LanguagePage(_Page):
@@ -104,7 +137,7 @@ class HqPage(_Page):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
         self.setObjectName("firstRunHq")
-        self.urlInput = named(QLineEdit(wizard.current.get("hq_url", "")), "firstRunHqUrl")
+        self.urlInput = named(_Field(wizard.current.get("hq_url", "")), "firstRunHqUrl")
         self.urlInput.textChanged.connect(self.completeChanged)
         self.checkButton = named(QPushButton(), "firstRunHqCheck")
         self.checkButton.clicked.connect(self.check)
@@ -115,8 +148,6 @@ class HqPage(_Page):
         form.addRow(self.label, self.urlInput)
         form.addRow("", self.checkButton)
         self.layout_.addLayout(form)
-        self.message = MessageLine(self, name="firstRunHqMessage")
-        self.message.setWordWrap(True)
         self.layout_.addWidget(self.message)
         self.layout_.addStretch(1)
         self.checked_url = ""
@@ -129,10 +160,10 @@ class HqPage(_Page):
         try:
             url = first_run.normalise_url(self.urlInput.text())
         except PosError as exc:
-            self.error(self.message, exc)
+            self.error(exc)
             return
         self.checkButton.setEnabled(False)
-        self.message.show_info(self.tr("Checking…"))
+        self.say("info", lambda: self.tr("Checking…"))
         self.wiz.ops.net(first_run.check_hq, url, client_factory=self.wiz.client_factory).success(
             lambda health: self._checked(url, health)
         ).failure(self._failed).run()
@@ -140,17 +171,20 @@ class HqPage(_Page):
     def _checked(self, url: str, health: Any) -> None:
         self.checkButton.setEnabled(True)
         self.checked_url = url
-        self.message.show_info(
-            self.tr("HQ reachable: chain %1, version %2")
-            .replace("%1", str(health.chain))
-            .replace("%2", str(health.version))
+        self.say(
+            "info",
+            lambda: (
+                self.tr("HQ reachable: chain %1, version %2")
+                .replace("%1", str(health.chain))
+                .replace("%2", str(health.version))
+            ),
         )
         self.completeChanged.emit()
 
     def _failed(self, exc: PosError) -> None:
         self.checkButton.setEnabled(True)
         self.checked_url = ""
-        self.error(self.message, exc)
+        self.error(exc)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -170,8 +204,8 @@ class PairPage(_Page):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
         self.setObjectName("firstRunPair")
-        self.storeInput = named(QLineEdit(), "firstRunStore")
-        self.codeInput = named(QLineEdit(), "firstRunPairingCode")
+        self.storeInput = named(_Field(), "firstRunStore")
+        self.codeInput = named(_Field(), "firstRunPairingCode")
         self.pairButton = named(QPushButton(), "firstRunPair")
         self.pairButton.clicked.connect(self.pair)
         self.codeInput.returnPressed.connect(self.pair)
@@ -183,8 +217,6 @@ class PairPage(_Page):
         form.addRow(self.codeLabel, self.codeInput)
         form.addRow("", self.pairButton)
         self.layout_.addLayout(form)
-        self.message = MessageLine(self, name="firstRunPairMessage")
-        self.message.setWordWrap(True)
         self.layout_.addWidget(self.message)
         self.layout_.addStretch(1)
         self.paired: pairing.Paired | None = None
@@ -194,14 +226,14 @@ class PairPage(_Page):
         try:
             store = first_run.normalise_store(self.storeInput.text())
         except PosError as exc:
-            self.error(self.message, exc)
+            self.error(exc)
             return
         code = self.codeInput.text().strip()
         if not code:
-            self.message.show_error(self.tr("Type the pairing code"), beep=False)
+            self.say("error", lambda: self.tr("Type the pairing code"))
             return
         self.pairButton.setEnabled(False)
-        self.message.show_info(self.tr("Pairing…"))
+        self.say("info", lambda: self.tr("Pairing…"))
         till = self.wiz.till
         self.wiz.ops.net(
             pairing.pair,
@@ -218,23 +250,22 @@ class PairPage(_Page):
         self.codeInput.setEnabled(False)
         self.storeInput.setText(paired.store)
         if paired.store != typed:
-            self.message.show_warning(
-                message(
-                    PosError("setup.store_mismatch", paired=paired.store, typed=typed),
-                    self.wiz.lang,
-                )
-            )
+            mismatch = PosError("setup.store_mismatch", paired=paired.store, typed=typed)
+            self.say("warning", lambda: message(mismatch, self.wiz.lang))
         else:
-            self.message.show_info(
-                self.tr("Paired: this till is device %1 of store %2")
-                .replace("%1", str(paired.device_no))
-                .replace("%2", paired.store)
+            self.say(
+                "info",
+                lambda: (
+                    self.tr("Paired: this till is device %1 of store %2")
+                    .replace("%1", str(paired.device_no))
+                    .replace("%2", paired.store)
+                ),
             )
         self.completeChanged.emit()
 
     def _failed(self, exc: PosError) -> None:
         self.pairButton.setEnabled(True)
-        self.error(self.message, exc)
+        self.error(exc)
 
     def isComplete(self) -> bool:
         return self.paired is not None
@@ -257,7 +288,7 @@ class PrinterPage(_Page):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
         self.setObjectName("firstRunPrinter")
-        self.escposInput = named(QLineEdit(wizard.current.get("escpos", "")), "firstRunEscpos")
+        self.escposInput = named(_Field(wizard.current.get("escpos", "")), "firstRunEscpos")
         self.testButton = named(QPushButton(), "firstRunPrintTest")
         self.testButton.clicked.connect(self.print_test)
         self.label = QLabel()
@@ -266,8 +297,6 @@ class PrinterPage(_Page):
         form.addRow(self.label, self.escposInput)
         form.addRow("", self.testButton)
         self.layout_.addLayout(form)
-        self.message = MessageLine(self, name="firstRunPrinterMessage")
-        self.message.setWordWrap(True)
         self.layout_.addWidget(self.message)
         self.layout_.addStretch(1)
         self.printed = False
@@ -276,7 +305,7 @@ class PrinterPage(_Page):
     def print_test(self) -> None:
         spec = self.escposInput.text().strip()
         if not spec:
-            self.message.show_warning(self.tr("No printer set: receipts can be saved as PDF"))
+            self.say("warning", lambda: self.tr("No printer set: receipts can be saved as PDF"))
             return
         self.testButton.setEnabled(False)
         self.wiz.ops.net(print_test_receipt, spec).success(self._printed).failure(
@@ -286,12 +315,12 @@ class PrinterPage(_Page):
     def _printed(self, _result: object) -> None:
         self.testButton.setEnabled(True)
         self.printed = True
-        self.message.show_info(self.tr("Test receipt sent: check that it printed"))
+        self.say("info", lambda: self.tr("Test receipt sent: check that it printed"))
 
     def _failed(self, exc: PosError) -> None:
         self.testButton.setEnabled(True)
         self.printed = False
-        self.error(self.message, exc)
+        self.error(exc)
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("Receipt printer"))
@@ -309,7 +338,7 @@ class ScannerPage(_Page):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__(wizard)
         self.setObjectName("firstRunScanner")
-        self.scanInput = named(QLineEdit(), "firstRunScan")
+        self.scanInput = named(_Field(), "firstRunScan")
         self.scanInput.returnPressed.connect(self.decode)
         self.label = QLabel()
         self.label.setBuddy(self.scanInput)
@@ -319,9 +348,9 @@ class ScannerPage(_Page):
         self.result = named(QLabel(), "firstRunScanResult")
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.layout_.addWidget(self.result)
-        self.message = MessageLine(self, name="firstRunScanMessage")
         self.layout_.addWidget(self.message)
         self.layout_.addStretch(1)
+        self.last_code: object | None = None
         self.retranslate()
 
     def initializePage(self) -> None:
@@ -338,11 +367,13 @@ class ScannerPage(_Page):
                 card_prefix=values.get("card_prefix", codes.DEFAULT_CARD_PREFIX),
             )
         except PosError as exc:
+            self.last_code = None
             self.result.setText(raw.strip())
-            self.error(self.message, exc)
+            self.error(exc)
             return
+        self.last_code = code
         self.result.setText(self._describe(code))
-        self.message.show_info(self.tr("Scanner works"))
+        self.say("info", lambda: self.tr("Scanner works"))
 
     def _describe(self, code: object) -> str:
         if isinstance(code, codes.CardCode):
@@ -364,6 +395,8 @@ class ScannerPage(_Page):
             )
         )
         self.label.setText(self.tr("Test scan"))
+        if self.last_code is not None:
+            self.result.setText(self._describe(self.last_code))
 
 
 class FirstRunWizard(QWizard):
@@ -403,7 +436,6 @@ class FirstRunWizard(QWizard):
             self.scannerPage,
         ):
             self.addPage(page)
-        self.message = MessageLine(self, name="firstRunMessage")
         self.saved = False
         self._retranslate()
 
@@ -447,7 +479,7 @@ class FirstRunWizard(QWizard):
 
     def _failed(self, exc: PosError) -> None:
         self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
-        self.scannerPage.message.show_error(message(exc, self.lang), beep=False)
+        self.scannerPage.error(exc)
 
 
 def run_if_needed(till: Till, translations: Translations, *, marker: str | None = None) -> bool:

@@ -785,6 +785,14 @@
         <translation>Shortest scan (characters)</translation>
     </message>
     <message>
+        <source>HQ address</source>
+        <translation>HQ address</translation>
+    </message>
+    <message>
+        <source>Store code</source>
+        <translation>Store code</translation>
+    </message>
+    <message>
         <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
         <translation>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</translation>
     </message>

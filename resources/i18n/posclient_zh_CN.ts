@@ -786,6 +786,14 @@
         <translation>最短扫码长度（字符）</translation>
     </message>
     <message>
+        <source>HQ address</source>
+        <translation>总部地址</translation>
+    </message>
+    <message>
+        <source>Store code</source>
+        <translation>门店编码</translation>
+    </message>
+    <message>
         <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
         <translation>usb:04b8:0202、network:192.168.1.50 或 file:/dev/usb/lp0；留空表示不使用</translation>
     </message>

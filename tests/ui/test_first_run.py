@@ -142,13 +142,19 @@ def test_first_run_pairs_and_saves(qtbot, wizard, fresh_till, hq_process: HqProc
     qtbot.keyClicks(scan, "6901234567892")
     qtbot.keyClick(scan, Qt.Key.Key_Return)
     assert wizard.scannerPage.result.text() == "Product code: 6901234567892"
+    # the scanner's Enter ran the test scan only: it did not press Finish
+    assert wizard.isVisible() and not wizard.saved
     assert wizard.scannerPage.message.text() == "Scanner works"
+    # back to Chinese: what the page says is said again in Chinese
+    wizard.switch_language("zh_CN")
+    qtbot.waitUntil(lambda: wizard.scannerPage.message.text() == "扫码枪工作正常")
+    assert wizard.scannerPage.result.text() == "商品条码：6901234567892"
 
     finish = wizard.button(QWizard.WizardButton.FinishButton)
     qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.result() == QWizard.DialogCode.Accepted, timeout=10_000)
     values = till_settings.load(fresh_till.db)
-    assert values["lang"] == "en" and values["store"] == "S001"
+    assert values["lang"] == "zh_CN" and values["store"] == "S001"
     assert values["hq_url"] == hq_process.url
     assert values["escpos"] == f"network:127.0.0.1:{printer.port}"
     assert not first_run.needs_setup(fresh_till.db)
@@ -172,3 +178,28 @@ def test_store_mismatch_follows_hq(qtbot, wizard, hq_process: HqProcess) -> None
     qtbot.waitUntil(lambda: page.paired is not None, timeout=10_000)
     assert page.message.level == "warning" and "S002" in page.message.text()
     assert page.storeInput.text() == "S002"
+
+
+def test_manager_edits_hq_address_and_store_in_settings(qtbot, window) -> None:
+    from tests.ui.conftest import login, wait_idle
+
+    login(qtbot, window, "m01", "9999")
+    window.open_settings()
+    dialog = window.settingsDialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.storeInput.text() == "S001" and dialog.hqInput.text() == ""
+    type_into(qtbot, dialog.hqInput, "hq.example.com")  # no scheme: refused, nothing saved
+    qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert "总部地址应以 http:// 或 https:// 开头" in window.checkoutPage.message.text()
+    assert till_settings.load(window.ctx.till.db)["hq_url"] == ""
+    window.open_settings()
+    dialog = window.settingsDialog
+    qtbot.waitUntil(dialog.isVisible)
+    type_into(qtbot, dialog.hqInput, "https://hq.example.com/")
+    type_into(qtbot, dialog.storeInput, "s002")
+    qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    values = till_settings.load(window.ctx.till.db)
+    assert values["hq_url"] == "https://hq.example.com" and values["store"] == "S002"
+    assert window.ctx.till.checkout.till.store == "S002"
