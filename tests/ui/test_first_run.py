@@ -203,3 +203,26 @@ def test_manager_edits_hq_address_and_store_in_settings(qtbot, window) -> None:
     values = till_settings.load(window.ctx.till.db)
     assert values["hq_url"] == "https://hq.example.com" and values["store"] == "S002"
     assert window.ctx.till.checkout.till.store == "S002"
+
+
+def test_the_running_till_takes_the_daily_backup_off_the_gui_thread(qtbot, till) -> None:
+    from posclient.services import backup
+    from posclient.ui.maintenance import CHECK_EVERY_MS, DailyBackup
+
+    ops = Operations()
+    daily = DailyBackup(ops, till.data_dir)
+    try:
+        daily.start()
+        qtbot.waitUntil(lambda: daily.last is not None, timeout=10_000)
+        assert daily.timer.isActive() and daily.timer.interval() == CHECK_EVERY_MS
+        files = list(backup.daily_dir(till.data_dir).glob("daily-*.sqlite3.gz"))
+        assert files == [daily.last.path]
+        assert backup.verify(files[0]).counts["members"] == 6
+        first = daily.last
+        daily.check()  # the hourly check on the same day takes nothing new
+        qtbot.waitUntil(lambda: ops.busy == 0)
+        assert daily.last is first
+        assert len(list(backup.daily_dir(till.data_dir).iterdir())) == 1
+    finally:
+        daily.timer.stop()
+        ops.close()
