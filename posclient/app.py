@@ -51,6 +51,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--lang", default=None, help="zh_CN (default) or en")
+    # issue 9: installer smoke test
+    parser.add_argument("--smoke", action="store_true", help="start offscreen, open the DB, exit")
     return parser.parse_args(argv)
 
 
@@ -84,6 +86,10 @@ def open_demo_till(data_dir: Path) -> Till:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.smoke:  # issue 9: installer smoke test
+        from posclient.ui.smoke import run
+
+        return run(args.data_dir)
     from posclient import log as logsetup
     from posclient.i18n import message, normalise_lang
 
@@ -108,18 +114,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     from posclient.ui.translation import Translations
 
     translations = Translations()
+    # issue 9: one running till per data dir (posclient-admin restore waits for it to close)
+    from posclient.services.applock import AppLock
+
+    app_lock = AppLock(data_dir)
+    try:
+        app_lock.acquire()
+    except PosError as exc:
+        print(message(exc, normalise_lang(args.lang)), file=sys.stderr)
+        return 1
+    # end issue 9
     try:
         if args.demo:
             till = open_demo_till(data_dir)
         else:
             from posclient.bootstrap import open_till
 
-            till = open_till(data_dir)
+            till = open_till(data_dir, create=True)  # issue 9: a new till gets the wizard
     except PosError as exc:
         translations.switch(args.lang)
         print(message(exc, normalise_lang(args.lang)), file=sys.stderr)
         return 1
+    if not args.demo:  # issue 9: first-run wizard while the till is not set up
+        from posclient.ui.first_run import run_if_needed
+
+        if not run_if_needed(till, translations, marker=os.environ.get(READY_MARKER_ENV)):
+            till.close()
+            return 0
     window = build_window(till, translations, lang=args.lang)
+    if not args.demo:  # issue 9: automatic daily backup (R16), on the database worker
+        from posclient.ui.maintenance import DailyBackup
+
+        DailyBackup(window.ctx.ops, data_dir, window).start()
     if args.demo:
         print(f"posclient demo: data in {data_dir} (throwaway)", file=sys.stderr)
         from posclient.services.staff import list_staff
@@ -140,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if demo_hq is not None:
         demo_hq.stop()
     till.close()
+    app_lock.release()  # issue 9
     return int(code)
 
 

@@ -419,6 +419,137 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only a manager can open the store dashboard",
     ),
     "dashboard.export_failed": ("导出失败：{path}", "Could not export to {path}"),
+    # issue 9: installable till (doctor, backup/restore, first run)
+    "store.in_use": (
+        "收银程序正在使用此数据目录，请先退出收银程序：{path}",
+        "The till is running on this data directory: close it first: {path}",
+    ),
+    "backup.target_is_dir": (
+        "备份目标是一个目录，请给出文件名：{path}",
+        "The backup target is a directory: give a file name: {path}",
+    ),
+    "backup.verify_failed": (
+        "备份校验失败（{reason}），未写入：{path}",
+        "The backup failed verification ({reason}) and was not written: {path}",
+    ),
+    "backup.source_unreadable": (
+        "无法读取数据库（{error}）：{path}",
+        "Cannot read the database ({error}): {path}",
+    ),
+    "backup.missing": ("备份文件不存在：{path}", "The backup file does not exist: {path}"),
+    "backup.corrupt": (
+        "备份文件已损坏（{reason}），未做任何更改：{path}",
+        "The backup file is damaged ({reason}); nothing was changed: {path}",
+    ),
+    "backup.not_a_till": (
+        "这不是收银机的备份文件，未做任何更改：{path}",
+        "This is not a till backup; nothing was changed: {path}",
+    ),
+    "backup.newer_schema": (
+        "备份来自更新版本的收银程序（数据结构 {schema}），请先升级：{path}",
+        "The backup comes from a newer till version (schema {schema}): upgrade first: {path}",
+    ),
+    "backup.key_missing": (
+        "本机没有该备份的加密密钥（{key_id}），请先从原收银机复制密钥；未做任何更改",
+        "This machine lacks the backup's encryption key ({key_id}): copy the secrets from the original till first; nothing was changed",
+    ),
+    "backup.file_or_auto": (
+        "请给出备份文件名，或使用 --auto（二选一）",
+        "Give a backup file name or --auto (one of the two)",
+    ),
+    "backup.daily_exists": ("今天的自动备份已存在", "Today's automatic backup already exists"),
+    "backup.written": (
+        "备份已写入并校验：{path}（{sales} 笔交易，{events} 个同步事件）",
+        "Backup written and verified: {path} ({sales} sales, {events} sync events)",
+    ),
+    "backup.restored": (
+        "已从备份恢复：{path}（{sales} 笔交易）。尚未上传的事件将在下次同步时发送",
+        "Restored from {path} ({sales} sales). Events not yet sent go out at the next sync",
+    ),
+    "backup.previous_kept": (
+        "原数据库已保留为：{path}",
+        "The previous database was kept as: {path}",
+    ),
+    "doctor.name_database": ("数据库", "Database"),
+    "doctor.name_migrations": ("数据结构版本", "Schema version"),
+    "doctor.name_keyring": ("密钥存储", "Secret storage"),
+    "doctor.name_hq": ("总部连接", "HQ connection"),
+    "doctor.name_zbar": ("条码库 zbar", "zbar library"),
+    "doctor.name_camera": ("摄像头", "Camera"),
+    "doctor.name_printer": ("小票打印机", "Receipt printer"),
+    "doctor.name_disk": ("磁盘空间", "Free disk"),
+    "doctor.db_missing": (
+        "数据库不存在（尚未初始化）：{path}",
+        "No database yet (not initialised): {path}",
+    ),
+    "doctor.db_corrupt": (
+        "数据库已损坏：{error}。请从备份恢复",
+        "The database is damaged: {error}. Restore a backup",
+    ),
+    "doctor.db_ok": ("完整性检查通过", "Integrity check passed"),
+    "doctor.skipped_db": ("数据库不可用，无法检查", "Not checked: the database is not usable"),
+    "doctor.schema_current": ("已是最新（{current}）", "Current ({current})"),
+    "doctor.schema_behind": (
+        "数据结构 {current} 落后于 {head}，下次启动时自动升级",
+        "Schema {current} is behind {head}: upgraded at the next start",
+    ),
+    "doctor.schema_newer": (
+        "数据结构 {current} 比本程序（{head}）新，请升级收银程序",
+        "Schema {current} is newer than this program ({head}): upgrade the till",
+    ),
+    "doctor.keyring_os": ("使用系统钥匙串（{backend}）", "OS keyring ({backend})"),
+    "doctor.keyring_file": (
+        "无系统钥匙串：密钥保存在仅本用户可读的文件中（{path}）",
+        "No OS keyring: secrets are in owner-only (0600) files in {path}",
+    ),
+    "doctor.hq_not_set": ("尚未设置总部地址（未配对）", "No HQ address set (not paired)"),
+    "doctor.hq_unreachable": ("无法连接总部 {url}（{code}）", "HQ {url} is unreachable ({code})"),
+    "doctor.hq_not_paired": (
+        "总部可连接，但本机没有设备令牌，请重新配对",
+        "HQ is reachable but this till has no device token: pair again",
+    ),
+    "doctor.hq_token_invalid": (
+        "总部拒绝了设备令牌，请重新配对",
+        "HQ refused the device token: pair again",
+    ),
+    "doctor.hq_ok": (
+        "总部可连接，设备令牌有效（{url}）",
+        "HQ reachable, device token valid ({url})",
+    ),
+    "doctor.zbar_missing": (
+        "找不到 zbar 库，仅用 zxing-cpp 解码（{error}）",
+        "zbar library not found; decoding with zxing-cpp only ({error})",
+    ),
+    "doctor.zbar_ok": ("已找到", "Found"),
+    "doctor.camera_none": (
+        "未发现摄像头（可用扫码枪）",
+        "No camera found (use the barcode scanner)",
+    ),
+    "doctor.camera_ok": ("发现 {count} 个摄像头", "{count} camera(s) found"),
+    "doctor.printer_none": (
+        "未设置小票打印机（可打印 PDF）",
+        "No receipt printer set (PDF receipts only)",
+    ),
+    "doctor.printer_ok": ("已设置且可连接：{spec}", "Set and reachable: {spec}"),
+    "doctor.printer_usb": (
+        "已设置 USB 打印机 {spec}（打印测试页确认）",
+        "USB printer {spec} set (print a test page to confirm)",
+    ),
+    "doctor.printer_unreachable": ("已设置但无法连接：{spec}", "Set but unreachable: {spec}"),
+    "doctor.disk_low": ("可用空间不足：{free_mb} MB", "Low free space: {free_mb} MB"),
+    "doctor.disk_ok": ("可用 {free_mb} MB", "{free_mb} MB free"),
+    "setup.bad_url": (
+        "总部地址应以 http:// 或 https:// 开头：{url}",
+        "The HQ address must start with http:// or https://: {url}",
+    ),
+    "setup.bad_store": (
+        "门店编码只能包含字母、数字和 -（最多 16 位）：{store}",
+        "A store code has letters, digits and - only (max 16): {store}",
+    ),
+    "setup.store_mismatch": (
+        "该配对码属于门店 {paired}，不是 {typed}；已按总部设置为 {paired}",
+        "The pairing code belongs to store {paired}, not {typed}: set to {paired} as HQ says",
+    ),
 }
 
 

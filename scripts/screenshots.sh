@@ -28,4 +28,5 @@ under_x 1280x800 env QT_QPA_PLATFORM=xcb "$PY" -m posclient.ui.screenshots "$OUT
 under_x 2560x1600 env QT_QPA_PLATFORM=xcb QT_SCALE_FACTOR=2 \
     "$PY" -m posclient.ui.screenshots "$OUT" --only checkout --name checkout-hidpi-200 \
     --size 1280x800
+under_x 1280x800 env QT_QPA_PLATFORM=xcb "$PY" -m posclient.ui.screenshots_first_run "$OUT"  # issue 9
 echo "screenshots in $OUT"

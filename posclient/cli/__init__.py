@@ -18,11 +18,19 @@ from posclient import log as logsetup
 from posclient.domain.errors import PosError
 from posclient.i18n import message, normalise_lang
 
-from . import common, scan_cmds, sync_cmds, till_cmds
+from . import (  # issue 9: installable till
+    backup_cmds,
+    common,
+    doctor_cmds,
+    scan_cmds,
+    sync_cmds,
+    till_cmds,
+)
 
 log = logging.getLogger("posclient.cli")
 
 MODULES = [till_cmds, sync_cmds, scan_cmds]
+MODULES += [doctor_cmds, backup_cmds]  # issue 9
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,9 @@ EDITABLE: dict[str, bool] = {
     "wedge_suffix": False,
     "wedge_max_gap_ms": True,
     "wedge_min_length": True,
+    # issue 9: set by the first-run wizard, editable by a manager in the settings dialog
+    "hq_url": False,
+    "store": False,
 }
 
 
@@ -36,6 +39,14 @@ def save(db: Database, values: dict[str, str]) -> dict[str, str]:
                 ok = False
             if not ok:
                 raise PosError("settings.bad_number", name=key)
+    if values.get("hq_url"):  # issue 9
+        from .first_run import normalise_url
+
+        values = {**values, "hq_url": normalise_url(values["hq_url"])}
+    if "store" in values:  # issue 9
+        from .first_run import normalise_store
+
+        values = {**values, "store": normalise_store(values["store"])}
     with UnitOfWork(db) as uow:
         for key, value in values.items():
             settings.put(uow.session, key, value.strip() if key != "wedge_prefix" else value)

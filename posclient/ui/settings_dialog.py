@@ -41,7 +41,10 @@ class SettingsDialog(QDialog):
         self.suffixInput = named(QLineEdit(current.get("wedge_suffix", "")), "wedgeSuffix")
         self.gapInput = named(QLineEdit(current.get("wedge_max_gap_ms", "")), "wedgeGap")
         self.minInput = named(QLineEdit(current.get("wedge_min_length", "")), "wedgeMinLength")
-        self._labels = [QLabel() for _ in range(6)]
+        # issue 9: what the first-run wizard set, editable here by a manager
+        self.hqInput = named(QLineEdit(current.get("hq_url", "")), "hqUrlSetting")
+        self.storeInput = named(QLineEdit(current.get("store", "")), "storeSetting")
+        self._labels = [QLabel() for _ in range(8)]
         for label, field in zip(
             self._labels,
             (
@@ -51,6 +54,8 @@ class SettingsDialog(QDialog):
                 self.suffixInput,
                 self.gapInput,
                 self.minInput,
+                self.hqInput,  # issue 9
+                self.storeInput,
             ),
             strict=True,
         ):
@@ -88,6 +93,8 @@ class SettingsDialog(QDialog):
             self.tr("Scanner suffix"),
             self.tr("Max. gap between scanner keys (ms)"),
             self.tr("Shortest scan (characters)"),
+            self.tr("HQ address"),  # issue 9
+            self.tr("Store code"),
         )
         for label, text in zip(self._labels, texts, strict=True):
             label.setText(text)
@@ -107,4 +114,6 @@ class SettingsDialog(QDialog):
             "wedge_suffix": self.suffixInput.text(),
             "wedge_max_gap_ms": self.gapInput.text().strip(),
             "wedge_min_length": self.minInput.text().strip(),
+            "hq_url": self.hqInput.text().strip(),  # issue 9
+            "store": self.storeInput.text().strip(),
         }

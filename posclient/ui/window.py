@@ -379,9 +379,14 @@ class MainWindow(QMainWindow):
     # --- end issue 8
 
     def save_settings(self, values: dict[str, str]) -> None:
-        self.ctx.ops.db(till_settings.save, self.ctx.till.db, values).success(
-            self._on_settings_saved
-        ).run()
+        till = self.ctx.till
+
+        def save() -> dict[str, str]:
+            saved = till_settings.save(till.db, values)
+            till.checkout.reload_till()  # issue 9: the store code may have changed
+            return saved
+
+        self.ctx.ops.db(save).success(self._on_settings_saved).run()
 
     def _on_settings_saved(self, values: dict[str, str]) -> None:
         self.ctx.settings = values

@@ -497,6 +497,71 @@
     </message>
 </context>
 <context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Set up this till</source>
+        <translation>Set up this till</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; Back</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Next &gt;</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>HqPage</name>
+    <message>
+        <source>Checking…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <source>HQ reachable: chain %1, version %2</source>
+        <translation>HQ reachable: chain %1, version %2</translation>
+    </message>
+    <message>
+        <source>Head office (HQ)</source>
+        <translation>Head office (HQ)</translation>
+    </message>
+    <message>
+        <source>Type the HQ address your administrator gave you, then check it.</source>
+        <translation>Type the HQ address your administrator gave you, then check it.</translation>
+    </message>
+    <message>
+        <source>HQ address</source>
+        <translation>HQ address</translation>
+    </message>
+    <message>
+        <source>Check connection</source>
+        <translation>Check connection</translation>
+    </message>
+</context>
+<context>
+    <name>LanguagePage</name>
+    <message>
+        <source>Welcome</source>
+        <translation>Welcome</translation>
+    </message>
+    <message>
+        <source>This till is not set up yet. These steps connect it to head office (HQ) and check the printer and the scanner. Choose the language first.</source>
+        <translation>This till is not set up yet. These steps connect it to head office (HQ) and check the printer and the scanner. Choose the language first.</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Language</translation>
+    </message>
+</context>
+<context>
     <name>LoginPage</name>
     <message>
         <source>posclient · log in</source>
@@ -724,6 +789,72 @@
     <message>
         <source>★ %1 points expire by %2: suggest using them</source>
         <translation>★ %1 points expire by %2: suggest using them</translation>
+    </message>
+</context>
+<context>
+    <name>PairPage</name>
+    <message>
+        <source>Type the pairing code</source>
+        <translation>Type the pairing code</translation>
+    </message>
+    <message>
+        <source>Pairing…</source>
+        <translation>Pairing…</translation>
+    </message>
+    <message>
+        <source>Paired: this till is device %1 of store %2</source>
+        <translation>Paired: this till is device %1 of store %2</translation>
+    </message>
+    <message>
+        <source>Store and pairing</source>
+        <translation>Store and pairing</translation>
+    </message>
+    <message>
+        <source>Type this store's code and the one-time pairing code from HQ. The till keeps the key it receives in the system's secret store.</source>
+        <translation>Type this store's code and the one-time pairing code from HQ. The till keeps the key it receives in the system's secret store.</translation>
+    </message>
+    <message>
+        <source>Store code</source>
+        <translation>Store code</translation>
+    </message>
+    <message>
+        <source>Pairing code</source>
+        <translation>Pairing code</translation>
+    </message>
+    <message>
+        <source>Pair with HQ</source>
+        <translation>Pair with HQ</translation>
+    </message>
+</context>
+<context>
+    <name>PrinterPage</name>
+    <message>
+        <source>No printer set: receipts can be saved as PDF</source>
+        <translation>No printer set: receipts can be saved as PDF</translation>
+    </message>
+    <message>
+        <source>Test receipt sent: check that it printed</source>
+        <translation>Test receipt sent: check that it printed</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>Receipt printer</translation>
+    </message>
+    <message>
+        <source>Set the receipt printer and print a test receipt, or leave it for later.</source>
+        <translation>Set the receipt printer and print a test receipt, or leave it for later.</translation>
+    </message>
+    <message>
+        <source>Printer (ESC/POS)</source>
+        <translation>Printer (ESC/POS)</translation>
+    </message>
+    <message>
+        <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
+        <translation>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</translation>
+    </message>
+    <message>
+        <source>Print test receipt</source>
+        <translation>Print test receipt</translation>
     </message>
 </context>
 <context>
@@ -956,6 +1087,45 @@
     </message>
 </context>
 <context>
+    <name>ScannerPage</name>
+    <message>
+        <source>Scanner works</source>
+        <translation>Scanner works</translation>
+    </message>
+    <message>
+        <source>Member card: %1</source>
+        <translation>Member card: %1</translation>
+    </message>
+    <message>
+        <source>Phone number: %1</source>
+        <translation>Phone number: %1</translation>
+    </message>
+    <message>
+        <source>Product code: %1</source>
+        <translation>Product code: %1</translation>
+    </message>
+    <message>
+        <source>Member QR code: card %1</source>
+        <translation>Member QR code: card %1</translation>
+    </message>
+    <message>
+        <source>Member dynamic QR code</source>
+        <translation>Member dynamic QR code</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>Scanner</translation>
+    </message>
+    <message>
+        <source>Scan any barcode or member code (or type one and press Enter): the till shows what it read.</source>
+        <translation>Scan any barcode or member code (or type one and press Enter): the till shows what it read.</translation>
+    </message>
+    <message>
+        <source>Test scan</source>
+        <translation>Test scan</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -984,6 +1154,14 @@
     <message>
         <source>Shortest scan (characters)</source>
         <translation>Shortest scan (characters)</translation>
+    </message>
+    <message>
+        <source>HQ address</source>
+        <translation>HQ address</translation>
+    </message>
+    <message>
+        <source>Store code</source>
+        <translation>Store code</translation>
     </message>
     <message>
         <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>

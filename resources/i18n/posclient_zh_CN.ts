@@ -498,6 +498,71 @@
     </message>
 </context>
 <context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Set up this till</source>
+        <translation>设置收银机</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; 上一步</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>下一步 &gt;</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>HqPage</name>
+    <message>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <source>HQ reachable: chain %1, version %2</source>
+        <translation>总部可连接：连锁 %1，版本 %2</translation>
+    </message>
+    <message>
+        <source>Head office (HQ)</source>
+        <translation>总部</translation>
+    </message>
+    <message>
+        <source>Type the HQ address your administrator gave you, then check it.</source>
+        <translation>请输入管理员提供的总部地址，然后检查连接。</translation>
+    </message>
+    <message>
+        <source>HQ address</source>
+        <translation>总部地址</translation>
+    </message>
+    <message>
+        <source>Check connection</source>
+        <translation>检查连接</translation>
+    </message>
+</context>
+<context>
+    <name>LanguagePage</name>
+    <message>
+        <source>Welcome</source>
+        <translation>欢迎</translation>
+    </message>
+    <message>
+        <source>This till is not set up yet. These steps connect it to head office (HQ) and check the printer and the scanner. Choose the language first.</source>
+        <translation>这台收银机尚未设置。以下步骤将连接总部，并检查小票打印机和扫码枪。请先选择语言。</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+</context>
+<context>
     <name>LoginPage</name>
     <message>
         <source>posclient · log in</source>
@@ -725,6 +790,72 @@
     <message>
         <source>★ %1 points expire by %2: suggest using them</source>
         <translation>★ %1 积分将于 %2 前过期，建议本单抵扣</translation>
+    </message>
+</context>
+<context>
+    <name>PairPage</name>
+    <message>
+        <source>Type the pairing code</source>
+        <translation>请输入配对码</translation>
+    </message>
+    <message>
+        <source>Pairing…</source>
+        <translation>正在配对…</translation>
+    </message>
+    <message>
+        <source>Paired: this till is device %1 of store %2</source>
+        <translation>配对成功：本机为门店 %2 的第 %1 号设备</translation>
+    </message>
+    <message>
+        <source>Store and pairing</source>
+        <translation>门店与配对</translation>
+    </message>
+    <message>
+        <source>Type this store&apos;s code and the one-time pairing code from HQ. The till keeps the key it receives in the system&apos;s secret store.</source>
+        <translation>请输入本店门店编码和总部提供的一次性配对码。收银机会把收到的密钥保存在系统的安全存储中。</translation>
+    </message>
+    <message>
+        <source>Store code</source>
+        <translation>门店编码</translation>
+    </message>
+    <message>
+        <source>Pairing code</source>
+        <translation>配对码</translation>
+    </message>
+    <message>
+        <source>Pair with HQ</source>
+        <translation>与总部配对</translation>
+    </message>
+</context>
+<context>
+    <name>PrinterPage</name>
+    <message>
+        <source>No printer set: receipts can be saved as PDF</source>
+        <translation>未设置打印机：小票可保存为 PDF</translation>
+    </message>
+    <message>
+        <source>Test receipt sent: check that it printed</source>
+        <translation>测试小票已发送：请确认已打印</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>小票打印机</translation>
+    </message>
+    <message>
+        <source>Set the receipt printer and print a test receipt, or leave it for later.</source>
+        <translation>设置小票打印机并打印一张测试小票，也可以以后再设置。</translation>
+    </message>
+    <message>
+        <source>Printer (ESC/POS)</source>
+        <translation>打印机（ESC/POS）</translation>
+    </message>
+    <message>
+        <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
+        <translation>usb:04b8:0202、network:192.168.1.50 或 file:/dev/usb/lp0；留空表示不使用</translation>
+    </message>
+    <message>
+        <source>Print test receipt</source>
+        <translation>打印测试小票</translation>
     </message>
 </context>
 <context>
@@ -957,6 +1088,45 @@
     </message>
 </context>
 <context>
+    <name>ScannerPage</name>
+    <message>
+        <source>Scanner works</source>
+        <translation>扫码枪工作正常</translation>
+    </message>
+    <message>
+        <source>Member card: %1</source>
+        <translation>会员卡：%1</translation>
+    </message>
+    <message>
+        <source>Phone number: %1</source>
+        <translation>手机号：%1</translation>
+    </message>
+    <message>
+        <source>Product code: %1</source>
+        <translation>商品条码：%1</translation>
+    </message>
+    <message>
+        <source>Member QR code: card %1</source>
+        <translation>会员二维码：卡号 %1</translation>
+    </message>
+    <message>
+        <source>Member dynamic QR code</source>
+        <translation>会员动态二维码</translation>
+    </message>
+    <message>
+        <source>Scanner</source>
+        <translation>扫码枪</translation>
+    </message>
+    <message>
+        <source>Scan any barcode or member code (or type one and press Enter): the till shows what it read.</source>
+        <translation>请扫描任意条码或会员码（或手动输入后按回车），收银机会显示读到的内容。</translation>
+    </message>
+    <message>
+        <source>Test scan</source>
+        <translation>测试扫码</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -985,6 +1155,14 @@
     <message>
         <source>Shortest scan (characters)</source>
         <translation>最短扫码长度（字符）</translation>
+    </message>
+    <message>
+        <source>HQ address</source>
+        <translation>总部地址</translation>
+    </message>
+    <message>
+        <source>Store code</source>
+        <translation>门店编码</translation>
     </message>
     <message>
         <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>

@@ -44,7 +44,23 @@ def test_demo_opens_the_checkout_ready_to_scan(tmp_path):
     assert again.returncode == 0 and "posclient-ready" in again.stdout
 
 
-def test_uninitialised_data_dir_is_refused_with_a_reason(tmp_path):
-    result = run_app("--data-dir", str(tmp_path / "nothing"), tmp_path=tmp_path)
-    assert result.returncode == 1
-    assert "posclient-admin init" in result.stderr
+def test_new_data_dir_opens_the_first_run_wizard(tmp_path):
+    # issue 9: a till that is not set up starts with the first-run wizard (cancelled here)
+    result = run_app("--data-dir", str(tmp_path / "new"), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "posclient-first-run" in result.stdout and "posclient-ready" not in result.stdout
+    assert (tmp_path / "new" / "posclient.sqlite3").is_file()
+
+
+def test_second_till_on_the_same_data_dir_is_refused(tmp_path):
+    # issue 9: the running till holds the data dir's lock (restore relies on it)
+    from posclient.services.applock import AppLock
+
+    data = tmp_path / "d"
+    lock = AppLock(data)
+    lock.acquire()
+    try:
+        result = run_app("--demo", "--data-dir", str(data), tmp_path=tmp_path)
+    finally:
+        lock.release()
+    assert result.returncode == 1 and "收银程序正在使用此数据目录" in result.stderr

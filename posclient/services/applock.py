@@ -1,0 +1,78 @@
+"""One running till per data directory: an OS file lock on ``<data dir>/posclient.lock``.
+
+The GUI holds the lock while it runs; ``posclient-admin restore`` takes it before replacing the
+database, so a restore can never swap the file under a running till. The OS drops the lock when
+the process dies, so a crash never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from posclient.domain.errors import PosError
+
+LOCK_NAME = "posclient.lock"
+
+
+class AppLock:
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / LOCK_NAME
+        self._file: IO[bytes] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise ``store.in_use`` (another till process holds it)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the process's life
+        try:
+            _lock(handle)
+        except OSError as exc:
+            handle.close()
+            raise PosError("store.in_use", path=str(self.path.parent)) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()).encode())
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                _unlock(self._file)
+            self._file.close()
+            self._file = None
+
+
+@contextlib.contextmanager
+def held(data_dir: Path) -> Iterator[AppLock]:
+    lock = AppLock(data_dir)
+    lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised by the Windows build only
+    import msvcrt
+
+    def _lock(handle: IO[bytes]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def _unlock(handle: IO[bytes]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,212 @@
+"""``posclient-admin doctor``: is this till fit to sell? One check per concern, no Qt.
+
+Each check answers ok / warn / fail with a message code (posclient/i18n.py) and parameters, so
+the command can say it in the operator's language. Nothing here prints or returns a secret: the
+device token is only ever sent to HQ in the Authorization header of one cheap call.
+"""
+
+from __future__ import annotations
+
+import glob
+import shutil
+import socket
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posclient.domain.errors import PosError
+from posclient.security.secrets import SecretStore
+from posclient.store.migrate import SCHEMA_HEAD
+
+from .backup import database_path
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+FREE_FAIL_BYTES = 200 * 1024 * 1024
+FREE_WARN_BYTES = 2 * 1024 * 1024 * 1024
+TOKEN = "device-token"  # same as services.sync.TOKEN (not imported: it pulls in httpx)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _State:
+    data_dir: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    db_ok: bool = False
+
+
+def run(data_dir: Path, *, hq_timeout: float = 5.0) -> list[Check]:
+    state = _State(Path(data_dir))
+    checks: list[Callable[[_State], Check]] = [
+        check_database,
+        check_migrations,
+        check_keyring,
+        lambda s: check_hq(s, timeout=hq_timeout),
+        check_zbar,
+        check_camera,
+        check_printer,
+        check_disk,
+    ]
+    results = []
+    for check in checks:
+        try:
+            results.append(check(state))
+        except PosError as exc:
+            name = getattr(check, "__name__", "hq").removeprefix("check_")
+            results.append(Check(name, FAIL, exc.code, dict(exc.params)))
+    return results
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def check_database(state: _State) -> Check:
+    path = database_path(state.data_dir)
+    if not path.is_file():
+        return Check("database", FAIL, "doctor.db_missing", {"path": str(path)})
+    try:
+        conn = _connect_ro(path)
+        try:
+            result = str(conn.execute("PRAGMA quick_check").fetchone()[0])
+            if result == "ok":
+                state.settings = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return Check("database", FAIL, "doctor.db_corrupt", {"error": str(exc)[:80]})
+    if result != "ok":
+        return Check("database", FAIL, "doctor.db_corrupt", {"error": result[:80]})
+    state.db_ok = True
+    return Check("database", OK, "doctor.db_ok", {"path": str(path)})
+
+
+def check_migrations(state: _State) -> Check:
+    if not state.db_ok:
+        return Check("migrations", FAIL, "doctor.skipped_db", {})
+    conn = _connect_ro(database_path(state.data_dir))
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    finally:
+        conn.close()
+    current = str(row[0]) if row else "none"
+    params = {"current": current, "head": SCHEMA_HEAD}
+    if current == SCHEMA_HEAD:
+        return Check("migrations", OK, "doctor.schema_current", params)
+    if current != "none" and current > SCHEMA_HEAD:
+        return Check("migrations", FAIL, "doctor.schema_newer", params)
+    return Check("migrations", WARN, "doctor.schema_behind", params)
+
+
+def _secrets(state: _State) -> SecretStore | None:
+    install_id = state.settings.get("install_id")
+    return SecretStore(install_id) if install_id else None
+
+
+def check_keyring(state: _State) -> Check:
+    store = _secrets(state) or SecretStore("doctor")
+    info = store.info
+    if info.is_os_keyring:
+        return Check("keyring", OK, "doctor.keyring_os", {"backend": info.name})
+    return Check("keyring", WARN, "doctor.keyring_file", {"path": info.location})
+
+
+def check_hq(state: _State, *, timeout: float) -> Check:
+    url = state.settings.get("hq_url", "")
+    if not url:
+        return Check("hq", WARN, "doctor.hq_not_set", {})
+    store = _secrets(state)
+    token = store.get(TOKEN) if store is not None else None
+    import httpx
+
+    from posclient.sync.client import HqClient, SyncError
+
+    limits = httpx.Timeout(timeout)
+    with HqClient(url, token, timeout=limits) as client:
+        try:
+            client.health()
+        except SyncError as exc:
+            return Check("hq", FAIL, "doctor.hq_unreachable", {"url": url, "code": exc.code})
+        if not token:
+            return Check("hq", FAIL, "doctor.hq_not_paired", {"url": url})
+        try:
+            client.pull(state.settings.get("pull_cursor", ""), 1)
+        except SyncError as exc:
+            if exc.code == "sync.unauthorized":
+                return Check("hq", FAIL, "doctor.hq_token_invalid", {"url": url})
+            if exc.code not in ("sync.cursor_gone", "sync.request_refused"):
+                return Check("hq", FAIL, "doctor.hq_unreachable", {"url": url, "code": exc.code})
+    return Check("hq", OK, "doctor.hq_ok", {"url": url})
+
+
+def check_zbar(state: _State) -> Check:
+    try:
+        from pyzbar import zbar_library
+
+        zbar_library.load()
+    except (ImportError, OSError) as exc:
+        return Check("zbar", WARN, "doctor.zbar_missing", {"error": str(exc)[:60]})
+    return Check("zbar", OK, "doctor.zbar_ok", {})
+
+
+def check_camera(state: _State) -> Check:
+    if sys.platform.startswith("linux"):
+        devices = sorted(glob.glob("/dev/video*"))
+    else:  # pragma: no cover - Windows/macOS ask Qt, through the camera module (Qt allowed)
+        from posclient.scanning.camera import cameras
+
+        devices = [d.description() for d in cameras()]
+    if not devices:
+        return Check("camera", WARN, "doctor.camera_none", {})
+    return Check("camera", OK, "doctor.camera_ok", {"count": len(devices)})
+
+
+def check_printer(state: _State) -> Check:
+    spec = state.settings.get("escpos", "").strip()
+    if not spec:
+        return Check("printer", WARN, "doctor.printer_none", {})
+    kind, _, rest = spec.partition(":")
+    if kind == "file":
+        path = Path(rest)
+        if rest and path.exists():
+            return Check("printer", OK, "doctor.printer_ok", {"spec": spec})
+        return Check("printer", FAIL, "doctor.printer_unreachable", {"spec": spec})
+    if kind == "network":
+        host, _, port = rest.partition(":")
+        try:
+            with socket.create_connection((host, int(port or 9100)), timeout=2):
+                pass
+        except (OSError, ValueError):
+            return Check("printer", FAIL, "doctor.printer_unreachable", {"spec": spec})
+        return Check("printer", OK, "doctor.printer_ok", {"spec": spec})
+    if kind == "usb":
+        try:
+            vid, pid = (int(part, 16) for part in rest.split(":")[:2])
+        except ValueError:
+            return Check("printer", FAIL, "print.escpos_config", {"spec": spec})
+        return Check("printer", OK, "doctor.printer_usb", {"spec": f"usb:{vid:04x}:{pid:04x}"})
+    return Check("printer", FAIL, "print.escpos_config", {"spec": spec})
+
+
+def check_disk(state: _State) -> Check:
+    where = state.data_dir if state.data_dir.exists() else state.data_dir.parent
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    params = {"free_mb": free // (1024 * 1024)}
+    if free < FREE_FAIL_BYTES:
+        return Check("disk", FAIL, "doctor.disk_low", params)
+    if free < FREE_WARN_BYTES:
+        return Check("disk", WARN, "doctor.disk_low", params)
+    return Check("disk", OK, "doctor.disk_ok", params)

@@ -1,0 +1,39 @@
+"""posclient-admin doctor against the real HQ process: reachable, token valid / revoked, down."""
+
+from __future__ import annotations
+
+import json
+
+from posclient.services import settings
+from posclient.services.sync import TOKEN
+from tests.cli.test_admin import admin
+
+from .conftest import HqProcess, hq_cli
+
+
+def hq_check(data_dir):
+    proc = admin(data_dir, "doctor", "--json", "--timeout", "3", lang="en", check=False)
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    return proc, checks["hq"]
+
+
+def test_doctor_reports_hq_and_token(hq_process: HqProcess, make_till) -> None:
+    paired = make_till()
+    token = paired.till.secrets.get(TOKEN)
+    assert token
+    proc, hq = hq_check(paired.till.data_dir)
+    assert hq["status"] == "ok", hq
+    assert hq["message"] == f"HQ reachable, device token valid ({hq_process.url})"
+    assert token not in proc.stdout and token not in proc.stderr
+
+    with paired.till.db.read() as session:
+        device_id = settings.get(session, "device_id")
+    hq_cli("revoke", "--db", hq_process.db_url, "--device", device_id)
+    proc, hq = hq_check(paired.till.data_dir)
+    assert proc.returncode == 1
+    assert hq["status"] == "fail" and hq["code"] == "doctor.hq_token_invalid"
+
+    hq_process.stop()
+    proc, hq = hq_check(paired.till.data_dir)
+    assert proc.returncode == 1
+    assert hq["code"] == "doctor.hq_unreachable" and "sync.offline" in hq["message"]
