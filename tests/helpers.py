@@ -33,3 +33,11 @@ def sql(path: Path, query: str, *args: Any) -> list[tuple[Any, ...]]:
         return conn.execute(query, args).fetchall()
     finally:
         conn.close()
+
+
+def demo_members_json() -> list[dict[str, Any]]:
+    """The demo members file as loaded by ``posclient-admin init --demo``."""
+    data: list[dict[str, Any]] = json.loads(
+        resource("demo", "members.json").read_text(encoding="utf-8")
+    )
+    return data

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from posclient.services import backup
 from posclient.services.checkout import Cart
+from tests.helpers import demo_members_json
 
 
 def test_daily_backup_keeps_the_newest_seven(till) -> None:
@@ -23,7 +24,9 @@ def test_daily_backup_keeps_the_newest_seven(till) -> None:
     kept = sorted(p.name for p in backup.daily_dir(till.data_dir).iterdir())
     assert kept == made[-7:]
     assert kept[0] == f"daily-{(start + timedelta(days=3)).astimezone().date()}.sqlite3.gz"
-    assert backup.verify(backup.daily_dir(till.data_dir) / kept[-1]).counts["members"] == 6
+    assert backup.verify(backup.daily_dir(till.data_dir) / kept[-1]).counts["members"] == len(
+        demo_members_json()
+    )
 
 
 def test_no_database_no_backup(tmp_path) -> None:
