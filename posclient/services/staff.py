@@ -28,6 +28,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "void": frozenset(ROLES),
     "refund": frozenset({"cashier", "manager"}),
     "settings": frozenset({"manager"}),
+    # issue 7: members and personal data (R15)
+    "enrol": frozenset(ROLES),
+    "profile": frozenset({"assistant", "manager"}),
+    "audit": frozenset({"manager"}),
+    "import_members": frozenset({"manager"}),
 }
 
 
