@@ -33,3 +33,16 @@ def sql(path: Path, query: str, *args: Any) -> list[tuple[Any, ...]]:
         return conn.execute(query, args).fetchall()
     finally:
         conn.close()
+
+
+def outbox_payloads(till: Any, type_: str) -> list[dict[str, Any]]:
+    """Payloads of the till's outbox events of one type, opened if sealed (issue 7)."""
+    rows = sql(
+        till.db.path, "SELECT event_id, payload FROM outbox WHERE type = ? ORDER BY seq", type_
+    )
+    out = []
+    for event_id, text in rows:
+        if text.startswith("v1."):
+            text = till.cipher.decrypt(text, table="outbox", column="payload", row_id=event_id)
+        out.append(json.loads(text))
+    return out

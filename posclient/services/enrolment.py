@@ -231,7 +231,11 @@ def enrol(
             MemberIdentity(kind="phone", value=phone_index(cipher, form.phone), member_id=member_id)
         )
         appended = outbox.append(
-            session, type=EventType.MEMBER_ENROLLED, payload=payload, occurred_at=now
+            session,
+            type=EventType.MEMBER_ENROLLED,
+            payload=payload,
+            occurred_at=now,
+            seal=outbox.sealer(cipher),
         )
         device_id = values.get("device_id", "")
         for item in consents:

@@ -291,6 +291,7 @@ def edit_profile(
             payload=payload,
             occurred_at=now,
             base={"member": row.version},
+            seal=outbox.sealer(cipher),
         )
         audit(
             session,

@@ -12,7 +12,7 @@ from posclient.domain.errors import PosError
 from posclient.services import enrolment
 from posclient.services.enrolment import EnrolForm
 from posclient.sync.protocol import ConsentPurpose, EnrolPayload, Gender
-from tests.helpers import demo_members, sql
+from tests.helpers import demo_members, outbox_payloads, sql
 
 P = ConsentPurpose
 PHONE = "13512345678"
@@ -32,10 +32,7 @@ def do_enrol(till, f: EnrolForm, *, staff="a01", role="assistant"):
 
 
 def events(till, type_):
-    return [
-        json.loads(text)
-        for (text,) in sql(till.db.path, "SELECT payload FROM outbox WHERE type = ?", type_)
-    ]
+    return outbox_payloads(till, type_)
 
 
 OPTIONAL = (P.MARKETING, P.PERSONALISED, P.SENSITIVE)
@@ -157,3 +154,10 @@ def test_enrolment_is_audited_and_the_audit_goes_to_hq(till):
     (audit_event,) = events(till, "audit.recorded")
     assert audit_event["entries"][-1]["action"] == "member.enrolled"
     assert PHONE not in json.dumps(audit_event)
+
+
+def test_the_enrolment_event_is_sealed_at_rest(till):
+    do_enrol(till, EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name=NAME))
+    ((stored,),) = sql(till.db.path, "SELECT payload FROM outbox WHERE type='member.enrolled'")
+    assert stored.startswith("v1.") and PHONE not in stored
+    assert events(till, "member.enrolled")[0]["profile"] == {"phone": PHONE, "name": NAME}

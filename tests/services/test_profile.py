@@ -11,7 +11,7 @@ from posclient.domain.errors import PosError
 from posclient.services import checkout, member_audit, profile
 from posclient.services.staff import StaffMember
 from posclient.sync.protocol import ConsentPurpose, PatchPayload
-from tests.helpers import demo_members, sql
+from tests.helpers import demo_members, outbox_payloads, sql
 
 MEMBERS = demo_members()
 WANG = MEMBERS["王芳"]  # assigned to a01
@@ -67,8 +67,7 @@ def test_edit_sends_per_field_base_versions(till):
         now=till.clock.now(),
     )
     assert changed == ["name", "phone"]  # gender unchanged: not sent
-    (text,) = sql(till.db.path, "SELECT payload FROM outbox WHERE type='member.patched'")[0]
-    payload = json.loads(text)
+    (payload,) = outbox_payloads(till, "member.patched")
     PatchPayload.model_validate(payload)
     assert payload["fields"] == {
         "name": {"value": "王芳芳", "base_version": 1},
@@ -81,8 +80,7 @@ def test_edit_sends_per_field_base_versions(till):
         till.checkout.identify(WANG["phone"])
     # a second edit builds on the version the till now holds
     profile.edit_profile(till.db, till.cipher, ASSISTANT, WANG["member_id"], {"name": "王芳"}, now=till.clock.now())
-    texts = sql(till.db.path, "SELECT payload FROM outbox WHERE type='member.patched' ORDER BY seq")
-    assert json.loads(texts[-1][0])["fields"]["name"]["base_version"] == 2
+    assert outbox_payloads(till, "member.patched")[-1]["fields"]["name"]["base_version"] == 2
 
 
 def test_edit_refuses_fields_without_consent_and_taken_phones(till):
