@@ -26,6 +26,7 @@ from posclient.domain.codes import make_card_no, parse_phone, static_qr_text
 from posclient.domain.errors import PosError
 from posclient.domain.events import EventType
 from posclient.security.fieldcrypt import FieldCipher
+from posclient.security.secrets import SecretStore
 from posclient.security.masking import mask_name, mask_phone
 from posclient.store.db import Database
 from posclient.store.models import MemberIdentity, MemberRow
@@ -254,3 +255,38 @@ def _json(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def hq_duplicate(db: Database, secrets: SecretStore, phone: str) -> Duplicate | None:
+    """Ask HQ who holds this phone (network: call from a worker, never the GUI thread).
+
+    Raises PosError("enrol.hq_offline") when the till is not paired or HQ cannot be reached;
+    the caller then says plainly that only this till's members were checked.
+    """
+    import httpx
+
+    from posclient.sync.client import HqClient, SyncError
+
+    from .sync import TOKEN
+
+    phone = normalise_phone(phone)
+    with db.read() as session:
+        url = settings.all_settings(session).get("hq_url", "")
+    token = secrets.get(TOKEN)
+    if not url or not token:
+        raise PosError("enrol.hq_offline")
+    timeout = httpx.Timeout(connect=2.0, read=4.0, write=4.0, pool=2.0)
+    try:
+        with HqClient(url, token, timeout=timeout) as client:
+            found = client.lookup_phone(phone)
+    except SyncError as exc:
+        raise PosError("enrol.hq_offline") from exc
+    if found is None:
+        return None
+    return Duplicate(
+        str(found.member_id),
+        found.card_no,
+        found.masked_phone or mask_phone(phone),
+        found.masked_name or "",
+        "hq",
+    )

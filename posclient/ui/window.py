@@ -81,6 +81,10 @@ class MainWindow(QMainWindow):
         self._logout_shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
         self._settings_shortcut = QShortcut(QKeySequence("F10"), self)
         self._crash_dialogs: list[CrashDialog] = []
+        # issue 7: enrol, member profile, audit log (buttons in the status bar, Ctrl+E/I/U)
+        from .member_actions import MemberActions
+
+        self.memberActions = MemberActions(self)
         self._connect_signals()
         self._retranslate()
         self._status_timer.start()
@@ -128,6 +132,7 @@ class MainWindow(QMainWindow):
         )
         self.logoutButton.setText(with_key(self.tr("Switch user"), "Ctrl+L"))
         self.settingsButton.setText(with_key(self.tr("Settings"), "F10"))
+        self.memberActions.retranslate()  # issue 7
         self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
         self._render_staff()
         self._render_status()
@@ -171,6 +176,8 @@ class MainWindow(QMainWindow):
         staff = self.ctx.staff
         self.logoutButton.setVisible(staff is not None)
         self.settingsButton.setVisible(staff is not None)
+        if hasattr(self, "memberActions"):  # issue 7
+            self.memberActions.render_staff()
         if staff is None:
             self.staffLabel.setText(self.tr("Not logged in"))
         else:
