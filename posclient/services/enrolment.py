@@ -120,7 +120,7 @@ def captured_fields(form: EnrolForm) -> dict[str, Any]:
     if form.name and form.name.strip():
         values["name"] = form.name.strip()
     if form.gender is not None:
-        values["gender"] = form.gender.value
+        values["gender"] = Gender(form.gender).value
     if form.birthday is not None:
         values["birthday"] = form.birthday.isoformat()
     if form.categories:

@@ -279,6 +279,7 @@ class EnrolDialog(QDialog):
         self.closeButton.setText(self.tr("Done"))
         self._render_notices()
         self._render_step()
+        self._render_screen_hint()
 
     def _render_step(self) -> None:
         steps = [
@@ -372,12 +373,16 @@ class EnrolDialog(QDialog):
         if screen is not None:
             self.customerWindow = CustomerNoticeWindow(screen)
             self._show_on_customer_screen()
+        self._render_screen_hint()
+        self._on_consent_changed()
+
+    def _render_screen_hint(self) -> None:
+        if self.customerWindow is not None:
             self.screenLabel.setText(self.tr("The notices are shown on the customer's screen."))
-        else:
+        elif self.pages.currentIndex() >= 1:
             self.screenLabel.setText(
                 self.tr("Turn the screen to the customer: they read each notice and decide.")
             )
-        self._on_consent_changed()
 
     def _show_on_customer_screen(self) -> None:
         assert self.customerWindow is not None

@@ -189,7 +189,10 @@ class ProfileDialog(QDialog):
             edit.setReadOnly(not profile.editable)
         gender = values.get("gender")
         index = self.genderInput.findData(gender) if gender else 0
-        self.genderInput.setCurrentIndex(max(0, index))
+        if index < 0:  # masked ("***"): shown as it is, not as "not given"
+            self.genderInput.addItem(str(gender), gender)
+            index = self.genderInput.count() - 1
+        self.genderInput.setCurrentIndex(index)
         self.genderInput.setEnabled(profile.editable)
         for purpose, check in self.consentChecks.items():
             check.setChecked(bool(profile.consents.get(purpose.value)))

@@ -169,3 +169,24 @@ def test_manager_reads_the_audit_log(qtbot, window):
     assert a.table.rowCount() == 1
     assert a.table.item(0, 1).text() == "m01" and a.table.item(0, 2).text() == LI["card_no"]
     assert a.table.item(0, 3).text() == "查看资料"
+
+
+def test_personalised_fields_from_the_widgets_reach_the_event(qtbot, window):
+    login(qtbot, window, "c01", "1111")
+    d = open_enrol(qtbot, window)
+    d.phoneInput.setText(PHONE)
+    qtbot.mouseClick(d.checkButton, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    qtbot.mouseClick(d.toConsentButton, Qt.MouseButton.LeftButton)
+    for purpose, check in d.agree.items():
+        check.setChecked(purpose.value in ("membership", "personalised"))
+    qtbot.mouseClick(d.toDetailsButton, Qt.MouseButton.LeftButton)
+    assert not d.birthdayGiven.isEnabled() and d.genderInput.isEnabled()
+    d.genderInput.setCurrentIndex(1)  # female
+    d.categoryChecks["dairy"].setChecked(True)
+    qtbot.mouseClick(d.enrolButton, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert d.pages.currentIndex() == 3, d.message.text()
+    (payload,) = outbox_payloads(window.ctx.till, "member.enrolled")
+    assert payload["profile"] == {"phone": PHONE, "gender": "female", "categories": ["dairy"]}
+    assert payload["assigned_staff"] is None  # a cashier's enrolment: managers see it
