@@ -19,10 +19,11 @@ from posclient.domain.errors import PosError
 from posclient.i18n import message, normalise_lang
 
 from . import common, scan_cmds, sync_cmds, till_cmds
+from . import member_cmds  # issue 7
 
 log = logging.getLogger("posclient.cli")
 
-MODULES = [till_cmds, sync_cmds, scan_cmds]
+MODULES = [till_cmds, sync_cmds, scan_cmds, member_cmds]  # member_cmds: issue 7
 
 
 def build_parser() -> argparse.ArgumentParser:

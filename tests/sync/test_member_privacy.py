@@ -135,3 +135,20 @@ def test_erasure_reaches_hq_ahead_of_the_queue(tmp_path: Path, hq_process: HqPro
     assert status == "erased"
     # HQ's tombstone reached the till: the member is gone from the cache.
     assert sql(till.db.path, "SELECT count(*) FROM members WHERE member_id = ?", done.member_id) == [(0,)]
+
+
+def test_imported_members_are_accepted_by_hq(tmp_path: Path, hq_process: HqProcess, make_till):
+    from posclient.services import member_import
+
+    paired = make_till("till")
+    till = paired.till
+    paired.engine.run_until_idle(deadline_s=30)
+    src = tmp_path / "legacy.csv"
+    src.write_text("old_id,phone,name,points\nL1,15911112222,钱多多,100\nL2,15911113333,,0\n", encoding="utf-8")
+    report = member_import.run_import(till.db, till.cipher, src, now=till.clock.now())
+    assert report.created == 2
+    paired.engine.run_until_idle(deadline_s=30)
+    statuses = {s for (s,) in sql(till.db.path, "SELECT status FROM outbox WHERE type='member.enrolled'")}
+    assert statuses == {"applied"}
+    rows = hq_process.sql("SELECT channel, notice_version FROM consents WHERE notice_version = 'legacy-import'")
+    assert rows == [("paper", "legacy-import")] * 2
