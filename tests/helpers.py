@@ -41,8 +41,9 @@ def outbox_payloads(till: Any, type_: str) -> list[dict[str, Any]]:
         till.db.path, "SELECT event_id, payload FROM outbox WHERE type = ? ORDER BY seq", type_
     )
     out = []
-    for event_id, text in rows:
-        if text.startswith("v1."):
-            text = till.cipher.decrypt(text, table="outbox", column="payload", row_id=event_id)
+    for event_id, stored in rows:
+        text = stored
+        if stored.startswith("v1."):
+            text = till.cipher.decrypt(stored, table="outbox", column="payload", row_id=event_id)
         out.append(json.loads(text))
     return out

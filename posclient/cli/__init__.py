@@ -18,8 +18,7 @@ from posclient import log as logsetup
 from posclient.domain.errors import PosError
 from posclient.i18n import message, normalise_lang
 
-from . import common, scan_cmds, sync_cmds, till_cmds
-from . import member_cmds  # issue 7
+from . import common, member_cmds, scan_cmds, sync_cmds, till_cmds
 
 log = logging.getLogger("posclient.cli")
 

@@ -51,11 +51,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     lines = [
         (f"rows read: {report.rows}" if en else f"读取行数：{report.rows}"),
         (f"members to create: {report.to_create}" if en else f"将创建会员：{report.to_create}"),
-        (f"merged (same phone): {len(report.merged)}" if en else f"合并（同一手机号）：{len(report.merged)}"),
+        (
+            f"merged (same phone): {len(report.merged)}"
+            if en
+            else f"合并（同一手机号）：{len(report.merged)}"
+        ),
         (f"invalid rows: {len(report.invalid)}" if en else f"无效行：{len(report.invalid)}"),
-        (f"already members: {len(report.already_members)}" if en else f"已是会员：{len(report.already_members)}"),
-        (f"repeated old ids: {len(report.duplicate_old_ids)}" if en else f"重复的原会员编号：{len(report.duplicate_old_ids)}"),
-        (f"opening points: {report.points_total}" if en else f"期初积分合计：{report.points_total}"),
+        (
+            f"already members: {len(report.already_members)}"
+            if en
+            else f"已是会员：{len(report.already_members)}"
+        ),
+        (
+            f"repeated old ids: {len(report.duplicate_old_ids)}"
+            if en
+            else f"重复的原会员编号：{len(report.duplicate_old_ids)}"
+        ),
+        (
+            f"opening points: {report.points_total}"
+            if en
+            else f"期初积分合计：{report.points_total}"
+        ),
     ]
     for item in report.invalid:
         lines.append(f"  line {item['line']} {item['old_id']}: {item['reason']}")

@@ -26,8 +26,8 @@ from posclient.domain.codes import make_card_no, parse_phone, static_qr_text
 from posclient.domain.errors import PosError
 from posclient.domain.events import EventType
 from posclient.security.fieldcrypt import FieldCipher
-from posclient.security.secrets import SecretStore
 from posclient.security.masking import mask_name, mask_phone
+from posclient.security.secrets import SecretStore
 from posclient.store.db import Database
 from posclient.store.models import MemberIdentity, MemberRow
 from posclient.store.uow import UnitOfWork
@@ -224,7 +224,9 @@ def enrol(
         for name, value in profile.items():
             text = value if isinstance(value, str) else _json(value)
             column = consent.FIELD_COLUMNS[name]
-            setattr(row, column, cipher.encrypt(text, table="members", column=name, row_id=member_id))
+            setattr(
+                row, column, cipher.encrypt(text, table="members", column=name, row_id=member_id)
+            )
         session.add(row)
         session.flush()  # the member first: identities reference it
         session.add(MemberIdentity(kind="card", value=card_no, member_id=member_id))
@@ -241,8 +243,14 @@ def enrol(
         device_id = values.get("device_id", "")
         for item in consents:
             consent.store_record(session, item, device_id=device_id, hlc=appended.hlc)
-        audit(session, staff_id=staff_id, member_id=member_id, action="member.enrolled",
-              fields=list(profile), now=now)
+        audit(
+            session,
+            staff_id=staff_id,
+            member_id=member_id,
+            action="member.enrolled",
+            fields=list(profile),
+            now=now,
+        )
         uow.commit()
     log.info(
         "member enrolled",

@@ -59,9 +59,7 @@ def audit(
 ) -> None:
     """Record one view or change and queue what HQ has not got yet (caller commits)."""
     session.add(
-        AuditRow(
-            at=now, staff_id=staff_id, member_id=member_id, action=action, fields=list(fields)
-        )
+        AuditRow(at=now, staff_id=staff_id, member_id=member_id, action=action, fields=list(fields))
     )
     session.flush()
     queue_unsent(session, now)

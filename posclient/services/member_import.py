@@ -19,6 +19,7 @@ data) for HQ to credit.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -118,10 +119,8 @@ def _table(path: Path) -> Iterator[list[str]]:
         return
     text = _decode(path.read_bytes())
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        pass
     yield from csv.reader(io.StringIO(text), dialect)
 
 
@@ -162,14 +161,18 @@ def read_rows(path: Path) -> list[Row]:
             points = int(float(points_text))
         except ValueError:
             points = -1
-        rows.append(Row(line, get(values, "old_id"), get(values, "phone"), get(values, "name"), points))
+        rows.append(
+            Row(line, get(values, "old_id"), get(values, "phone"), get(values, "name"), points)
+        )
     return rows
 
 
 # ---------------------------------------------------------------- planning
 
 
-def plan(rows: list[Row], known_phone: Callable[[str], str | None], known_old_id: Callable[[str], bool]) -> tuple[list[Planned], Report]:
+def plan(
+    rows: list[Row], known_phone: Callable[[str], str | None], known_old_id: Callable[[str], bool]
+) -> tuple[list[Planned], Report]:
     """Clean and de-duplicate; nothing is written. ``known_phone`` → card of an existing member."""
     report = Report(rows=len(rows))
     by_phone: dict[str, Planned] = {}
@@ -188,7 +191,9 @@ def plan(rows: list[Row], known_phone: Callable[[str], str | None], known_old_id
             report.invalid.append({"line": row.line, "old_id": row.old_id, "reason": exc.code})
             continue
         if row.points < 0:
-            report.invalid.append({"line": row.line, "old_id": row.old_id, "reason": "points.invalid"})
+            report.invalid.append(
+                {"line": row.line, "old_id": row.old_id, "reason": "points.invalid"}
+            )
             continue
         card = known_phone(phone)
         if card is not None:
@@ -207,7 +212,12 @@ def plan(rows: list[Row], known_phone: Callable[[str], str | None], known_old_id
     for member in members:
         if len(member.old_ids) > 1:
             report.merged.append(
-                {"phone": mask_phone(member.phone), "old_ids": member.old_ids, "lines": member.lines, "points": member.points}
+                {
+                    "phone": mask_phone(member.phone),
+                    "old_ids": member.old_ids,
+                    "lines": member.lines,
+                    "points": member.points,
+                }
             )
     report.to_create = len(members)
     report.points_total = sum(m.points for m in members)
@@ -220,7 +230,9 @@ def dry_run(db: Database, cipher: FieldCipher, path: Path) -> tuple[list[Planned
         phones = {
             value: member_id
             for value, member_id in session.execute(
-                select(MemberIdentity.value, MemberIdentity.member_id).where(MemberIdentity.kind == "phone")
+                select(MemberIdentity.value, MemberIdentity.member_id).where(
+                    MemberIdentity.kind == "phone"
+                )
             )
         }
         cards = dict(session.execute(select(MemberRow.member_id, MemberRow.card_no)).all())
@@ -259,7 +271,14 @@ def run_import(
                 card = _import_one(uow.session, cipher, member, file_hash, now)
                 if member.points:
                     opening.append((card, ";".join(member.old_ids), member.points))
-            audit(uow.session, staff_id="import", member_id=None, action="member.imported", fields=["phone", "name"], now=now)
+            audit(
+                uow.session,
+                staff_id="import",
+                member_id=None,
+                action="member.imported",
+                fields=["phone", "name"],
+                now=now,
+            )
             uow.commit()
         report.created += len(chunk)
         if progress is not None:
@@ -274,7 +293,9 @@ def run_import(
     return report
 
 
-def _import_one(session: Any, cipher: FieldCipher, member: Planned, file_hash: str, now: datetime) -> str:
+def _import_one(
+    session: Any, cipher: FieldCipher, member: Planned, file_hash: str, now: datetime
+) -> str:
     values = settings.all_settings(session)
     member_id = str(uuid.uuid4())
     card_no = _card_no(session)
@@ -322,7 +343,9 @@ def _import_one(session: Any, cipher: FieldCipher, member: Planned, file_hash: s
     session.add(row)
     session.flush()
     session.add(MemberIdentity(kind="card", value=card_no, member_id=member_id))
-    session.add(MemberIdentity(kind="phone", value=phone_index(cipher, member.phone), member_id=member_id))
+    session.add(
+        MemberIdentity(kind="phone", value=phone_index(cipher, member.phone), member_id=member_id)
+    )
     for old_id in member.old_ids:
         session.add(MemberIdentity(kind="legacy", value=old_id[:64], member_id=member_id))
     appended = outbox.append(

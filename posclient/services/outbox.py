@@ -10,9 +10,9 @@ import hashlib
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select

@@ -126,7 +126,9 @@ def _member(session: Session, member_id: str) -> MemberRow:
     return row
 
 
-def _history(session: Session, row: MemberRow) -> tuple[tuple[Purchase, ...], tuple[PointsLine, ...]]:
+def _history(
+    session: Session, row: MemberRow
+) -> tuple[tuple[Purchase, ...], tuple[PointsLine, ...]]:
     sales = session.scalars(
         select(SaleRow)
         .where(SaleRow.member_id == row.member_id)
@@ -152,7 +154,9 @@ def _history(session: Session, row: MemberRow) -> tuple[tuple[Purchase, ...], tu
         )
     ]
     lines += [
-        PointsLine(row.synced_at, "lot", int(lot["remaining"]), date.fromisoformat(lot["expires_on"]), True)
+        PointsLine(
+            row.synced_at, "lot", int(lot["remaining"]), date.fromisoformat(lot["expires_on"]), True
+        )
         for lot in sorted(row.lots or (), key=lambda lot: lot["expires_on"])
     ]
     return purchases, tuple(lines)
@@ -203,7 +207,9 @@ def open_profile(
     return profile
 
 
-def _require_full(session: Session, staff: StaffMember | None, member_id: str) -> tuple[StaffMember, MemberRow]:
+def _require_full(
+    session: Session, staff: StaffMember | None, member_id: str
+) -> tuple[StaffMember, MemberRow]:
     staff = require(staff, "profile")
     row = _member(session, member_id)
     if not may_open(staff, row):
@@ -212,7 +218,7 @@ def _require_full(session: Session, staff: StaffMember | None, member_id: str) -
 
 
 def _wire(name: str, value: Any) -> Any:
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         return None
     if name == "birthday" and isinstance(value, date):
         return value.isoformat()
@@ -253,7 +259,9 @@ def edit_profile(
             if new == _wire(name, _decrypt(cipher, row, name)):
                 continue
             if new is not None and not (row.consents or {}).get(FIELD_PURPOSE[name].value):
-                raise PosError("enrol.field_without_consent", field=name, purpose=FIELD_PURPOSE[name].value)
+                raise PosError(
+                    "enrol.field_without_consent", field=name, purpose=FIELD_PURPOSE[name].value
+                )
             fields[name] = {
                 "value": new,
                 "base_version": int((row.field_versions or {}).get(name, 0)),
@@ -277,7 +285,11 @@ def edit_profile(
             _move_phone(session, cipher, row, wire_values["phone"])
         versions = dict(row.field_versions or {})
         for name, new in wire_values.items():
-            text = None if new is None else (new if isinstance(new, str) else json.dumps(new, ensure_ascii=False))
+            text = (
+                None
+                if new is None
+                else (new if isinstance(new, str) else json.dumps(new, ensure_ascii=False))
+            )
             setattr(
                 row,
                 consent.FIELD_COLUMNS[name],
@@ -339,7 +351,8 @@ def set_consent(
     with UnitOfWork(db) as uow:
         staff, row = _require_full(uow.session, staff, member_id)
         before = {
-            name for name in consent.dependent_fields(purpose)
+            name
+            for name in consent.dependent_fields(purpose)
             if getattr(row, consent.FIELD_COLUMNS[name]) is not None
         }
         consent.record_decision(
@@ -353,7 +366,10 @@ def set_consent(
             now=now,
         )
         uow.commit()
-    log.info("consent recorded", extra={"staff": staff.staff_id, "purpose": purpose.value, "granted": granted})
+    log.info(
+        "consent recorded",
+        extra={"staff": staff.staff_id, "purpose": purpose.value, "granted": granted},
+    )
     return [] if granted else sorted(before)
 
 

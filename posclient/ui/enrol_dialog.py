@@ -332,7 +332,9 @@ class EnrolDialog(QDialog):
         if found is not None:
             self._offer(found)
             return
-        self.duplicateLabel.setText(self.tr("No member has this number: you can enrol the customer."))
+        self.duplicateLabel.setText(
+            self.tr("No member has this number: you can enrol the customer.")
+        )
         self.toConsentButton.setEnabled(True)
 
     def _on_hq_failed(self, error: PosError) -> None:

@@ -21,6 +21,9 @@ from posclient.services.members import MemberView
 from .format import named, with_key
 
 if TYPE_CHECKING:
+    from .audit_dialog import AuditDialog
+    from .enrol_dialog import EnrolDialog
+    from .profile_dialog import ProfileDialog
     from .window import MainWindow
 
 ENROL_KEY, PROFILE_KEY, AUDIT_KEY = "Ctrl+E", "Ctrl+I", "Ctrl+U"
@@ -31,9 +34,9 @@ class MemberActions(QObject):
         super().__init__(window)
         self.window = window
         self.ctx = window.ctx
-        self.enrolDialog = None
-        self.profileDialog = None
-        self.auditDialog = None
+        self.enrolDialog: EnrolDialog | None = None
+        self.profileDialog: ProfileDialog | None = None
+        self.auditDialog: AuditDialog | None = None
         self.lookupDialog: QInputDialog | None = None
         bar = window.statusBar()
         self.enrolButton = named(QPushButton(), "enrolButton")
@@ -104,9 +107,7 @@ class MemberActions(QObject):
         dialog.open()
 
     def _lookup(self, text: str) -> None:
-        self.ctx.ops.db(self.ctx.till.checkout.identify, text).success(
-            self._on_found
-        ).run()
+        self.ctx.ops.db(self.ctx.till.checkout.identify, text).success(self._on_found).run()
 
     def _on_found(self, member: MemberView) -> None:
         if member.provisional:

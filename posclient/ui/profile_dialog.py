@@ -137,7 +137,9 @@ class ProfileDialog(QDialog):
         self.consentChecks[ConsentPurpose.PERSONALISED].setText(
             self.tr("Personalised offers (gender, preferred categories)")
         )
-        self.consentChecks[ConsentPurpose.SENSITIVE].setText(self.tr("Sensitive details (birthday)"))
+        self.consentChecks[ConsentPurpose.SENSITIVE].setText(
+            self.tr("Sensitive details (birthday)")
+        )
         self.eraseButton.setText(
             self.tr("Click again to confirm the erasure")
             if self._erase_armed
@@ -173,9 +175,9 @@ class ProfileDialog(QDialog):
         self.profile = profile
         masked = self.tr(" · masked (cashier view)") if profile.masked else ""
         self.header.setText(
-            self.tr("Card %1 · %2 purchases").replace("%1", profile.card_no).replace(
-                "%2", str(profile.purchase_count)
-            )
+            self.tr("Card %1 · %2 purchases")
+            .replace("%1", profile.card_no)
+            .replace("%2", str(profile.purchase_count))
             + masked
         )
         values = profile.values
@@ -278,7 +280,9 @@ class ProfileDialog(QDialog):
 
     def _on_saved(self, fields: list[str]) -> None:
         self.message.show_info(
-            self.tr("Saved: %1").replace("%1", ", ".join(fields)) if fields else self.tr("No changes")
+            self.tr("Saved: %1").replace("%1", ", ".join(fields))
+            if fields
+            else self.tr("No changes")
         )
         self.reload()
 

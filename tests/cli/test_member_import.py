@@ -59,11 +59,17 @@ def test_import_enrols_seals_and_is_idempotent(demo_dir, tmp_path):
     assert report["created"] == 2
     db = demo_dir / "posclient.sqlite3"
     assert sql(db, "SELECT count(*) FROM outbox WHERE type='member.enrolled'") == [(2,)]
-    assert sql(db, "SELECT DISTINCT channel, notice_version FROM consents") == [("paper", "legacy-import")]
+    assert sql(db, "SELECT DISTINCT channel, notice_version FROM consents") == [
+        ("paper", "legacy-import")
+    ]
     assert sql(db, "SELECT count(*) FROM member_identities WHERE kind='legacy'") == [(3,)]
     opening = (tmp_path / "old.opening-points.csv").read_text(encoding="utf-8").splitlines()
     assert opening[0] == "card_no,old_ids,points" and opening[1].endswith(",L001;L002,1500")
-    raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b"")
+    raw = db.read_bytes() + (
+        db.with_name(db.name + "-wal").read_bytes()
+        if db.with_name(db.name + "-wal").exists()
+        else b""
+    )
     assert b"13711112222" not in raw and "周杰".encode() not in raw
     found = json.loads(admin(demo_dir, "member", "13711112222", "--json").stdout)
     assert found["card_no"] == opening[1].split(",")[0]
@@ -91,4 +97,8 @@ def test_bad_file_is_one_line_reason(demo_dir, tmp_path):
     assert proc.returncode == 1 and proc.stderr.strip().startswith("File not found")
     src = write_csv(tmp_path / "x.csv", [("a", "b"), ("1", "2")], "utf-8")
     proc = admin(demo_dir, "import-members", str(src), check=False, lang="en")
-    assert proc.returncode == 1 and "column" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert (
+        proc.returncode == 1
+        and "column" in proc.stderr
+        and len(proc.stderr.strip().splitlines()) == 1
+    )

@@ -51,12 +51,16 @@ def record(till, purpose, decision, *, member=WANG["member_id"]):
 
 def test_withdrawal_purges_dependent_fields_and_jumps_the_queue(till):
     member = WANG["member_id"]
-    before = sql(till.db.path, "SELECT birthday_enc, gender_enc FROM members WHERE member_id=?", member)[0]
+    before = sql(
+        till.db.path, "SELECT birthday_enc, gender_enc FROM members WHERE member_id=?", member
+    )[0]
     assert all(before)
     payload = record(till, P.SENSITIVE, ConsentDecision.WITHDRAWN)
     ConsentPayload.model_validate(payload)
     birthday, gender, consents = sql(
-        till.db.path, "SELECT birthday_enc, gender_enc, consents FROM members WHERE member_id=?", member
+        till.db.path,
+        "SELECT birthday_enc, gender_enc, consents FROM members WHERE member_id=?",
+        member,
     )[0]
     assert birthday is None and gender is not None  # only what needed the purpose
     assert json.loads(consents)["sensitive"] is False
@@ -82,7 +86,9 @@ def test_records_are_append_only(till):
     assert [r[0] for r in rows] == ["withdrawn", "granted"]
     assert all(r[1:5] == ("2026-11", "till_screen", "S001", "a01") and r[5] for r in rows)
     # the grant is normal priority, the withdrawal urgent
-    prios = sql(till.db.path, "SELECT priority FROM outbox WHERE type='consent.recorded' ORDER BY seq")
+    prios = sql(
+        till.db.path, "SELECT priority FROM outbox WHERE type='consent.recorded' ORDER BY seq"
+    )
     assert prios == [(0,), (10,)]
 
 
@@ -95,5 +101,10 @@ def test_membership_cannot_be_withdrawn_as_a_toggle(till):
 
 def test_unknown_member_is_refused(till):
     with pytest.raises(PosError) as err:
-        record(till, P.MARKETING, ConsentDecision.GRANTED, member="00000000-0000-0000-0000-000000000000")
+        record(
+            till,
+            P.MARKETING,
+            ConsentDecision.GRANTED,
+            member="00000000-0000-0000-0000-000000000000",
+        )
     assert err.value.code == "member.gone"

@@ -39,7 +39,9 @@ OPTIONAL = (P.MARKETING, P.PERSONALISED, P.SENSITIVE)
 
 
 @pytest.mark.parametrize(
-    "choice", list(itertools.product([False, True], repeat=3)), ids=lambda c: "".join("yn"[not x] for x in c)
+    "choice",
+    list(itertools.product([False, True], repeat=3)),
+    ids=lambda c: "".join("yn"[not x] for x in c),
 )
 def test_every_combination_of_optional_consents_enrols(till, choice):
     decisions = {P.MEMBERSHIP: True} | dict(zip(OPTIONAL, choice, strict=True))
@@ -57,9 +59,7 @@ def test_every_combination_of_optional_consents_enrols(till, choice):
         done.member_id,
     )
     got = {purpose: decision for purpose, decision, *_ in rows}
-    assert got == {
-        p.value: ("granted" if decisions[p] else "declined") for p in ConsentPurpose
-    }
+    assert got == {p.value: ("granted" if decisions[p] else "declined") for p in ConsentPurpose}
     assert {(r[2], r[3], r[4], r[5]) for r in rows} == {("2026-11", 64, "S001", "a01")}
     (payload,) = events(till, "member.enrolled")
     EnrolPayload.model_validate(payload)  # what HQ will accept
@@ -77,7 +77,11 @@ def test_every_combination_of_optional_consents_enrols(till, choice):
         "FROM members WHERE member_id = ?",
         done.member_id,
     )
-    held = {n for n, v in zip(("name", "phone", "gender", "birthday", "categories"), row, strict=False) if v}
+    held = {
+        n
+        for n, v in zip(("name", "phone", "gender", "birthday", "categories"), row, strict=False)
+        if v
+    }
     assert held == expected
     assert all(v.startswith("v1.") for v in row[:5] if v)
     assert row[5] == "a01"
@@ -111,7 +115,9 @@ def test_under_14_needs_a_guardian(till):
     assert err.value.code == "enrol.guardian_required"
     f.guardian = True
     done = do_enrol(till, f)
-    guardians = sql(till.db.path, "SELECT DISTINCT guardian FROM consents WHERE member_id = ?", done.member_id)
+    guardians = sql(
+        till.db.path, "SELECT DISTINCT guardian FROM consents WHERE member_id = ?", done.member_id
+    )
     assert guardians == [(1,)]
 
 
@@ -142,12 +148,18 @@ def test_card_numbers_are_unique_and_valid(till):
     for card in cards:
         parse_card(card)
     # A cashier's enrolment is assigned to nobody (managers see it; assistants do not).
-    assert sql(till.db.path, "SELECT DISTINCT assigned_staff FROM members WHERE card_no IN (?,?,?)", *cards) == [(None,)]
+    assert sql(
+        till.db.path, "SELECT DISTINCT assigned_staff FROM members WHERE card_no IN (?,?,?)", *cards
+    ) == [(None,)]
 
 
 def test_enrolment_is_audited_and_the_audit_goes_to_hq(till):
     done = do_enrol(till, form())
-    (row,) = sql(till.db.path, "SELECT staff_id, action, fields, synced FROM audit_log WHERE member_id = ?", done.member_id)
+    (row,) = sql(
+        till.db.path,
+        "SELECT staff_id, action, fields, synced FROM audit_log WHERE member_id = ?",
+        done.member_id,
+    )
     assert row[:2] == ("a01", "member.enrolled")
     assert sorted(json.loads(row[2])) == ["phone"]
     assert row[3] == 1

@@ -23,11 +23,17 @@ MANAGER = StaffMember("m01", "店长", "manager")
 
 
 def open_(till, staff, member):
-    return profile.open_profile(till.db, till.cipher, staff, member["member_id"], now=till.clock.now())
+    return profile.open_profile(
+        till.db, till.cipher, staff, member["member_id"], now=till.clock.now()
+    )
 
 
 def audit_rows(till, member):
-    return sql(till.db.path, "SELECT staff_id, action FROM audit_log WHERE member_id=? ORDER BY id", member["member_id"])
+    return sql(
+        till.db.path,
+        "SELECT staff_id, action FROM audit_log WHERE member_id=? ORDER BY id",
+        member["member_id"],
+    )
 
 
 def test_assistant_sees_own_member_in_full_and_the_view_is_audited(till):
@@ -56,13 +62,18 @@ def test_manager_sees_all_cashier_sees_masked_only(till):
     assert masked.values["phone"] == "138****8001" and masked.values["name"] == "王*"
     assert masked.values["birthday"] == "***"
     with pytest.raises(PosError) as err:
-        profile.edit_profile(till.db, till.cipher, CASHIER, WANG["member_id"], {"name": "X"}, now=till.clock.now())
+        profile.edit_profile(
+            till.db, till.cipher, CASHIER, WANG["member_id"], {"name": "X"}, now=till.clock.now()
+        )
     assert err.value.code == "staff.not_allowed"
 
 
 def test_edit_sends_per_field_base_versions(till):
     changed = profile.edit_profile(
-        till.db, till.cipher, ASSISTANT, WANG["member_id"],
+        till.db,
+        till.cipher,
+        ASSISTANT,
+        WANG["member_id"],
         {"name": "王芳芳", "gender": "female", "phone": "13700137007"},
         now=till.clock.now(),
     )
@@ -73,30 +84,57 @@ def test_edit_sends_per_field_base_versions(till):
         "name": {"value": "王芳芳", "base_version": 1},
         "phone": {"value": "13700137007", "base_version": 1},
     }
-    assert "王芳芳" not in sql(till.db.path, "SELECT name_enc FROM members WHERE member_id=?", WANG["member_id"])[0][0]
+    assert (
+        "王芳芳"
+        not in sql(
+            till.db.path, "SELECT name_enc FROM members WHERE member_id=?", WANG["member_id"]
+        )[0][0]
+    )
     # found by the new phone, not the old one
     assert till.checkout.identify("13700137007").member_id == WANG["member_id"]
     with pytest.raises(PosError):
         till.checkout.identify(WANG["phone"])
     # a second edit builds on the version the till now holds
-    profile.edit_profile(till.db, till.cipher, ASSISTANT, WANG["member_id"], {"name": "王芳"}, now=till.clock.now())
+    profile.edit_profile(
+        till.db, till.cipher, ASSISTANT, WANG["member_id"], {"name": "王芳"}, now=till.clock.now()
+    )
     assert outbox_payloads(till, "member.patched")[-1]["fields"]["name"]["base_version"] == 2
 
 
 def test_edit_refuses_fields_without_consent_and_taken_phones(till):
     chen = MEMBERS["陈静"]  # membership only
     with pytest.raises(PosError) as err:
-        profile.edit_profile(till.db, till.cipher, MANAGER, chen["member_id"], {"birthday": date(1990, 1, 1)}, now=till.clock.now())
+        profile.edit_profile(
+            till.db,
+            till.cipher,
+            MANAGER,
+            chen["member_id"],
+            {"birthday": date(1990, 1, 1)},
+            now=till.clock.now(),
+        )
     assert err.value.code == "enrol.field_without_consent"
     with pytest.raises(PosError) as err:
-        profile.edit_profile(till.db, till.cipher, MANAGER, chen["member_id"], {"phone": WANG["phone"]}, now=till.clock.now())
+        profile.edit_profile(
+            till.db,
+            till.cipher,
+            MANAGER,
+            chen["member_id"],
+            {"phone": WANG["phone"]},
+            now=till.clock.now(),
+        )
     assert err.value.code == "enrol.duplicate_phone"
     assert sql(till.db.path, "SELECT count(*) FROM outbox WHERE type='member.patched'")[0][0] == 0
 
 
 def test_withdrawal_from_the_profile_purges_at_once(till):
     purged = profile.set_consent(
-        till.db, ASSISTANT, WANG["member_id"], ConsentPurpose.PERSONALISED, False, lang="zh_CN", now=till.clock.now()
+        till.db,
+        ASSISTANT,
+        WANG["member_id"],
+        ConsentPurpose.PERSONALISED,
+        False,
+        lang="zh_CN",
+        now=till.clock.now(),
     )
     assert purged == ["categories", "gender"]
     p = open_(till, ASSISTANT, WANG)
@@ -106,9 +144,15 @@ def test_withdrawal_from_the_profile_purges_at_once(till):
 
 def test_erasure_is_an_urgent_event_and_forgets_locally(till):
     profile.request_erasure(till.db, MANAGER, WANG["member_id"], now=till.clock.now())
-    (priority, text) = sql(till.db.path, "SELECT priority, payload FROM outbox WHERE type='member.erasure_requested'")[0]
+    (priority, text) = sql(
+        till.db.path, "SELECT priority, payload FROM outbox WHERE type='member.erasure_requested'"
+    )[0]
     assert priority == 0 and json.loads(text)["member_id"] == WANG["member_id"]
-    row = sql(till.db.path, "SELECT name_enc, phone_enc, birthday_enc, consents FROM members WHERE member_id=?", WANG["member_id"])[0]
+    row = sql(
+        till.db.path,
+        "SELECT name_enc, phone_enc, birthday_enc, consents FROM members WHERE member_id=?",
+        WANG["member_id"],
+    )[0]
     assert row == (None, None, None, "{}")
     with pytest.raises(PosError):
         till.checkout.identify(WANG["phone"])

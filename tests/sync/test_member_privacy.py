@@ -58,12 +58,19 @@ def test_enrol_sell_sync_and_nothing_in_plaintext(tmp_path: Path, hq_process: Hq
         now = till.clock.now()
         form = EnrolForm(
             phone=PHONE,
-            decisions={P.MEMBERSHIP: True, P.MARKETING: False, P.PERSONALISED: True, P.SENSITIVE: False},
+            decisions={
+                P.MEMBERSHIP: True,
+                P.MARKETING: False,
+                P.PERSONALISED: True,
+                P.SENSITIVE: False,
+            },
             name=NAME,
             gender=Gender.FEMALE,
             categories=["dairy"],
         )
-        done = enrolment.enrol(till.db, till.cipher, form, staff_id="a01", staff_role="assistant", now=now)
+        done = enrolment.enrol(
+            till.db, till.cipher, form, staff_id="a01", staff_role="assistant", now=now
+        )
         cart = Cart()
         cart.member = till.checkout.identify(PHONE)
         cart.add(till.checkout.find_product("MILK-1L"), 2)
@@ -89,15 +96,28 @@ def test_enrol_sell_sync_and_nothing_in_plaintext(tmp_path: Path, hq_process: Hq
         # The profile: view (audited), edit, withdraw: all accepted by HQ.
         seen = profile.open_profile(till.db, till.cipher, ASSISTANT, done.member_id, now=now)
         assert seen.values["name"] == NAME
-        profile.edit_profile(till.db, till.cipher, ASSISTANT, done.member_id, {"categories": ["baby", "dairy"]}, now=now)
+        profile.edit_profile(
+            till.db,
+            till.cipher,
+            ASSISTANT,
+            done.member_id,
+            {"categories": ["baby", "dairy"]},
+            now=now,
+        )
         paired.engine.run_until_idle(deadline_s=30)
-        (hq_fields,) = hq_process.sql("SELECT field_versions FROM members WHERE member_id = ?", done.member_id)[0]
+        (hq_fields,) = hq_process.sql(
+            "SELECT field_versions FROM members WHERE member_id = ?", done.member_id
+        )[0]
         assert json.loads(hq_fields)["categories"] == 2  # base version 1 matched: applied
-        profile.set_consent(till.db, ASSISTANT, done.member_id, P.PERSONALISED, False, lang="zh_CN", now=now)
+        profile.set_consent(
+            till.db, ASSISTANT, done.member_id, P.PERSONALISED, False, lang="zh_CN", now=now
+        )
         paired.engine.run_until_idle(deadline_s=30)
         rows = sql(till.db.path, "SELECT type, status, last_error FROM outbox ORDER BY seq")
         assert {status for _, status, _ in rows} <= {"applied", "duplicate"}, rows
-        (profile_json,) = hq_process.sql("SELECT profile FROM members WHERE member_id = ?", done.member_id)[0]
+        (profile_json,) = hq_process.sql(
+            "SELECT profile FROM members WHERE member_id = ?", done.member_id
+        )[0]
         hq_profile = json.loads(profile_json)
         assert "categories" not in hq_profile and "gender" not in hq_profile  # purged at HQ too
         assert hq_profile["phone"] == PHONE
@@ -117,8 +137,12 @@ def test_erasure_reaches_hq_ahead_of_the_queue(tmp_path: Path, hq_process: HqPro
     paired.engine.run_until_idle(deadline_s=30)
     now = till.clock.now()
     done = enrolment.enrol(
-        till.db, till.cipher, EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name=NAME),
-        staff_id="a01", staff_role="assistant", now=now,
+        till.db,
+        till.cipher,
+        EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name=NAME),
+        staff_id="a01",
+        staff_role="assistant",
+        now=now,
     )
     paired.engine.run_until_idle(deadline_s=30)
     manager = StaffMember("m01", "店长", "manager")
@@ -128,13 +152,18 @@ def test_erasure_reaches_hq_ahead_of_the_queue(tmp_path: Path, hq_process: HqPro
     till.checkout.complete_sale(cart)
     profile.request_erasure(till.db, manager, done.member_id, now=now)
     paired.engine.run_until_idle(deadline_s=30)
-    acked = sql(till.db.path, "SELECT type FROM outbox WHERE status='applied' ORDER BY acked_checkpoint, priority")
+    acked = sql(
+        till.db.path,
+        "SELECT type FROM outbox WHERE status='applied' ORDER BY acked_checkpoint, priority",
+    )
     order = [t for (t,) in acked]
     assert order.index("member.erasure_requested") < order.index("sale.completed")
     (status,) = hq_process.sql("SELECT status FROM members WHERE member_id = ?", done.member_id)[0]
     assert status == "erased"
     # HQ's tombstone reached the till: the member is gone from the cache.
-    assert sql(till.db.path, "SELECT count(*) FROM members WHERE member_id = ?", done.member_id) == [(0,)]
+    assert sql(
+        till.db.path, "SELECT count(*) FROM members WHERE member_id = ?", done.member_id
+    ) == [(0,)]
 
 
 def test_imported_members_are_accepted_by_hq(tmp_path: Path, hq_process: HqProcess, make_till):
@@ -144,11 +173,17 @@ def test_imported_members_are_accepted_by_hq(tmp_path: Path, hq_process: HqProce
     till = paired.till
     paired.engine.run_until_idle(deadline_s=30)
     src = tmp_path / "legacy.csv"
-    src.write_text("old_id,phone,name,points\nL1,15911112222,钱多多,100\nL2,15911113333,,0\n", encoding="utf-8")
+    src.write_text(
+        "old_id,phone,name,points\nL1,15911112222,钱多多,100\nL2,15911113333,,0\n", encoding="utf-8"
+    )
     report = member_import.run_import(till.db, till.cipher, src, now=till.clock.now())
     assert report.created == 2
     paired.engine.run_until_idle(deadline_s=30)
-    statuses = {s for (s,) in sql(till.db.path, "SELECT status FROM outbox WHERE type='member.enrolled'")}
+    statuses = {
+        s for (s,) in sql(till.db.path, "SELECT status FROM outbox WHERE type='member.enrolled'")
+    }
     assert statuses == {"applied"}
-    rows = hq_process.sql("SELECT channel, notice_version FROM consents WHERE notice_version = 'legacy-import'")
+    rows = hq_process.sql(
+        "SELECT channel, notice_version FROM consents WHERE notice_version = 'legacy-import'"
+    )
     assert rows == [("paper", "legacy-import")] * 2

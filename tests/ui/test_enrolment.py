@@ -46,10 +46,10 @@ def test_enrolment_on_one_screen_consent_before_details(qtbot, window, tmp_path)
         qtbot.mouseClick(d.toConsentButton, Qt.MouseButton.LeftButton)
         # One screen (offscreen platform): the notices are in the dialog.
         assert d.customerWindow is None and "转向顾客" in d.screenLabel.text()
-        assert "【会员服务（必选）】" in d.noticeTexts[d.agree.__class__ and list(d.agree)[0]].text()
+        assert "【会员服务（必选）】" in d.noticeTexts[next(iter(d.agree))].text()
         assert not d.toDetailsButton.isEnabled()  # membership not yet agreed
         d.customerLang.setCurrentIndex(1)
-        assert d.noticeTexts[list(d.agree)[0]].text().startswith("[Membership (required)]")
+        assert d.noticeTexts[next(iter(d.agree))].text().startswith("[Membership (required)]")
         for purpose, check in d.agree.items():
             check.setChecked(purpose.value in ("membership", "sensitive"))
         assert d.toDetailsButton.isEnabled()
@@ -73,7 +73,9 @@ def test_enrolment_on_one_screen_consent_before_details(qtbot, window, tmp_path)
         assert window.checkoutPage.state.member.card_no == card
         (payload,) = outbox_payloads(window.ctx.till, "member.enrolled")
         assert payload["profile"] == {"phone": PHONE, "name": NAME, "birthday": "1990-01-01"}
-        decisions = {c["purpose"]: (c["decision"], c["language"], c["channel"]) for c in payload["consents"]}
+        decisions = {
+            c["purpose"]: (c["decision"], c["language"], c["channel"]) for c in payload["consents"]
+        }
         assert decisions == {
             "membership": ("granted", "en", "till_screen"),
             "marketing": ("declined", "en", "till_screen"),
@@ -84,7 +86,12 @@ def test_enrolment_on_one_screen_consent_before_details(qtbot, window, tmp_path)
         logsetup.setup(None)
     text = (tmp_path / "logs" / "posclient.log").read_bytes()
     assert b"member enrolled" in text
-    for needle in (PHONE.encode(), NAME.encode(), json.dumps(NAME).strip('"').encode(), PHONE[-4:].encode() + b'"'):
+    for needle in (
+        PHONE.encode(),
+        NAME.encode(),
+        json.dumps(NAME).strip('"').encode(),
+        PHONE[-4:].encode() + b'"',
+    ):
         assert needle not in text
 
 
@@ -99,7 +106,9 @@ def test_existing_phone_offers_the_member_instead(qtbot, window):
     qtbot.mouseClick(d.useExistingButton, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
     assert window.checkoutPage.state.member.member_id == WANG["member_id"]
-    assert sql(window.ctx.till.db.path, "SELECT count(*) FROM outbox WHERE type='member.enrolled'") == [(0,)]
+    assert sql(
+        window.ctx.till.db.path, "SELECT count(*) FROM outbox WHERE type='member.enrolled'"
+    ) == [(0,)]
 
 
 def test_customer_screen_placement():
@@ -145,7 +154,9 @@ def test_assistant_edits_own_member_and_withdraws_consent(qtbot, window):
     qtbot.mouseClick(sensitive, Qt.MouseButton.LeftButton, pos=QPoint(8, sensitive.height() // 2))
     wait_idle(qtbot, window)
     assert d.inputs["birthday"].text() == ""  # purged at once
-    assert sql(window.ctx.till.db.path, "SELECT priority FROM outbox WHERE type='consent.recorded'") == [(0,)]
+    assert sql(
+        window.ctx.till.db.path, "SELECT priority FROM outbox WHERE type='consent.recorded'"
+    ) == [(0,)]
     d.accept()
     # Someone else's member is refused with the reason.
     window.checkoutPage.scan(LI["card_no"])
