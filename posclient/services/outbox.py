@@ -7,6 +7,7 @@ lock the unit of work already holds. Each event carries the hash of the one befo
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 import uuid
@@ -162,3 +163,18 @@ def payload_text(cipher: FieldCipher | None, event: OutboxEvent) -> str:
         assert opened is not None
         return opened
     return text
+
+
+def seal_json(cipher: FieldCipher, value: Any, event_id: str) -> str | None:
+    """A JSON value sealed for the conflicts inbox (losing profile values are personal data)."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return cipher.encrypt(text, table="conflicts", column="losing", row_id=event_id)
+
+
+def open_json(cipher: FieldCipher, sealed: str | None, event_id: str) -> Any:
+    if sealed is None:
+        return None
+    text = cipher.decrypt(sealed, table="conflicts", column="losing", row_id=event_id)
+    return None if text is None else json.loads(text)

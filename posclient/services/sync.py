@@ -338,7 +338,8 @@ class SyncEngine:
                 detail={
                     "type": row.type,
                     "detail": result.detail,
-                    "losing": result.losing,
+                    # issue 7: losing profile values are personal data: sealed at rest
+                    "losing": outbox.seal_json(self.cipher, result.losing, row.event_id),
                     "occurred_at": row.occurred_at.isoformat(),
                 },
                 created_at=now,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from pathlib import Path
 
 from posclient import log as logsetup
@@ -187,3 +188,53 @@ def test_imported_members_are_accepted_by_hq(tmp_path: Path, hq_process: HqProce
         "SELECT channel, notice_version FROM consents WHERE notice_version = 'legacy-import'"
     )
     assert rows == [("paper", "legacy-import")] * 2
+
+
+def test_withdrawal_from_hq_purges_other_tills_and_losing_values_are_sealed(
+    tmp_path: Path, hq_process: HqProcess, make_till
+):
+    from posclient.services import outbox
+
+    a, b = make_till("a"), make_till("b")
+    manager = StaffMember("m01", "店长", "manager")
+    a.engine.run_until_idle(deadline_s=30)
+    now = a.till.clock.now()
+    form = EnrolForm(
+        phone=PHONE,
+        decisions={P.MEMBERSHIP: True, P.SENSITIVE: True},
+        name=NAME,
+        birthday=date(1991, 2, 3),
+    )
+    done = enrolment.enrol(
+        a.till.db, a.till.cipher, form, staff_id="m01", staff_role="manager", now=now
+    )
+    a.engine.run_until_idle(deadline_s=30)
+    b.engine.run_until_idle(deadline_s=30)
+    assert profile.open_profile(b.till.db, b.till.cipher, manager, done.member_id, now=now).values[
+        "birthday"
+    ]
+    # Both tills edit the name from the same base: B's edit loses at HQ.
+    profile.edit_profile(
+        a.till.db, a.till.cipher, manager, done.member_id, {"name": "司马甲"}, now=now
+    )
+    profile.edit_profile(
+        b.till.db, b.till.cipher, manager, done.member_id, {"name": "司马乙"}, now=now
+    )
+    a.engine.run_until_idle(deadline_s=30)
+    b.engine.run_until_idle(deadline_s=30)
+    ((event_id, detail),) = sql(b.till.db.path, "SELECT event_id, detail FROM conflicts")
+    sealed = json.loads(detail)["losing"]
+    assert "司马乙" not in detail and sealed.startswith("v1.")
+    assert outbox.open_json(b.till.cipher, sealed, event_id)["name"]["value"] == "司马乙"
+    # A withdraws the sensitive purpose; B learns it from HQ and the birthday goes from B.
+    profile.set_consent(
+        a.till.db, manager, done.member_id, P.SENSITIVE, False, lang="zh_CN", now=now
+    )
+    a.engine.run_until_idle(deadline_s=30)
+    b.engine.run_until_idle(deadline_s=30)
+    (birthday, consents) = sql(
+        b.till.db.path,
+        "SELECT birthday_enc, consents FROM members WHERE member_id = ?",
+        done.member_id,
+    )[0]
+    assert birthday is None and json.loads(consents)["sensitive"] is False
