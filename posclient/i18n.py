@@ -550,6 +550,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该配对码属于门店 {paired}，不是 {typed}；已按总部设置为 {paired}",
         "The pairing code belongs to store {paired}, not {typed}: set to {paired} as HQ says",
     ),
+    # issue 7: enrolment, profiles, consent, audit, member import
+    "enrol.membership_required": (
+        "入会需要顾客同意会员服务条款",
+        "Enrolment needs the customer's consent to the membership notice",
+    ),
+    "enrol.guardian_required": (
+        "未满 {age} 岁的顾客需要监护人同意",
+        "Customers under {age} need a guardian's consent",
+    ),
+    "enrol.birthday_future": ("生日不能晚于今天", "The birthday cannot be in the future"),
+    "enrol.name_too_long": ("姓名过长（最多 {max} 个字）", "Name too long (max {max} characters)"),
+    "enrol.field_without_consent": (
+        "顾客未同意“{purpose}”用途，不能填写 {field}",
+        "The customer has not agreed to “{purpose}”: {field} cannot be entered",
+    ),
+    "enrol.duplicate_phone": (
+        "该手机号已是会员（卡号 {card}）",
+        "This phone number already belongs to a member (card {card})",
+    ),
+    "enrol.invalid": ("会员资料无效（{detail}）", "The member details are not valid ({detail})"),
+    "enrol.hq_offline": (
+        "总部不可用：只查了本机会员，未查总部",
+        "HQ unreachable: checked this till's members only, not HQ's",
+    ),
+    "profile.not_assigned": (
+        "该会员不是分配给您的，只有店长或其专属导购可查看",
+        "This member is not assigned to you: only their assistant or a manager may open it",
+    ),
+    "profile.unknown_field": ("未知的资料项：{field}", "Unknown profile field: {field}"),
+    "profile.phone_required": ("手机号不能删除", "The phone number cannot be removed"),
+    "profile.invalid": ("资料项无效：{field}", "Not a valid value: {field}"),
+    "import.no_file": ("找不到文件：{path}", "File not found: {path}"),
+    "import.bad_format": (
+        "无法读取导入文件（{detail}）",
+        "Cannot read the import file ({detail})",
+    ),
+    "import.missing_column": (
+        "导入文件缺少“{column}”列",
+        "The import file has no “{column}” column",
+    ),
 }
 
 

@@ -41,3 +41,17 @@ def demo_members_json() -> list[dict[str, Any]]:
         resource("demo", "members.json").read_text(encoding="utf-8")
     )
     return data
+
+
+def outbox_payloads(till: Any, type_: str) -> list[dict[str, Any]]:
+    """Payloads of the till's outbox events of one type, opened if sealed (issue 7)."""
+    rows = sql(
+        till.db.path, "SELECT event_id, payload FROM outbox WHERE type = ? ORDER BY seq", type_
+    )
+    out = []
+    for event_id, stored in rows:
+        text = stored
+        if stored.startswith("v1."):
+            text = till.cipher.decrypt(stored, table="outbox", column="payload", row_id=event_id)
+        out.append(json.loads(text))
+    return out

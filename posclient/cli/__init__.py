@@ -18,10 +18,11 @@ from posclient import log as logsetup
 from posclient.domain.errors import PosError
 from posclient.i18n import message, normalise_lang
 
-from . import (  # issue 9: installable till
+from . import (
     backup_cmds,
     common,
     doctor_cmds,
+    member_cmds,
     scan_cmds,
     sync_cmds,
     till_cmds,
@@ -29,8 +30,7 @@ from . import (  # issue 9: installable till
 
 log = logging.getLogger("posclient.cli")
 
-MODULES = [till_cmds, sync_cmds, scan_cmds]
-MODULES += [doctor_cmds, backup_cmds]  # issue 9
+MODULES = [till_cmds, sync_cmds, scan_cmds, member_cmds, doctor_cmds, backup_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -431,7 +431,7 @@ class _Rows:
             "enrolled_at": _iso(enrolled_at),
             "tags": tags,
             "segment": segment,
-            "assigned_staff": None,
+            "assigned_staff": spec.get("assigned_staff"),  # issue 7 (R15)
             "profile": {
                 "phone": profile.get("phone"),
                 "name": profile.get("name"),
@@ -455,7 +455,7 @@ class _Rows:
                 "spend_12m_fen": spend_12m,
                 "purchase_count": purchases,
                 "last_purchase_at": last,
-                "assigned_staff": None,
+                "assigned_staff": spec.get("assigned_staff"),  # issue 7 (R15)
                 "profile": dumps(profile),
                 "field_versions": dumps(field_versions),
                 "field_meta": dumps(dict.fromkeys(profile, stamp)),

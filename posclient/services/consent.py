@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from posclient.domain.errors import PosError
 from posclient.domain.events import EventType
 from posclient.resources import resource
-from posclient.store.models import AuditRow, ConsentRow, MemberRow
+from posclient.store.models import ConsentRow, MemberRow
 from posclient.sync.protocol import FIELD_PURPOSE, ConsentDecision, ConsentPurpose
 
 from . import outbox, settings
+from .member_audit import audit
 
 #: Encrypted member columns per profile field.
 FIELD_COLUMNS = {
@@ -183,13 +184,12 @@ def record_decision(
     fields: list[str] = []
     if withdrawn:
         fields = purge_fields(row, purpose)
-    session.add(
-        AuditRow(
-            at=now,
-            staff_id=staff_id,
-            member_id=member_id,
-            action=f"consent.{decision.value}",
-            fields=[purpose.value, *fields],
-        )
+    audit(
+        session,
+        staff_id=staff_id,
+        member_id=member_id,
+        action=f"consent.{decision.value}",
+        fields=[purpose.value, *fields],
+        now=now,
     )
     return payload

@@ -109,6 +109,7 @@ def member_data(item: dict[str, Any], now: datetime, today_iso: str) -> dict[str
         "enrolled_at": enrolled.isoformat(),
         "tags": tags,
         "segment": segment,
+        "assigned_staff": item.get("assigned_staff"),  # issue 7: R15 assignment
         "profile": profile,
         "field_versions": {name: 1 for name in profile},
         "consents": {purpose: True for purpose in granted},

@@ -7,9 +7,11 @@ lock the unit of work already holds. Each event carries the hash of the one befo
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,11 +21,16 @@ from sqlalchemy.orm import Session
 
 from posclient.domain.events import EventType, canonical_json, chain_hash
 from posclient.domain.hlc import Hlc, receive, tick
+from posclient.security.fieldcrypt import FieldCipher
 from posclient.store import fastpath
 from posclient.store.models import OutboxEvent
 
 PRIORITY_URGENT = 0  # consent withdrawals, erasure requests: sent ahead of the queue
 PRIORITY_NORMAL = 10
+
+#: Seals a payload's canonical text for storage (issue 7: personal data encrypted at rest).
+Sealer = Callable[[str, str], str]  # (text, event id) -> stored text
+SEALED_PREFIX = "v1."
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ def append(
     base: dict[str, int] | None = None,
     priority: int = PRIORITY_NORMAL,
     event_id: str | None = None,
+    seal: Sealer | None = None,
 ) -> Appended:
     """Write one event; the caller's unit of work commits it with the change it describes."""
     return append_raw(
@@ -76,6 +84,7 @@ def append(
         base=base,
         priority=priority,
         event_id=event_id,
+        seal=seal,
     )
 
 
@@ -88,6 +97,7 @@ def append_raw(
     base: dict[str, int] | None = None,
     priority: int = PRIORITY_NORMAL,
     event_id: str | None = None,
+    seal: Sealer | None = None,
 ) -> Appended:
     last = fastpath.last_event(conn)
     seq = (last[0] + 1) if last else 1
@@ -104,7 +114,11 @@ def append_raw(
         hlc=str(stamp),
         occurred_at=occurred_at,
         base=base or {},
-        payload_text=payload_text.decode("utf-8"),
+        payload_text=(
+            seal(payload_text.decode("utf-8"), event_id)
+            if seal is not None
+            else payload_text.decode("utf-8")
+        ),
         payload_sha256=digest,
         prev_hash=prev_hash,
         event_hash=chain_hash(
@@ -131,3 +145,36 @@ def rejected_count(session: Session) -> int:
         )
         or 0
     )
+
+
+def sealer(cipher: FieldCipher) -> Sealer:
+    """Seal with the till's field key: the outbox holds no personal data in plaintext."""
+    return lambda text, event_id: cipher.encrypt(  # type: ignore[return-value]
+        text, table="outbox", column="payload", row_id=event_id
+    )
+
+
+def payload_text(cipher: FieldCipher | None, event: OutboxEvent) -> str:
+    """The canonical payload text of a stored event (opening it if it was sealed)."""
+    text = event.payload
+    if text.startswith(SEALED_PREFIX):
+        assert cipher is not None, "a sealed payload needs the till's cipher"
+        opened = cipher.decrypt(text, table="outbox", column="payload", row_id=event.event_id)
+        assert opened is not None
+        return opened
+    return text
+
+
+def seal_json(cipher: FieldCipher, value: Any, event_id: str) -> str | None:
+    """A JSON value sealed for the conflicts inbox (losing profile values are personal data)."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return cipher.encrypt(text, table="conflicts", column="losing", row_id=event_id)
+
+
+def open_json(cipher: FieldCipher, sealed: str | None, event_id: str) -> Any:
+    if sealed is None:
+        return None
+    text = cipher.decrypt(sealed, table="conflicts", column="losing", row_id=event_id)
+    return None if text is None else json.loads(text)

@@ -30,6 +30,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "settings": frozenset({"manager"}),
     "conflicts": frozenset({"assistant", "manager"}),
     "dashboard": frozenset({"manager"}),  # issue 8: store dashboard (F11)
+    # issue 7: members and personal data (R15)
+    "enrol": frozenset(ROLES),
+    "profile": frozenset({"assistant", "manager"}),
+    "audit": frozenset({"manager"}),
+    "import_members": frozenset({"manager"}),
 }
 
 

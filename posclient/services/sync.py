@@ -40,7 +40,7 @@ from posclient.sync.protocol import (
 )
 from posclient.sync.retry import Backoff
 
-from . import conflicts, feedapply, settings
+from . import conflicts, feedapply, outbox, settings
 
 log = logging.getLogger("posclient.sync")
 
@@ -254,8 +254,7 @@ class SyncEngine:
         first = self._push_batch(batch[:middle], report)
         return max(first, self._push_batch(batch[middle:], report))
 
-    @staticmethod
-    def _event_json(event: OutboxEvent, device_id: str) -> str:
+    def _event_json(self, event: OutboxEvent, device_id: str) -> str:
         head = {
             "event_id": event.event_id,
             "device_id": device_id,
@@ -268,7 +267,7 @@ class SyncEngine:
             "prev_hash": event.prev_hash,
         }
         text = json.dumps(head, ensure_ascii=False)
-        return text[:-1] + ',"payload":' + event.payload + "}"
+        return text[:-1] + ',"payload":' + outbox.payload_text(self.cipher, event) + "}"
 
     def _note_attempt(self, batch: list[OutboxEvent], code: str) -> None:
         seqs = [event.seq for event in batch]
@@ -336,7 +335,7 @@ class SyncEngine:
             feedapply.put_member(session, self.cipher, member)
             member_id = str(member.get("member_id"))
         elif row.type != EventType.SALE_COMPLETED:
-            payload = json.loads(row.payload)
+            payload = json.loads(outbox.payload_text(self.cipher, row))
             member_id = payload.get("member_id")
         session.add(
             ConflictRow(

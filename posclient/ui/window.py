@@ -87,6 +87,10 @@ class MainWindow(QMainWindow):
         self.sync: SyncController | None = None
         self._dashboard_shortcut = QShortcut(QKeySequence("F11"), self)  # issue 8
         self._crash_dialogs: list[CrashDialog] = []
+        # issue 7: enrol, member profile, audit log (buttons in the status bar, Ctrl+E/I/U)
+        from .member_actions import MemberActions
+
+        self.memberActions = MemberActions(self)
         self._connect_signals()
         self._retranslate()
         self._status_timer.start()
@@ -158,6 +162,7 @@ class MainWindow(QMainWindow):
         self.logoutButton.setText(with_key(self.tr("Switch user"), "Ctrl+L"))
         self.settingsButton.setText(with_key(self.tr("Settings"), "F10"))
         self.dashboardButton.setText(with_key(self.tr("Dashboard"), "F11"))
+        self.memberActions.retranslate()  # issue 7
         self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
         self.queueButton.setText(with_key(self.tr("Queue"), "Ctrl+J"))
         self.syncProgress.setFormat(self.tr("Loading members %v / %m"))
@@ -205,6 +210,8 @@ class MainWindow(QMainWindow):
         self.logoutButton.setVisible(staff is not None)
         self.settingsButton.setVisible(staff is not None)
         self.dashboardButton.setVisible(staff is not None)
+        if hasattr(self, "memberActions"):  # issue 7
+            self.memberActions.render_staff()
         if staff is None:
             self.staffLabel.setText(self.tr("Not logged in"))
         else:

@@ -1,6 +1,77 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en">
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Audit log of personal data</source>
+        <translation>Audit log of personal data</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <source>Member card</source>
+        <translation>Member card</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>Fields</source>
+        <translation>Fields</translation>
+    </message>
+    <message>
+        <source>Queued for HQ</source>
+        <translation>Queued for HQ</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>Enrolled</translation>
+    </message>
+    <message>
+        <source>Viewed profile</source>
+        <translation>Viewed profile</translation>
+    </message>
+    <message>
+        <source>Edited profile</source>
+        <translation>Edited profile</translation>
+    </message>
+    <message>
+        <source>Consent given</source>
+        <translation>Consent given</translation>
+    </message>
+    <message>
+        <source>Consent withdrawn</source>
+        <translation>Consent withdrawn</translation>
+    </message>
+    <message>
+        <source>Erasure requested</source>
+        <translation>Erasure requested</translation>
+    </message>
+    <message>
+        <source>Sale cancelled</source>
+        <translation>Sale cancelled</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>No</translation>
+    </message>
+</context>
+<context>
     <name>CameraScanDialog</name>
     <message>
         <source>Scan with the camera</source>
@@ -497,6 +568,202 @@
     </message>
 </context>
 <context>
+    <name>EnrolDialog</name>
+    <message>
+        <source>Enrol a new member</source>
+        <extracomment>The card number of the enrolled (or the existing) member, to identify at checkout.</extracomment>
+        <translation>Enrol a new member</translation>
+    </message>
+    <message>
+        <source>Customer's mobile number (required)</source>
+        <translation>Customer's mobile number (required)</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <source>Use the existing member</source>
+        <translation>Use the existing member</translation>
+    </message>
+    <message>
+        <source>Next: consent</source>
+        <translation>Next: consent</translation>
+    </message>
+    <message>
+        <source>Customer's language</source>
+        <translation>Customer's language</translation>
+    </message>
+    <message>
+        <source>Membership (required)</source>
+        <translation>Membership (required)</translation>
+    </message>
+    <message>
+        <source>Marketing messages (optional)</source>
+        <translation>Marketing messages (optional)</translation>
+    </message>
+    <message>
+        <source>Personalised offers (optional)</source>
+        <translation>Personalised offers (optional)</translation>
+    </message>
+    <message>
+        <source>Sensitive details: birthday (optional, separate)</source>
+        <translation>Sensitive details: birthday (optional, separate)</translation>
+    </message>
+    <message>
+        <source>The customer agrees (required)</source>
+        <translation>The customer agrees (required)</translation>
+    </message>
+    <message>
+        <source>The customer agrees (leave unticked to decline)</source>
+        <translation>The customer agrees (leave unticked to decline)</translation>
+    </message>
+    <message>
+        <source>The customer is under 14</source>
+        <translation>The customer is under 14</translation>
+    </message>
+    <message>
+        <source>A parent or guardian gives consent for them</source>
+        <translation>A parent or guardian gives consent for them</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>Next: details</source>
+        <translation>Next: details</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>Birthday</translation>
+    </message>
+    <message>
+        <source>Preferred categories</source>
+        <translation>Preferred categories</translation>
+    </message>
+    <message>
+        <source>Given</source>
+        <translation>Given</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>Not given</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>Fresh</source>
+        <translation>Fresh</translation>
+    </message>
+    <message>
+        <source>Dairy</source>
+        <translation>Dairy</translation>
+    </message>
+    <message>
+        <source>Snacks</source>
+        <translation>Snacks</translation>
+    </message>
+    <message>
+        <source>Baby</source>
+        <translation>Baby</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>Beauty</source>
+        <translation>Beauty</translation>
+    </message>
+    <message>
+        <source>Drinks</source>
+        <translation>Drinks</translation>
+    </message>
+    <message>
+        <source>Grocery</source>
+        <translation>Grocery</translation>
+    </message>
+    <message>
+        <source>Enrol</source>
+        <translation>Enrol</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>Step 1 of 4 · Phone number</source>
+        <translation>Step 1 of 4 · Phone number</translation>
+    </message>
+    <message>
+        <source>Step 2 of 4 · Consent</source>
+        <translation>Step 2 of 4 · Consent</translation>
+    </message>
+    <message>
+        <source>Step 3 of 4 · Details</source>
+        <translation>Step 3 of 4 · Details</translation>
+    </message>
+    <message>
+        <source>Step 4 of 4 · Member code</source>
+        <translation>Step 4 of 4 · Member code</translation>
+    </message>
+    <message>
+        <source>Not a member at this till; asking HQ…</source>
+        <translation>Not a member at this till; asking HQ…</translation>
+    </message>
+    <message>
+        <source>No member has this number: you can enrol the customer.</source>
+        <translation>No member has this number: you can enrol the customer.</translation>
+    </message>
+    <message>
+        <source>at this till</source>
+        <translation>at this till</translation>
+    </message>
+    <message>
+        <source>at HQ</source>
+        <translation>at HQ</translation>
+    </message>
+    <message>
+        <source>Already a member (%1): %2 %3, card %4</source>
+        <translation>Already a member (%1): %2 %3, card %4</translation>
+    </message>
+    <message>
+        <source>The notices are shown on the customer's screen.</source>
+        <translation>The notices are shown on the customer's screen.</translation>
+    </message>
+    <message>
+        <source>Turn the screen to the customer: they read each notice and decide.</source>
+        <translation>Turn the screen to the customer: they read each notice and decide.</translation>
+    </message>
+    <message>
+        <source>Fields greyed out need a consent the customer did not give.</source>
+        <translation>Fields greyed out need a consent the customer did not give.</translation>
+    </message>
+    <message>
+        <source>Enrolled. The customer can scan or photograph this member code.</source>
+        <translation>Enrolled. The customer can scan or photograph this member code.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunWizard</name>
     <message>
         <source>Set up this till</source>
@@ -670,6 +937,29 @@
     <message>
         <source>Conflicts: %1</source>
         <translation>Conflicts: %1</translation>
+    </message>
+</context>
+<context>
+    <name>MemberActions</name>
+    <message>
+        <source>New member</source>
+        <translation>New member</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Profile</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>Audit log</translation>
+    </message>
+    <message>
+        <source>Member profile</source>
+        <translation>Member profile</translation>
+    </message>
+    <message>
+        <source>Phone number or member card</source>
+        <translation>Phone number or member card</translation>
     </message>
 </context>
 <context>
@@ -855,6 +1145,161 @@
     <message>
         <source>Print test receipt</source>
         <translation>Print test receipt</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileDialog</name>
+    <message>
+        <source>Member profile</source>
+        <translation>Member profile</translation>
+    </message>
+    <message>
+        <source>Details and consent</source>
+        <translation>Details and consent</translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation>Purchases</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Mobile</source>
+        <translation>Mobile</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <source>Birthday (YYYY-MM-DD)</source>
+        <translation>Birthday (YYYY-MM-DD)</translation>
+    </message>
+    <message>
+        <source>Preferred categories</source>
+        <translation>Preferred categories</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>Not given</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation>Save changes</translation>
+    </message>
+    <message>
+        <source>Consent (untick to withdraw: the data goes at once)</source>
+        <translation>Consent (untick to withdraw: the data goes at once)</translation>
+    </message>
+    <message>
+        <source>Marketing messages</source>
+        <translation>Marketing messages</translation>
+    </message>
+    <message>
+        <source>Personalised offers (gender, preferred categories)</source>
+        <translation>Personalised offers (gender, preferred categories)</translation>
+    </message>
+    <message>
+        <source>Sensitive details (birthday)</source>
+        <translation>Sensitive details (birthday)</translation>
+    </message>
+    <message>
+        <source>Click again to confirm the erasure</source>
+        <translation>Click again to confirm the erasure</translation>
+    </message>
+    <message>
+        <source>Close membership and erase data</source>
+        <translation>Close membership and erase data</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Receipt</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Movement</source>
+        <translation>Movement</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Expires</translation>
+    </message>
+    <message>
+        <source> · masked (cashier view)</source>
+        <translation> · masked (cashier view)</translation>
+    </message>
+    <message>
+        <source>Card %1 · %2 purchases</source>
+        <translation>Card %1 · %2 purchases</translation>
+    </message>
+    <message>
+        <source>Earned</source>
+        <translation>Earned</translation>
+    </message>
+    <message>
+        <source>Redeemed</source>
+        <translation>Redeemed</translation>
+    </message>
+    <message>
+        <source>Balance at HQ</source>
+        <translation>Balance at HQ</translation>
+    </message>
+    <message>
+        <source>Refund: points back</source>
+        <translation>Refund: points back</translation>
+    </message>
+    <message>
+        <source>Refund: earned points taken back</source>
+        <translation>Refund: earned points taken back</translation>
+    </message>
+    <message>
+        <source> (not synced)</source>
+        <translation> (not synced)</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>Saved: %1</translation>
+    </message>
+    <message>
+        <source>No changes</source>
+        <translation>No changes</translation>
+    </message>
+    <message>
+        <source>Consent recorded</source>
+        <translation>Consent recorded</translation>
+    </message>
+    <message>
+        <source>Erasure requested</source>
+        <translation>Erasure requested</translation>
     </message>
 </context>
 <context>

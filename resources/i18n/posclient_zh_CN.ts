@@ -2,6 +2,77 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Audit log of personal data</source>
+        <translation>个人信息访问审计日志</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Member card</source>
+        <translation>会员卡号</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Fields</source>
+        <translation>涉及字段</translation>
+    </message>
+    <message>
+        <source>Queued for HQ</source>
+        <translation>已排队上传总部</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>入会</translation>
+    </message>
+    <message>
+        <source>Viewed profile</source>
+        <translation>查看资料</translation>
+    </message>
+    <message>
+        <source>Edited profile</source>
+        <translation>修改资料</translation>
+    </message>
+    <message>
+        <source>Consent given</source>
+        <translation>同意授权</translation>
+    </message>
+    <message>
+        <source>Consent withdrawn</source>
+        <translation>撤回授权</translation>
+    </message>
+    <message>
+        <source>Erasure requested</source>
+        <translation>已申请注销</translation>
+    </message>
+    <message>
+        <source>Sale cancelled</source>
+        <translation>取消交易</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+</context>
+<context>
     <name>CameraScanDialog</name>
     <message>
         <source>Scan with the camera</source>
@@ -498,6 +569,202 @@
     </message>
 </context>
 <context>
+    <name>EnrolDialog</name>
+    <message>
+        <source>Enrol a new member</source>
+        <extracomment>The card number of the enrolled (or the existing) member, to identify at checkout.</extracomment>
+        <translation>办理新会员入会</translation>
+    </message>
+    <message>
+        <source>Customer&apos;s mobile number (required)</source>
+        <translation>顾客手机号（必填）</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <source>Use the existing member</source>
+        <translation>使用已有会员</translation>
+    </message>
+    <message>
+        <source>Next: consent</source>
+        <translation>下一步：隐私授权</translation>
+    </message>
+    <message>
+        <source>Customer&apos;s language</source>
+        <translation>顾客语言</translation>
+    </message>
+    <message>
+        <source>Membership (required)</source>
+        <translation>会员服务（必选）</translation>
+    </message>
+    <message>
+        <source>Marketing messages (optional)</source>
+        <translation>营销消息（可选）</translation>
+    </message>
+    <message>
+        <source>Personalised offers (optional)</source>
+        <translation>个性化推荐（可选）</translation>
+    </message>
+    <message>
+        <source>Sensitive details: birthday (optional, separate)</source>
+        <translation>敏感信息：生日（单独同意，可选）</translation>
+    </message>
+    <message>
+        <source>The customer agrees (required)</source>
+        <translation>顾客同意（必选）</translation>
+    </message>
+    <message>
+        <source>The customer agrees (leave unticked to decline)</source>
+        <translation>顾客同意（不勾选即为不同意）</translation>
+    </message>
+    <message>
+        <source>The customer is under 14</source>
+        <translation>顾客未满 14 周岁</translation>
+    </message>
+    <message>
+        <source>A parent or guardian gives consent for them</source>
+        <translation>由父母或监护人代为同意</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Next: details</source>
+        <translation>下一步：填写资料</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Preferred categories</source>
+        <translation>偏好品类</translation>
+    </message>
+    <message>
+        <source>Given</source>
+        <translation>已提供</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>未提供</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Fresh</source>
+        <translation>生鲜</translation>
+    </message>
+    <message>
+        <source>Dairy</source>
+        <translation>乳品</translation>
+    </message>
+    <message>
+        <source>Snacks</source>
+        <translation>零食</translation>
+    </message>
+    <message>
+        <source>Baby</source>
+        <translation>母婴</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <translation>家居</translation>
+    </message>
+    <message>
+        <source>Beauty</source>
+        <translation>美妆</translation>
+    </message>
+    <message>
+        <source>Drinks</source>
+        <translation>饮料</translation>
+    </message>
+    <message>
+        <source>Grocery</source>
+        <translation>粮油</translation>
+    </message>
+    <message>
+        <source>Enrol</source>
+        <translation>确认入会</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Step 1 of 4 · Phone number</source>
+        <translation>第 1 步（共 4 步）· 手机号</translation>
+    </message>
+    <message>
+        <source>Step 2 of 4 · Consent</source>
+        <translation>第 2 步（共 4 步）· 隐私授权</translation>
+    </message>
+    <message>
+        <source>Step 3 of 4 · Details</source>
+        <translation>第 3 步（共 4 步）· 会员资料</translation>
+    </message>
+    <message>
+        <source>Step 4 of 4 · Member code</source>
+        <translation>第 4 步（共 4 步）· 会员码</translation>
+    </message>
+    <message>
+        <source>Not a member at this till; asking HQ…</source>
+        <translation>本机没有该会员，正在查询总部…</translation>
+    </message>
+    <message>
+        <source>No member has this number: you can enrol the customer.</source>
+        <translation>该手机号还不是会员，可以办理入会。</translation>
+    </message>
+    <message>
+        <source>at this till</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>at HQ</source>
+        <translation>总部</translation>
+    </message>
+    <message>
+        <source>Already a member (%1): %2 %3, card %4</source>
+        <translation>已是会员（%1）：%2 %3，卡号 %4</translation>
+    </message>
+    <message>
+        <source>The notices are shown on the customer&apos;s screen.</source>
+        <translation>授权说明已显示在顾客屏上。</translation>
+    </message>
+    <message>
+        <source>Turn the screen to the customer: they read each notice and decide.</source>
+        <translation>请将屏幕转向顾客：由顾客阅读每项说明并自行选择。</translation>
+    </message>
+    <message>
+        <source>Fields greyed out need a consent the customer did not give.</source>
+        <translation>灰色的资料项需要顾客未同意的授权，不能填写。</translation>
+    </message>
+    <message>
+        <source>Enrolled. The customer can scan or photograph this member code.</source>
+        <translation>入会成功。顾客可扫描或拍下此会员码。</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunWizard</name>
     <message>
         <source>Set up this till</source>
@@ -671,6 +938,29 @@
     <message>
         <source>Conflicts: %1</source>
         <translation>冲突：%1</translation>
+    </message>
+</context>
+<context>
+    <name>MemberActions</name>
+    <message>
+        <source>New member</source>
+        <translation>新会员</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>会员资料</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>Member profile</source>
+        <translation>会员资料</translation>
+    </message>
+    <message>
+        <source>Phone number or member card</source>
+        <translation>手机号或会员卡号</translation>
     </message>
 </context>
 <context>
@@ -856,6 +1146,161 @@
     <message>
         <source>Print test receipt</source>
         <translation>打印测试小票</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileDialog</name>
+    <message>
+        <source>Member profile</source>
+        <translation>会员资料</translation>
+    </message>
+    <message>
+        <source>Details and consent</source>
+        <translation>资料与授权</translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation>购买记录</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Mobile</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Birthday (YYYY-MM-DD)</source>
+        <translation>生日（年-月-日）</translation>
+    </message>
+    <message>
+        <source>Preferred categories</source>
+        <translation>偏好品类</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>未提供</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation>保存修改</translation>
+    </message>
+    <message>
+        <source>Consent (untick to withdraw: the data goes at once)</source>
+        <translation>授权（取消勾选即撤回，相关信息立即删除）</translation>
+    </message>
+    <message>
+        <source>Marketing messages</source>
+        <translation>营销消息</translation>
+    </message>
+    <message>
+        <source>Personalised offers (gender, preferred categories)</source>
+        <translation>个性化推荐（性别、偏好品类）</translation>
+    </message>
+    <message>
+        <source>Sensitive details (birthday)</source>
+        <translation>敏感信息（生日）</translation>
+    </message>
+    <message>
+        <source>Click again to confirm the erasure</source>
+        <translation>再次点击确认注销</translation>
+    </message>
+    <message>
+        <source>Close membership and erase data</source>
+        <translation>注销会员并删除个人信息</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>小票号</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>实付</translation>
+    </message>
+    <message>
+        <source>Movement</source>
+        <translation>变动</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>到期日</translation>
+    </message>
+    <message>
+        <source> · masked (cashier view)</source>
+        <translation> · 已脱敏（收银员视图）</translation>
+    </message>
+    <message>
+        <source>Card %1 · %2 purchases</source>
+        <translation>卡号 %1 · 消费 %2 次</translation>
+    </message>
+    <message>
+        <source>Earned</source>
+        <translation>获得</translation>
+    </message>
+    <message>
+        <source>Redeemed</source>
+        <translation>抵扣</translation>
+    </message>
+    <message>
+        <source>Balance at HQ</source>
+        <translation>总部确认余额</translation>
+    </message>
+    <message>
+        <source>Refund: points back</source>
+        <translation>退货：退回积分</translation>
+    </message>
+    <message>
+        <source>Refund: earned points taken back</source>
+        <translation>退货：扣回所得积分</translation>
+    </message>
+    <message>
+        <source> (not synced)</source>
+        <translation>（未同步）</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+    <message>
+        <source>No changes</source>
+        <translation>没有修改</translation>
+    </message>
+    <message>
+        <source>Consent recorded</source>
+        <translation>授权已记录</translation>
+    </message>
+    <message>
+        <source>Erasure requested</source>
+        <translation>已申请注销</translation>
     </message>
 </context>
 <context>

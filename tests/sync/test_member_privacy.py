@@ -1,0 +1,240 @@
+"""Issue 7 against the real HQ process: enrolment, profile edit, withdrawal and erasure are
+accepted by HQ; and a planted phone number and name never appear in plaintext on the till's disk
+(SQLite file and WAL, logs, receipts) after enrolment, a sale, sync and logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from pathlib import Path
+
+from posclient import log as logsetup
+from posclient.services import conflicts, enrolment, profile
+from posclient.services.checkout import Cart
+from posclient.services.enrolment import EnrolForm
+from posclient.services.staff import StaffMember
+from posclient.sync.protocol import ConsentPurpose, Gender
+from tests.helpers import sql
+
+from .conftest import HqProcess
+
+PHONE = "15987654321"
+NAME = "司马静怡"
+ASSISTANT = StaffMember("a01", "导购", "assistant")
+P = ConsentPurpose
+
+
+def _needles() -> list[bytes]:
+    escaped = json.dumps(NAME).strip('"').encode()  # \\u53f8... as JSON with ensure_ascii
+    return [
+        PHONE.encode(),
+        NAME.encode("utf-8"),
+        NAME.encode("utf-16-le"),
+        NAME.encode("gbk"),
+        escaped,
+        PHONE.encode("utf-16-le"),
+    ]
+
+
+def _hits(folder: Path) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        for needle in _needles():
+            if needle in data:
+                found.append(f"{path.name}: {needle!r}")
+    return found
+
+
+def test_enrol_sell_sync_and_nothing_in_plaintext(tmp_path: Path, hq_process: HqProcess, make_till):
+    logs = tmp_path / "till" / "logs"
+    logsetup.setup(logs, level=logging.DEBUG)
+    try:
+        paired = make_till("till")
+        till = paired.till
+        paired.engine.run_until_idle(deadline_s=30)  # catalogue and members from HQ
+        now = till.clock.now()
+        form = EnrolForm(
+            phone=PHONE,
+            decisions={
+                P.MEMBERSHIP: True,
+                P.MARKETING: False,
+                P.PERSONALISED: True,
+                P.SENSITIVE: False,
+            },
+            name=NAME,
+            gender=Gender.FEMALE,
+            categories=["dairy"],
+        )
+        done = enrolment.enrol(
+            till.db, till.cipher, form, staff_id="a01", staff_role="assistant", now=now
+        )
+        cart = Cart()
+        cart.member = till.checkout.identify(PHONE)
+        cart.add(till.checkout.find_product("MILK-1L"), 2)
+        receipt = till.checkout.complete_sale(cart, staff_id="c01")
+        # Receipts as the till renders them (text for the thermal printer, HTML for screen/PDF).
+        from posclient.ui import receipt as receipt_view
+
+        doc = receipt_view.build(receipt, lang="zh_CN", clock=till.clock)
+        receipts = tmp_path / "till" / "receipts"
+        receipts.mkdir()
+        (receipts / "r.txt").write_text("\n".join(receipt_view.to_text(doc)), encoding="utf-8")
+        (receipts / "r.html").write_text(receipt_view.to_html(doc), encoding="utf-8")
+
+        report = paired.engine.run_until_idle(deadline_s=30)
+        assert report is not None
+        statuses = dict(sql(till.db.path, "SELECT type, status FROM outbox"))
+        assert statuses["member.enrolled"] == "applied", statuses
+        assert statuses["sale.completed"] == "applied"
+        assert statuses["audit.recorded"] == "applied"
+        at_hq = hq_process.members()[done.member_id]
+        assert at_hq["card_no"] == done.card_no
+
+        # The profile: view (audited), edit, withdraw: all accepted by HQ.
+        seen = profile.open_profile(till.db, till.cipher, ASSISTANT, done.member_id, now=now)
+        assert seen.values["name"] == NAME
+        profile.edit_profile(
+            till.db,
+            till.cipher,
+            ASSISTANT,
+            done.member_id,
+            {"categories": ["baby", "dairy"]},
+            now=now,
+        )
+        paired.engine.run_until_idle(deadline_s=30)
+        (hq_fields,) = hq_process.sql(
+            "SELECT field_versions FROM members WHERE member_id = ?", done.member_id
+        )[0]
+        assert json.loads(hq_fields)["categories"] == 2  # base version 1 matched: applied
+        profile.set_consent(
+            till.db, ASSISTANT, done.member_id, P.PERSONALISED, False, lang="zh_CN", now=now
+        )
+        paired.engine.run_until_idle(deadline_s=30)
+        rows = sql(till.db.path, "SELECT type, status, last_error FROM outbox ORDER BY seq")
+        assert {status for _, status, _ in rows} <= {"applied", "duplicate"}, rows
+        (profile_json,) = hq_process.sql(
+            "SELECT profile FROM members WHERE member_id = ?", done.member_id
+        )[0]
+        hq_profile = json.loads(profile_json)
+        assert "categories" not in hq_profile and "gender" not in hq_profile  # purged at HQ too
+        assert hq_profile["phone"] == PHONE
+
+        # Everything the till wrote, while it is still open (WAL present) and after closing.
+        assert _hits(tmp_path / "till") == []
+        paired.close()
+        assert _hits(tmp_path / "till") == []
+        assert any(logs.iterdir()) and (logs / "posclient.log").stat().st_size > 0
+    finally:
+        logsetup.setup(None)
+
+
+def test_erasure_reaches_hq_ahead_of_the_queue(tmp_path: Path, hq_process: HqProcess, make_till):
+    paired = make_till("till")
+    till = paired.till
+    paired.engine.run_until_idle(deadline_s=30)
+    now = till.clock.now()
+    done = enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name=NAME),
+        staff_id="a01",
+        staff_role="assistant",
+        now=now,
+    )
+    paired.engine.run_until_idle(deadline_s=30)
+    manager = StaffMember("m01", "店长", "manager")
+    # a sale queued before the erasure: the erasure still goes first
+    cart = Cart()
+    cart.add(till.checkout.find_product("MILK-1L"), 1)
+    till.checkout.complete_sale(cart)
+    profile.request_erasure(till.db, manager, done.member_id, now=now)
+    paired.engine.run_until_idle(deadline_s=30)
+    acked = sql(
+        till.db.path,
+        "SELECT type FROM outbox WHERE status='applied' ORDER BY acked_checkpoint, priority",
+    )
+    order = [t for (t,) in acked]
+    assert order.index("member.erasure_requested") < order.index("sale.completed")
+    (status,) = hq_process.sql("SELECT status FROM members WHERE member_id = ?", done.member_id)[0]
+    assert status == "erased"
+    # HQ's tombstone reached the till: the member is gone from the cache.
+    assert sql(
+        till.db.path, "SELECT count(*) FROM members WHERE member_id = ?", done.member_id
+    ) == [(0,)]
+
+
+def test_imported_members_are_accepted_by_hq(tmp_path: Path, hq_process: HqProcess, make_till):
+    from posclient.services import member_import
+
+    paired = make_till("till")
+    till = paired.till
+    paired.engine.run_until_idle(deadline_s=30)
+    src = tmp_path / "legacy.csv"
+    src.write_text(
+        "old_id,phone,name,points\nL1,15911112222,钱多多,100\nL2,15911113333,,0\n", encoding="utf-8"
+    )
+    report = member_import.run_import(till.db, till.cipher, src, now=till.clock.now())
+    assert report.created == 2
+    paired.engine.run_until_idle(deadline_s=30)
+    statuses = {
+        s for (s,) in sql(till.db.path, "SELECT status FROM outbox WHERE type='member.enrolled'")
+    }
+    assert statuses == {"applied"}
+    rows = hq_process.sql(
+        "SELECT channel, notice_version FROM consents WHERE notice_version = 'legacy-import'"
+    )
+    assert rows == [("paper", "legacy-import")] * 2
+
+
+def test_withdrawal_from_hq_purges_other_tills_and_losing_values_are_sealed(
+    tmp_path: Path, hq_process: HqProcess, make_till
+):
+
+    a, b = make_till("a"), make_till("b")
+    manager = StaffMember("m01", "店长", "manager")
+    a.engine.run_until_idle(deadline_s=30)
+    now = a.till.clock.now()
+    form = EnrolForm(
+        phone=PHONE,
+        decisions={P.MEMBERSHIP: True, P.SENSITIVE: True},
+        name=NAME,
+        birthday=date(1991, 2, 3),
+    )
+    done = enrolment.enrol(
+        a.till.db, a.till.cipher, form, staff_id="m01", staff_role="manager", now=now
+    )
+    a.engine.run_until_idle(deadline_s=30)
+    b.engine.run_until_idle(deadline_s=30)
+    assert profile.open_profile(b.till.db, b.till.cipher, manager, done.member_id, now=now).values[
+        "birthday"
+    ]
+    # Both tills edit the name from the same base: B's edit loses at HQ.
+    profile.edit_profile(
+        a.till.db, a.till.cipher, manager, done.member_id, {"name": "司马甲"}, now=now
+    )
+    profile.edit_profile(
+        b.till.db, b.till.cipher, manager, done.member_id, {"name": "司马乙"}, now=now
+    )
+    a.engine.run_until_idle(deadline_s=30)
+    b.engine.run_until_idle(deadline_s=30)
+    ((_event_id, detail),) = sql(b.till.db.path, "SELECT event_id, detail FROM conflicts")
+    sealed = json.loads(detail)["losing"]["name"]
+    assert "司马乙" not in detail and sealed["value_enc"].startswith("v1.")
+    (shown,) = conflicts.list_conflicts(b.till.db, b.till.cipher, staff_id="m01", now=now)
+    assert [(f.name, f.mine, f.theirs) for f in shown.fields] == [("name", "司马乙", "司马甲")]
+    # A withdraws the sensitive purpose; B learns it from HQ and the birthday goes from B.
+    profile.set_consent(
+        a.till.db, manager, done.member_id, P.SENSITIVE, False, lang="zh_CN", now=now
+    )
+    a.engine.run_until_idle(deadline_s=30)
+    b.engine.run_until_idle(deadline_s=30)
+    (birthday, consents) = sql(
+        b.till.db.path,
+        "SELECT birthday_enc, consents FROM members WHERE member_id = ?",
+        done.member_id,
+    )[0]
+    assert birthday is None and json.loads(consents)["sensitive"] is False
