@@ -23,14 +23,13 @@ from posclient.services import consent
 from posclient.services.checkout import Cart
 from posclient.store.uow import UnitOfWork
 from posclient.sync.protocol import ConsentDecision, ConsentPurpose
-from tests.helpers import demo_members, sql
+from tests.helpers import demo_members, demo_members_json, sql
 
 from .conftest import HqProcess, PairedTill, free_port, hq_cli, paired_till
 from .faultproxy import FAULTS, FaultProxy
 
-MEMBERS = [
-    m for name, m in demo_members().items() if name not in ("normal", "silver", "gold", "diamond")
-]
+#: The demo members HQ loads with ``demo-data --members 6`` (the first six of the file).
+MEMBERS = [demo_members()[m["profile"]["name"]] for m in demo_members_json()[:6]]
 SKUS = ["MILK-1L", "NUTS-MIX", "CHIPS", "FORMULA-900", "TOTE-BAG", "RICE-5KG"]
 PURPOSES = [ConsentPurpose.PERSONALISED, ConsentPurpose.SENSITIVE, ConsentPurpose.MARKETING]
 EXAMPLES = int(os.environ.get("POSCLIENT_FLAP_EXAMPLES", "5"))
