@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,6 +34,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def serve(
+    db_url: str, port: int, *, output: Any = subprocess.DEVNULL, parent: int = 0
+) -> subprocess.Popen[bytes]:
+    """``posclient-hq serve`` on loopback in a child process (stops with ``parent`` if given)."""
+    args = [sys.executable, "-m", "posclient.hq.cli", "serve", "--db", db_url]
+    args += ["--host", "127.0.0.1", "--port", str(port)]
+    if parent:
+        args += ["--exit-with-parent", str(parent)]
+    return subprocess.Popen(args, stdout=output, stderr=output)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> bool:
+    """True once HQ answers /v1/health; False if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return True
+        time.sleep(0.05)
+    return False
 
 
 @dataclass
@@ -67,37 +92,14 @@ class LocalHq:
         """Load the demo dataset (first time only) and serve it; returns when HQ answers."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._cli("demo-data", "--members", str(self.members))
-        log_file = (self.root / "hq.log").open("ab")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "posclient.hq.cli",
-                "serve",
-                "--db",
-                self.db_url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--exit-with-parent",
-                str(os.getpid()),
-            ],
-            stdout=log_file,
-            stderr=log_file,
-        )
-        log_file.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise PosError("sync.demo_hq_failed", reason=f"exit {self.proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
-                    log.info("demo HQ started", extra={"port": self.port})
-                    return
-            time.sleep(0.1)
-        self.stop()
-        raise PosError("sync.demo_hq_failed", reason="timeout")
+        with (self.root / "hq.log").open("ab") as log_file:
+            self.proc = serve(self.db_url, self.port, output=log_file, parent=os.getpid())
+        if not wait_until_up(self.url, self.proc, timeout_s):
+            code = self.proc.poll()
+            self.stop()
+            reason = "timeout" if code is None else f"exit {code}"
+            raise PosError("sync.demo_hq_failed", reason=reason)
+        log.info("demo HQ started", extra={"port": self.port})
 
     def pairing_code(self, store: str = "S001") -> str:
         return self._cli("pairing-code", "--store", store).split()[-1]

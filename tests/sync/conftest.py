@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +16,11 @@ import pytest
 
 from posclient.bootstrap import Till, open_till
 from posclient.services import pairing
+from posclient.services.demo_hq import free_port, serve, wait_until_up
 from posclient.services.sync import SyncEngine
 from posclient.sync.client import HqClient
 
 FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def hq_cli(*args: str) -> str:
@@ -58,33 +51,9 @@ class HqProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "posclient.hq.cli",
-                "serve",
-                "--db",
-                self.db_url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                raise AssertionError("HQ exited at start")
-            time.sleep(0.05)
-        raise AssertionError("HQ did not come up")
+        self.proc = serve(self.db_url, self.port)
+        if not wait_until_up(self.url, self.proc, 30):
+            raise AssertionError(f"HQ did not come up (exit {self.proc.poll()})")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
