@@ -157,6 +157,25 @@ class RefundReceipt:
     event_seq: int
 
 
+@dataclass(frozen=True)
+class PreparedSale:
+    """A sale priced against the state it read, ready for ``commit_sale``."""
+
+    cart: Cart
+    member: mem.MemberView | None
+    #: The member's state on disk the sale was priced against (None: no cached member).
+    state: fastpath.MemberState | None
+    coupon: Coupon | None
+    coupon_data: dict[str, Any] | None
+    cap: int | None
+    online: bool
+    today: date
+    priced: PricedCart
+    redemption: pts.Redemption | None
+    earning: pts.Earning | None
+    sale_id: str
+
+
 _SALE_META = ("store", "store_name", "device_no", "lang", "sale_counter")
 
 
@@ -274,26 +293,12 @@ class CheckoutService:
 
     def pricing_member(self, member: mem.MemberView | None) -> PricingMember | None:
         """What pricing needs of the member; offline it carries the offline redemption cap."""
-        if member is None:
-            return None
-        cap = None
-        if not member.provisional and not self.is_online():
-
-            def redeemed_since(since: datetime) -> int:
-                with self.db.read() as session:
-                    return fastpath.redeemed_since(
-                        fastpath.driver(session), member.member_id, since
-                    )
-
-            cap = self._offline_cap(member, redeemed_since)
-        return PricingMember(
-            member_id=member.member_id,
-            tier=member.tier,
-            balance=member.balance,
-            purchase_count=member.purchase_count,
-            can_redeem=not member.provisional,
-            redeem_cap=cap,
-        )
+        online = self.is_online()
+        if member is None or member.provisional or online:
+            return self._pricing_member(member, None)
+        with self.db.read() as session:
+            cap = self._redeem_cap(member, fastpath.driver(session), online=online)
+        return self._pricing_member(member, cap)
 
     def price(self, cart: Cart) -> PricedCart:
         return price_cart(
@@ -308,59 +313,53 @@ class CheckoutService:
     # ------------------------------------------------------------------ the sale
 
     def complete_sale(self, cart: Cart, *, staff_id: str = "") -> Receipt:
-        """Write the sale as one transaction and return the receipt.
+        """Write the sale as one transaction and return the receipt (prepare, then commit)."""
+        return self.commit_sale(self.prepare_sale(cart), staff_id=staff_id)
 
-        Everything the screen showed is checked again under the write lock (balance, coupon,
-        caps), so a sale either goes through as priced or raises a PosError and writes nothing.
-        The statements run on the unit of work's connection in plain SQL (store.fastpath):
-        this is the path a cashier waits on.
+    def prepare_sale(self, cart: Cart) -> PreparedSale:
+        """Price the sale against the member's state on disk now, without taking the write lock.
+
+        Reads only; ``commit_sale`` writes it, after checking under the lock that nothing it was
+        priced against has changed since.
         """
         if cart.is_empty:
             raise CartError("cart.empty")
+        with self.db.read() as session:
+            return self._prepare(
+                cart, fastpath.driver(session), today=self.clock.today(), online=self.is_online()
+            )
+
+    def commit_sale(self, prepared: PreparedSale, *, staff_id: str = "") -> Receipt:
+        """Write a prepared sale — sale, lines, ledger, coupon use, outbox event — as ONE
+        transaction and return the receipt.
+
+        Under the write lock the member's state, the coupon, the day and the online state are
+        read again; if any of them moved since ``prepare_sale`` the sale is priced again right
+        there, so it goes through exactly as the data on disk allows or raises a PosError and
+        writes nothing. The statements are plain SQL on the connection (store.fastpath): this is
+        the path a cashier waits on.
+        """
         now = self.clock.now()
         today = self.clock.today()
-        with UnitOfWork(self.db) as uow:
-            conn = fastpath.driver(uow.session)
+        online = self.is_online()
+        with self.db.transaction() as conn:
             meta = fastpath.read_meta(conn, _SALE_META)
+            if not self._still_valid(prepared, conn, today=today, online=online):
+                prepared = self._prepare(prepared.cart, conn, today=today, online=online)
+            member, priced, state = prepared.member, prepared.priced, prepared.state
+            sale_id = prepared.sale_id
             store = meta.get("store", settings.DEFAULTS["store"])
             device_no = int(meta.get("device_no", "0"))
-            member = cart.member
-            state = None
-            if member is not None and not member.provisional:
-                state = fastpath.member_state(conn, member.member_id)
-                if state is None:
-                    raise PosError("member.gone")
-                member = self._fresh_member(member, state, today)
-            coupon = cart.coupon
-            if coupon is not None:
-                data = fastpath.coupon(conn, coupon.code)
-                if data is None:
-                    raise CouponError("coupon.unknown", code=coupon.code)
-                coupon = mem.coupon_from_data(data)
-            priced = price_cart(
-                cart.lines,
-                member=self._pricing_member(member, conn),
-                coupon=coupon,
-                redeem_points=cart.redeem_points,
-                today=today,
-                policy=self.policy,
-            )
-            sale_id = str(uuid.uuid4())
             counter = int(meta.get("sale_counter", "0")) + 1
             fastpath.write_meta(conn, {"sale_counter": str(counter)})
             receipt_no = f"{store}-{device_no:04d}-{counter:07d}"
-            redemption = earning = None
-            if member is not None:
-                if member.provisional:
-                    fastpath.insert_provisional_member(
-                        conn,
-                        member_id=member.member_id,
-                        card_no=member.card_no,
-                        tier_code=member.tier.code,
-                        now=now,
-                    )
-                redemption, earning = self._book_points(
-                    member, priced, sale_id=sale_id, today=today
+            if member is not None and member.provisional:
+                fastpath.insert_provisional_member(
+                    conn,
+                    member_id=member.member_id,
+                    card_no=member.card_no,
+                    tier_code=member.tier.code,
+                    now=now,
                 )
             payload = self._sale_payload(
                 sale_id=sale_id,
@@ -369,7 +368,7 @@ class CheckoutService:
                 staff_id=staff_id,
                 member=member,
                 priced=priced,
-                earning=earning,
+                earning=prepared.earning,
                 now=now,
             )
             appended = outbox.append_raw(
@@ -387,15 +386,14 @@ class CheckoutService:
                 staff_id=staff_id,
                 member=member,
                 priced=priced,
-                redemption=redemption,
-                earning=earning,
+                redemption=prepared.redemption,
+                earning=prepared.earning,
                 now=now,
                 hlc=appended.hlc,
                 seq=appended.seq,
             )
-            if coupon is not None:
-                fastpath.use_coupon(conn, coupon.code, sale_id)
-            uow.commit()
+            if prepared.coupon is not None:
+                fastpath.use_coupon(conn, prepared.coupon.code, sale_id)
         balance_after = None
         if member is not None:
             balance_after = member.balance - priced.points_spent + priced.points_earned
@@ -419,10 +417,74 @@ class CheckoutService:
             tier_name_en=member.tier.name_en if member else "",
             balance_after=balance_after,
             provisional=bool(member and member.provisional),
-            offline=not self.is_online(),
+            offline=not online,
             event_seq=appended.seq,
             lang=meta.get("lang", settings.DEFAULTS["lang"]),
         )
+
+    def _prepare(
+        self, cart: Cart, conn: sqlite3.Connection, *, today: date, online: bool
+    ) -> PreparedSale:
+        """Price ``cart`` against what ``conn`` sees and book its points (writes nothing)."""
+        if cart.is_empty:
+            raise CartError("cart.empty")
+        member = cart.member
+        state = None
+        if member is not None and not member.provisional:
+            state = fastpath.member_state(conn, member.member_id)
+            if state is None:
+                raise PosError("member.gone")
+            member = self._fresh_member(member, state, today)
+        coupon = cart.coupon
+        coupon_data = None
+        if coupon is not None:
+            coupon_data = fastpath.coupon(conn, coupon.code)
+            if coupon_data is None:
+                raise CouponError("coupon.unknown", code=coupon.code)
+            coupon = mem.coupon_from_data(coupon_data)
+        cap = self._redeem_cap(member, conn, online=online)
+        priced = price_cart(
+            cart.lines,
+            member=self._pricing_member(member, cap),
+            coupon=coupon,
+            redeem_points=cart.redeem_points,
+            today=today,
+            policy=self.policy,
+        )
+        sale_id = str(uuid.uuid4())
+        redemption = earning = None
+        if member is not None:
+            redemption, earning = self._book_points(member, priced, sale_id=sale_id, today=today)
+        return PreparedSale(
+            cart=cart,
+            member=member,
+            state=state,
+            coupon=coupon,
+            coupon_data=coupon_data,
+            cap=cap,
+            online=online,
+            today=today,
+            priced=priced,
+            redemption=redemption,
+            earning=earning,
+            sale_id=sale_id,
+        )
+
+    def _still_valid(
+        self, prepared: PreparedSale, conn: sqlite3.Connection, *, today: date, online: bool
+    ) -> bool:
+        """Whether everything ``prepared`` was priced against is still so on disk."""
+        if prepared.today != today or prepared.online != online:
+            return False
+        member = prepared.member
+        if prepared.state is not None and member is not None:
+            if fastpath.member_state(conn, member.member_id) != prepared.state:
+                return False
+            if self._redeem_cap(member, conn, online=online) != prepared.cap:
+                return False
+        if prepared.coupon is not None:
+            return fastpath.coupon(conn, prepared.coupon.code) == prepared.coupon_data
+        return True
 
     def _fresh_member(
         self, member: mem.MemberView, state: fastpath.MemberState, today: date
@@ -445,16 +507,20 @@ class CheckoutService:
             provisional=state.provisional,
         )
 
-    def _pricing_member(
-        self, member: mem.MemberView | None, conn: sqlite3.Connection
-    ) -> PricingMember | None:
+    def _redeem_cap(
+        self, member: mem.MemberView | None, conn: sqlite3.Connection, *, online: bool
+    ) -> int | None:
+        """Offline, the most points this member may redeem in this sale (None: no extra cap)."""
+        if member is None or member.provisional or online:
+            return None
+        return self._offline_cap(
+            member, lambda since: fastpath.redeemed_since(conn, member.member_id, since)
+        )
+
+    @staticmethod
+    def _pricing_member(member: mem.MemberView | None, cap: int | None) -> PricingMember | None:
         if member is None:
             return None
-        cap = None
-        if not member.provisional and not self.is_online():
-            cap = self._offline_cap(
-                member, lambda since: fastpath.redeemed_since(conn, member.member_id, since)
-            )
         return PricingMember(
             member_id=member.member_id,
             tier=member.tier,

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -110,6 +110,30 @@ class Database:
 
     def write_session(self) -> Session:
         return self._writer()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE) on a bare sqlite3 connection from the pool.
+
+        For the sale's hot path, where the ORM session's own bookkeeping would cost more than
+        SQLite does. Commits when the block ends normally, rolls back on any exception; sqlite
+        errors become a PosError a person can act on.
+        """
+        pooled = self.engine.raw_connection()
+        conn = cast(sqlite3.Connection, pooled.driver_connection)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise translate_db_error(exc, self.path) from exc
+        finally:
+            pooled.close()
 
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:

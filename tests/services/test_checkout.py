@@ -253,6 +253,65 @@ def test_balance_checked_again_inside_the_transaction(till):
         till.checkout.complete_sale(cart_b)
 
 
+def test_prepared_sale_is_priced_again_when_the_member_moved(till):
+    """Prepared outside the lock, committed inside it: a sale committed in between wins."""
+    service = till.checkout
+    cart_a = cart_for(till, GOLD["phone"], items=(("FORMULA-900", 1),))
+    cart_b = cart_for(till, GOLD["phone"], items=(("FORMULA-900", 1),))
+    cart_a.redeem_points = cart_b.redeem_points = min(14_900, cart_a.member.balance // 100 * 100)
+    prepared_b = service.prepare_sale(cart_b)
+    service.complete_sale(cart_a)
+    before = counts(till)
+    with pytest.raises(PointsError):
+        service.commit_sale(prepared_b)
+    assert counts(till) == before
+
+
+def test_prepared_sale_with_a_coupon_used_since_is_refused(till):
+    service = till.checkout
+    cart_a = cart_for(till, WANG["phone"])
+    cart_a.coupon = service.find_coupon("BD-WANG", cart_a)
+    cart_b = cart_for(till, WANG["phone"])
+    cart_b.coupon = cart_a.coupon
+    prepared_b = service.prepare_sale(cart_b)
+    service.complete_sale(cart_a)
+    before = counts(till)
+    with pytest.raises(CouponError):
+        service.commit_sale(prepared_b)
+    assert counts(till) == before
+
+
+def test_unchanged_prepared_sale_is_written_without_pricing_again(till, monkeypatch):
+    service = till.checkout
+    prepared = service.prepare_sale(cart_for(till, WANG["phone"]))
+    calls = []
+    real = checkout_module.CheckoutService._prepare
+    monkeypatch.setattr(
+        checkout_module.CheckoutService,
+        "_prepare",
+        lambda self, *a, **k: calls.append(1) or real(self, *a, **k),
+    )
+    receipt = service.commit_sale(prepared)
+    assert calls == []
+    assert receipt.sale_id == prepared.sale_id
+    assert receipt.priced == prepared.priced
+
+
+def test_prepared_sale_committed_after_midnight_books_points_for_the_new_day(till, clock):
+    service = till.checkout
+    prepared = service.prepare_sale(cart_for(till, WANG["phone"]))
+    clock.at += timedelta(days=1)
+    receipt = service.commit_sale(prepared)
+    detail = sql(
+        db_path(till),
+        "SELECT detail FROM points_ledger WHERE sale_id = ? AND kind = 'earn'",
+        receipt.sale_id,
+    )
+    expires_on = json.loads(detail[0][0])["expires_on"]
+    assert expires_on != prepared.earning.expires_on.isoformat()
+    assert expires_on > prepared.earning.expires_on.isoformat()
+
+
 def test_points_cash_item_needs_a_member_and_item_points(till):
     service = till.checkout
     cart = cart_for(till, None, items=(("TOTE-BAG", 1),))
