@@ -283,9 +283,13 @@ def redemption_slice(redemption: Redemption, *, done: int, points: int) -> Redem
 
 
 def earning_slice(earning: Earning, *, done: int, points: int) -> Earning:
-    """The part of ``earning`` a partial refund takes back: the lot part first, then debt part."""
+    """The part of ``earning`` a partial refund takes back: the debt it paid first, then the lot.
+
+    The mirror of ``redemption_slice``, which gives back the redemption's debt part first: when a
+    sale's own overdraft was paid by its own earnings, each refund step re-opens exactly the debt
+    its restored redemption cancels, so refunds in any steps end where the sale began.
+    """
     if points < 0 or done < 0 or done + points > earning.points:
         raise ValueError("slice outside the earning")
-    in_lot = earning.points - earning.debt_paid
-    from_lot = max(0, min(points, in_lot - done))
-    return Earning(earning.lot_id, points, earning.expires_on, points - from_lot)
+    from_debt = max(0, min(points, earning.debt_paid - done))
+    return Earning(earning.lot_id, points, earning.expires_on, from_debt)

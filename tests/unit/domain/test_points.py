@@ -312,10 +312,10 @@ def test_earning_slices_add_up_to_the_earning(
         earning_slice(earning, done=points, points=1)
 
 
-def test_earning_slice_takes_the_lot_part_first() -> None:
+def test_earning_slice_takes_the_debt_part_first() -> None:
     earning = Earning("sale", 150, day(730), debt_paid=100)
-    assert earning_slice(earning, done=0, points=75).debt_paid == 25
-    assert earning_slice(earning, done=75, points=75).debt_paid == 75
+    assert earning_slice(earning, done=0, points=75).debt_paid == 75
+    assert earning_slice(earning, done=75, points=75).debt_paid == 25
 
 
 # ------------------------------------------------------------------ rates and caps
