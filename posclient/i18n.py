@@ -318,6 +318,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hq.reason.member_erased": ("会员的个人信息已注销", "The member's personal data was erased"),
     "hq.reason.member_exists": ("会员已存在", "The member already exists"),
     "hq.reason.member_mismatch": ("会员与原销售不符", "The member does not match the sale"),
+    "hq.reason.opening_exists": (
+        "该会员已有期初积分，不再重复入账",
+        "The member already has an opening points balance",
+    ),
+    "hq.reason.bad_expiry": ("积分有效期超出规则", "The points expiry is beyond the rules"),
     "hq.reason.refund_exceeds_sale": ("退货超过原销售", "The refund is more than the sale"),
     "hq.reason.refund_exists": ("这笔退货已登记", "The refund is already recorded"),
     "hq.reason.sale_exists": ("这笔销售已登记", "The sale is already recorded"),

@@ -81,11 +81,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         lines.append("dry run: nothing written" if en else "试运行：未写入任何数据")
     else:
         lines.append(f"created: {report.created}" if en else f"已创建：{report.created}")
-        if report.opening_points_file:
+        if report.opening_balances:
             lines.append(
-                f"opening balances for HQ: {report.opening_points_file}"
+                f"opening balances booked: {report.opening_balances} members, "
+                f"{report.opening_points} points (sent to HQ with the next sync)"
                 if en
-                else f"期初积分（交总部入账）：{report.opening_points_file}"
+                else f"已入账期初积分：{report.opening_balances} 位会员，"
+                f"共 {report.opening_points} 积分（下次同步发送至总部）"
             )
     print("\n".join(lines))
     return 0

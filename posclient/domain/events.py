@@ -16,6 +16,8 @@ class EventType(StrEnum):
     CONSENT_RECORDED = "consent.recorded"
     ERASURE_REQUESTED = "member.erasure_requested"
     AUDIT_RECORDED = "audit.recorded"
+    #: A legacy member's points balance carried over at import (once per member).
+    POINTS_OPENING = "points.opening"
 
 
 def canonical_json(value: Any) -> bytes:

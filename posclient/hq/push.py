@@ -20,6 +20,7 @@ from .consent import apply_consent
 from .context import Hq
 from .fastsql import Fast
 from .feed import Feed, current_position, dumps, publish
+from .opening import apply_opening
 from .outcome import Apply, Reject
 from .profiles import apply_enrol, apply_erasure, apply_patch
 from .sales import apply_refund, apply_sale
@@ -53,6 +54,7 @@ HANDLERS: dict[EventType, Callable[[Apply, Any], None]] = {
     EventType.CONSENT_RECORDED: apply_consent,
     EventType.ERASURE_REQUESTED: apply_erasure,
     EventType.AUDIT_RECORDED: _apply_audit,
+    EventType.POINTS_OPENING: apply_opening,
 }
 
 

@@ -12,9 +12,9 @@ is reported and skipped; an old id seen twice, or imported before, is reported a
 Each imported member is a ``member.enrolled`` event with the membership purpose recorded as
 ``granted`` on channel ``paper`` with notice version ``legacy-import`` (the consent the customer
 gave the old programme), the hash of the import file as the notice hash, and only phone and name
-captured. Points are NOT sent: the protocol has no opening-balance event and HQ no endpoint for
-one, so the opening balances are written to a CSV (card number, old id, points; no personal
-data) for HQ to credit.
+captured. A member with points from the old programme also gets a ``points.opening`` event: the
+till books the balance at once as a lot of its own (``opening:<member id>``, valid for the usual
+points validity from the import day) and HQ credits the same lot, at most once per member.
 """
 
 from __future__ import annotations
@@ -32,16 +32,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from posclient.domain import points as pts
 from posclient.domain.errors import CodeError, PosError
 from posclient.domain.events import EventType
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.security.masking import mask_phone
 from posclient.store.db import Database
-from posclient.store.models import MemberIdentity, MemberRow
+from posclient.store.models import LedgerEntry, MemberIdentity, MemberRow
 from posclient.store.uow import UnitOfWork
-from posclient.sync.protocol import ConsentPurpose, EnrolPayload
+from posclient.sync.protocol import ConsentPurpose, EnrolPayload, OpeningPointsPayload
 
 from . import consent, outbox, settings
+from .clock import DEFAULT_TZ
 from .enrolment import _card_no, normalise_phone
 from .member_audit import audit
 from .members import phone_index
@@ -86,7 +88,9 @@ class Report:
     already_members: list[dict[str, Any]] = field(default_factory=list)
     duplicate_old_ids: list[dict[str, Any]] = field(default_factory=list)
     created: int = 0
-    opening_points_file: str | None = None
+    #: Members created with an opening points balance, and those points added up.
+    opening_balances: int = 0
+    opening_points: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -263,14 +267,14 @@ def run_import(
     if dry or not members:
         return report
     file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-    opening: list[tuple[str, str, int]] = []
     for start in range(0, len(members), BATCH):
         chunk = members[start : start + BATCH]
         with UnitOfWork(db) as uow:
             for member in chunk:
-                card = _import_one(uow.session, cipher, member, file_hash, now)
+                _import_one(uow.session, cipher, member, file_hash, now)
                 if member.points:
-                    opening.append((card, ";".join(member.old_ids), member.points))
+                    report.opening_balances += 1
+                    report.opening_points += member.points
             audit(
                 uow.session,
                 staff_id="import",
@@ -283,19 +287,12 @@ def run_import(
         report.created += len(chunk)
         if progress is not None:
             progress(report.created, len(members))
-    if opening:
-        target = path.with_name(path.stem + ".opening-points.csv")
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["card_no", "old_ids", "points"])
-            writer.writerows(opening)
-        report.opening_points_file = str(target)
     return report
 
 
 def _import_one(
     session: Any, cipher: FieldCipher, member: Planned, file_hash: str, now: datetime
-) -> str:
+) -> None:
     values = settings.all_settings(session)
     member_id = str(uuid.uuid4())
     card_no = _card_no(session)
@@ -356,4 +353,42 @@ def _import_one(
         seal=outbox.sealer(cipher),
     )
     consent.store_record(session, record, device_id=values.get("device_id", ""), hlc=appended.hlc)
-    return card_no
+    if member.points:
+        _book_opening(session, member_id, member.points, values["store"], file_hash, now)
+
+
+def _book_opening(
+    session: Any, member_id: str, points: int, store: str, file_hash: str, now: datetime
+) -> None:
+    """The old programme's balance: a lot on the till now, and an event for HQ to credit it."""
+    lot_id = f"opening:{member_id}"
+    expires_on = now.astimezone(DEFAULT_TZ).date() + pts.DEFAULT_VALIDITY
+    payload = {
+        "member_id": member_id,
+        "store": store,
+        "staff_id": "import",
+        "points": points,
+        "lot_id": lot_id,
+        "expires_on": expires_on.isoformat(),
+        "source_sha256": file_hash,
+        "occurred_at": now.isoformat(),
+    }
+    OpeningPointsPayload.model_validate(payload)
+    appended = outbox.append(
+        session, type=EventType.POINTS_OPENING, payload=payload, occurred_at=now
+    )
+    session.add(
+        LedgerEntry(
+            member_id=member_id,
+            kind="earn",
+            points=points,
+            detail={
+                "lot_id": lot_id,
+                "points": points,
+                "expires_on": expires_on.isoformat(),
+                "debt_paid": 0,
+            },
+            event_seq=appended.seq,
+            created_at=now,
+        )
+    )

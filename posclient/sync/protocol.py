@@ -294,6 +294,30 @@ class AuditPayload(Wire):
     entries: Annotated[list[AuditEntry], Field(min_length=1, max_length=500)]
 
 
+class OpeningPointsPayload(Wire):
+    """A legacy member's points balance, carried over once when the member is imported.
+
+    The till books it as a lot of its own at once (offline first); HQ credits the same lot to
+    its authoritative ledger, at most once per member.
+    """
+
+    member_id: UUID
+    store: StoreCode
+    staff_id: Annotated[str, Field(max_length=64)] = ""
+    points: Annotated[int, Field(ge=1, le=10**9)]
+    lot_id: Annotated[str, Field(min_length=1, max_length=80)]
+    expires_on: date
+    #: sha256 of the imported file: which import the balance came from.
+    source_sha256: Sha256Hex
+    occurred_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _expires_after_import(self) -> OpeningPointsPayload:
+        if self.expires_on <= self.occurred_at.date():
+            raise ValueError("opening points must expire after the import")
+        return self
+
+
 PAYLOAD_MODELS: dict[EventType, type[Wire]] = {
     EventType.SALE_COMPLETED: SalePayload,
     EventType.REFUND_COMPLETED: RefundPayload,
@@ -302,6 +326,7 @@ PAYLOAD_MODELS: dict[EventType, type[Wire]] = {
     EventType.CONSENT_RECORDED: ConsentPayload,
     EventType.ERASURE_REQUESTED: ErasurePayload,
     EventType.AUDIT_RECORDED: AuditPayload,
+    EventType.POINTS_OPENING: OpeningPointsPayload,
 }
 
 

@@ -37,6 +37,7 @@ def event_type_words(event_type: str) -> str:
         "consent.recorded": QCoreApplication.translate("SyncEvents", "Consent decision"),
         "member.erasure_requested": QCoreApplication.translate("SyncEvents", "Erasure request"),
         "audit.recorded": QCoreApplication.translate("SyncEvents", "Audit record"),
+        "points.opening": QCoreApplication.translate("SyncEvents", "Opening points balance"),
     }
     return words.get(event_type, event_type)
 

@@ -1651,6 +1651,10 @@
         <source>Audit record</source>
         <translation>Audit record</translation>
     </message>
+    <message>
+        <source>Opening points balance</source>
+        <translation>Opening points balance</translation>
+    </message>
 </context>
 <context>
     <name>TotalsPanel</name>

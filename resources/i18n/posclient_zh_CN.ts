@@ -1652,6 +1652,10 @@
         <source>Audit record</source>
         <translation>审计记录</translation>
     </message>
+    <message>
+        <source>Opening points balance</source>
+        <translation>期初积分</translation>
+    </message>
 </context>
 <context>
     <name>TotalsPanel</name>

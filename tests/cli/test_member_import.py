@@ -63,8 +63,18 @@ def test_import_enrols_seals_and_is_idempotent(demo_dir, tmp_path):
         ("paper", "legacy-import")
     ]
     assert sql(db, "SELECT count(*) FROM member_identities WHERE kind='legacy'") == [(3,)]
-    opening = (tmp_path / "old.opening-points.csv").read_text(encoding="utf-8").splitlines()
-    assert opening[0] == "card_no,old_ids,points" and opening[1].endswith(",L001;L002,1500")
+    assert report["opening_balances"] == 1 and report["opening_points"] == 1500
+    assert not list(tmp_path.glob("*.opening-points.csv"))
+    events = sql(db, "SELECT seq, payload FROM outbox WHERE type='points.opening'")
+    assert len(events) == 1
+    opening = json.loads(events[0][1])
+    assert opening["points"] == 1500 and opening["lot_id"] == f"opening:{opening['member_id']}"
+    assert "L001" not in events[0][1]  # no old ids (nor anything personal) in the event
+    assert sql(
+        db,
+        "SELECT kind, points, event_seq FROM points_ledger WHERE member_id = ?",
+        opening["member_id"],
+    ) == [("earn", 1500, events[0][0])]
     raw = db.read_bytes() + (
         db.with_name(db.name + "-wal").read_bytes()
         if db.with_name(db.name + "-wal").exists()
@@ -72,7 +82,8 @@ def test_import_enrols_seals_and_is_idempotent(demo_dir, tmp_path):
     )
     assert b"13711112222" not in raw and "周杰".encode() not in raw
     found = json.loads(admin(demo_dir, "member", "13711112222", "--json").stdout)
-    assert found["card_no"] == opening[1].split(",")[0]
+    assert found["member_id"] == opening["member_id"]
+    assert found["balance"] == 1500 and found["confirmed_balance"] == 0  # usable at once
     again = json.loads(admin(demo_dir, "import-members", str(src), "--json").stdout)
     assert again["created"] == 0  # L001, L002, L005 imported before; L001 repeated
     assert [d["old_id"] for d in again["duplicate_old_ids"]] == ["L001", "L002", "L001", "L005"]

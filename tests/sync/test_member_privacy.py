@@ -188,6 +188,14 @@ def test_imported_members_are_accepted_by_hq(tmp_path: Path, hq_process: HqProce
         "SELECT channel, notice_version FROM consents WHERE notice_version = 'legacy-import'"
     )
     assert rows == [("paper", "legacy-import")] * 2
+    # The opening balance reached HQ's ledger as the till's own lot, and the till's entry is
+    # confirmed (the balance is HQ's now, not counted twice).
+    opening = sql(till.db.path, "SELECT status, payload FROM outbox WHERE type='points.opening'")
+    assert [status for status, _ in opening] == ["applied"]
+    member_id = json.loads(opening[0][1])["member_id"]
+    assert hq_process.members()[member_id]["points_balance"] == 100
+    view = till.checkout.identify("15911112222")
+    assert (view.balance, view.confirmed_balance) == (100, 100)
 
 
 def test_withdrawal_from_hq_purges_other_tills_and_losing_values_are_sealed(

@@ -115,6 +115,7 @@ def test_event_types_are_the_wire_names() -> None:
         "consent.recorded",
         "member.erasure_requested",
         "audit.recorded",
+        "points.opening",
     }
     assert EventType("sale.completed") is EventType.SALE_COMPLETED
     assert f"{EventType.SALE_COMPLETED}" == "sale.completed"
