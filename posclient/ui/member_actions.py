@@ -1,9 +1,11 @@
 """Member screens reached from the main window (issue 7): enrol, profile, audit log.
 
-Keys: Ctrl+E enrol a new member, Ctrl+I the profile of the member on the checkout screen (or
-look one up by phone or card), Ctrl+U the audit log (managers). F2/F3/F6 were already taken by
-the checkout screen (member, quantity, camera), so these use Ctrl combinations, which a keyboard
-wedge scanner never sends.
+Keys: Ctrl+N enrol a new member, Ctrl+I the profile of the member on the checkout screen (or
+look one up by phone or card), Ctrl+Shift+A the audit log (managers). F2/F3/F6 were already taken
+by the checkout screen (member, quantity, camera), so these use Ctrl combinations, which a
+keyboard wedge scanner never sends. Not Ctrl+A/E/U: on X11 a focused line edit (the scan field,
+nearly always) claims those (select all, end of line, delete line) and the window never sees
+them — tests/ui/test_x11_keys.py checks every window key under a real X server.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from .profile_dialog import ProfileDialog
     from .window import MainWindow
 
-ENROL_KEY, PROFILE_KEY, AUDIT_KEY = "Ctrl+E", "Ctrl+I", "Ctrl+U"
+ENROL_KEY, PROFILE_KEY, AUDIT_KEY = "Ctrl+N", "Ctrl+I", "Ctrl+Shift+A"
 
 
 class MemberActions(QObject):

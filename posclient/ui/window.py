@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.sync: SyncController | None = None
         self._dashboard_shortcut = QShortcut(QKeySequence("F11"), self)  # issue 8
         self._crash_dialogs: list[CrashDialog] = []
-        # issue 7: enrol, member profile, audit log (buttons in the status bar, Ctrl+E/I/U)
+        # issue 7: enrol, member profile, audit log (buttons in the status bar, Ctrl+N/I/Shift+A)
         from .member_actions import MemberActions
 
         self.memberActions = MemberActions(self)
