@@ -54,6 +54,8 @@ class MemberState:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     #: Lots known not to exist in the table yet (inserted without trying an update first).
     new_lots: set[str] = field(default_factory=set)
+    #: The indexed columns as stored (see ``_INDEXED``): written only when they change.
+    indexed: tuple[Any, ...] = ()
 
     @property
     def member_id(self) -> str:
@@ -73,6 +75,11 @@ _MEMBER_COLUMNS = (
 _SEL_MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM members WHERE member_id = ?"
 _SEL_LOTS = "SELECT lot_id, remaining, expires_on FROM lots WHERE member_id = ? AND remaining > 0"
 _SEL_STATUS = "SELECT status, merged_into FROM members WHERE member_id = ?"
+#: Member columns with an index. SQLite rewrites an index's entry whenever an UPDATE sets one
+#: of its columns, changed or not (two more random pages per member write), so these are
+#: written by their own statement, and only when they changed.
+_INDEXED = ("home_store", "phone_index")
+_UPD_INDEXED = "UPDATE members SET home_store = ?, phone_index = ? WHERE member_id = ?"
 
 
 def resolve(conn: Connection, member_id: str) -> str | None:
@@ -112,6 +119,7 @@ def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> Membe
         tags=json.loads(row["tags"]),
         account=account,
         loaded=account,
+        indexed=tuple(row[name] for name in _INDEXED),
     )
 
 
@@ -170,9 +178,9 @@ def member_doc(st: MemberState, today: date) -> dict[str, Any]:
 
 _UPD_MEMBER = (
     "UPDATE members SET tier_code = ?, spend_12m_fen = ?, purchase_count = ?, "
-    "last_purchase_at = ?, assigned_staff = ?, consent_version = ?, phone_index = ?, "
+    "last_purchase_at = ?, assigned_staff = ?, consent_version = ?, "
     "points_debt = ?, overdrafts = ?, "
-    "segment = ?, status = ?, merged_into = ?, version = ?, home_store = ?, profile = ?, "
+    "segment = ?, status = ?, merged_into = ?, version = ?, profile = ?, "
     "field_versions = ?, field_meta = ?, consents = ?, tags = ?, doc = ? WHERE member_id = ?"
 )
 _INS_LEDGER = (
@@ -220,14 +228,12 @@ def save_member(
             fast.dt(row["last_purchase_at"]),
             row["assigned_staff"],
             row["consent_version"],
-            row["phone_index"],
             row["points_debt"],
             row["overdrafts"],
             row["segment"],
             row["status"],
             row["merged_into"],
             row["version"],
-            row["home_store"],
             dumps(st.profile),
             dumps(st.field_versions),
             dumps(st.field_meta),
@@ -237,6 +243,10 @@ def save_member(
             st.member_id,
         ),
     )
+    indexed = tuple(row[name] for name in _INDEXED)
+    if indexed != st.indexed:
+        fast.run(_UPD_INDEXED, (*indexed, st.member_id))
+        st.indexed = indexed
     st.loaded = st.account
     st.dirty = False
     if publish and st.status == "active":
