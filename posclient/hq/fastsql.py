@@ -10,14 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection
 
 _PG_SQL: dict[str, str] = {}
+_OPEN: WeakKeyDictionary[Connection, Fast] = WeakKeyDictionary()
 
 
 class Fast:
     """Raw statements inside the SQLAlchemy transaction of ``conn``."""
+
+    @classmethod
+    def of(cls, conn: Connection) -> Fast:
+        """The one ``Fast`` (one cursor) of ``conn``: a push makes thousands of calls."""
+        fast = _OPEN.get(conn)
+        if fast is None:
+            fast = _OPEN[conn] = cls(conn)
+        return fast
 
     def __init__(self, conn: Connection) -> None:
         self.pg = conn.dialect.name == "postgresql"

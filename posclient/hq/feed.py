@@ -50,8 +50,13 @@ class Feed:
         self.items[key] = (version, text)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON as stored and sent (one encoder: ``json.dumps`` with options makes one
+    per call)."""
+    return _ENCODER.encode(value)
 
 
 _BUMP = "UPDATE feed_counter SET n = n + ? WHERE id = 1 RETURNING n"
@@ -71,7 +76,7 @@ def publish(conn: Connection, feed: Feed, now: datetime) -> int | None:
     if not feed.items:
         return None
     k = len(feed.items)
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     row = fast.one(_BUMP, (k,))
     assert row is not None
     last = int(row[0])

@@ -84,7 +84,7 @@ _UPD_INDEXED = "UPDATE members SET home_store = ?, phone_index = ? WHERE member_
 
 def resolve(conn: Connection, member_id: str) -> str | None:
     """The live member an id stands for (following merges), or None if unknown."""
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     seen: set[str] = set()
     current = member_id
     while current not in seen:
@@ -99,7 +99,7 @@ def resolve(conn: Connection, member_id: str) -> str | None:
 
 
 def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> MemberState | None:
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     row = fast.dict_one(_SEL_MEMBER + (" FOR UPDATE" if lock and fast.pg else ""), (member_id,))
     if row is None:
         return None
@@ -195,7 +195,7 @@ def save_member(
     hq: Hq, conn: Connection, st: MemberState, feed: Feed, *, publish: bool = True
 ) -> dict[str, Any]:
     """Write lots, ledger entries and the member row; bump its version; put it in the feed."""
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     _write_lots(fast, st)
     if st.ledger:
         fast.many(

@@ -54,7 +54,7 @@ def product_categories(hq: Hq, conn: Connection) -> dict[str, str]:
 def refresh(hq: Hq, conn: Connection, st: MemberState) -> None:
     """Recompute spend, tier, tags and segment from the member's sales of the last 12 months."""
     now = hq.now()
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     rows = [
         _SaleRow(due, refunded, read_dt(at), category)  # type: ignore[arg-type]
         for due, refunded, at, category in fast.all(_SEL_SALES, (st.member_id, fast.dt(now - YEAR)))
