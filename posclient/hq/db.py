@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from . import models
 
@@ -66,6 +66,12 @@ class Database:
             raise ValueError(f"unsupported database: {self.dialect} (use sqlite or postgresql)")
         if create:
             models.metadata.create_all(self.engine)
+
+    @property
+    def integrity_errors(self) -> tuple[type[Exception], ...]:
+        """A unique key hit, raised through Core (wrapped) or the raw hot-path cursor."""
+        raw: type[Exception] = self.engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
+        return (IntegrityError, raw)
 
     @property
     def is_postgres(self) -> bool:
