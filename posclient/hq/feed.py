@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, delete, func, select, update
 
 from posclient.sync.protocol import Entity, Op
@@ -50,13 +51,11 @@ class Feed:
         self.items[key] = (version, text)
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def dumps(value: Any) -> str:
-    """Compact JSON as stored and sent (one encoder: ``json.dumps`` with options makes one
-    per call)."""
-    return _ENCODER.encode(value)
+    """Compact UTF-8 JSON as stored and sent: ``json.dumps(value, ensure_ascii=False,
+    separators=(",", ":"))`` for JSON values, encoded by pydantic-core (several times faster:
+    a member document is written for every pushed sale)."""
+    return to_json(value).decode()
 
 
 _BUMP = "UPDATE feed_counter SET n = n + ? WHERE id = 1 RETURNING n"

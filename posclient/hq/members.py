@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import Connection, insert
 
 from posclient.domain.points import Account, Lot
@@ -112,11 +112,11 @@ def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> Membe
     )
     return MemberState(
         row=row,
-        profile=json.loads(row["profile"]),
-        field_versions=json.loads(row["field_versions"]),
-        field_meta=json.loads(row["field_meta"]),
-        consents=json.loads(row["consents"]),
-        tags=json.loads(row["tags"]),
+        profile=from_json(row["profile"]),
+        field_versions=from_json(row["field_versions"]),
+        field_meta=from_json(row["field_meta"]),
+        consents=from_json(row["consents"]),
+        tags=from_json(row["tags"]),
         account=account,
         loaded=account,
         indexed=tuple(row[name] for name in _INDEXED),
