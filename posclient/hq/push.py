@@ -166,9 +166,8 @@ class _Batch:
         )
         return batch
 
-    def answered(self, event: Event, result: EventResult) -> None:
+    def answered(self, event_id: str, event: Event, result: EventResult) -> None:
         """Keep the answer of a new event (a later copy in this batch is answered from it)."""
-        event_id = str(event.event_id)
         stored = result.model_dump_json()
         self.seen[event_id] = (event.payload_sha256, stored)
         self.answers.append((result.status.value, stored, event_id))
@@ -214,7 +213,7 @@ def _process(
     seen = batch.seen.get(event_id)
     if seen is not None:
         return _repeat(hq, conn, event, journal, stored_hash=seen[0], stored=seen[1])
-    _check_chain(hq, conn, event, journal)
+    _check_chain(hq, conn, event_id, event, journal)
     cx = Apply(hq=hq, conn=conn, ev=event, feed=Feed())
     fast = batch.fast
     # A savepoint per event (plain SQL: SQLAlchemy's begin_nested costs more than the event).
@@ -237,7 +236,7 @@ def _process(
         log.exception("event %s (%s) could not be applied", event_id, event.type.value)
         result = _rejected(event, "unprocessable", f"HQ could not apply the event: {exc}")
     fast.run("RELEASE SAVEPOINT event")
-    batch.answered(event, result)
+    batch.answered(event_id, event, result)
     if result.status is not ResultStatus.APPLIED:
         log.info(
             "event %s (%s): %s %s", event_id, event.type.value, result.status.value, result.reason
@@ -269,7 +268,7 @@ def _repeat(
     )
 
 
-def _check_chain(hq: Hq, conn: Connection, event: Event, journal: _Journal) -> None:
+def _check_chain(hq: Hq, conn: Connection, event_id: str, event: Event, journal: _Journal) -> None:
     """Verify the device's hash chain; flag gaps and broken links, never refuse the event."""
     last_seq, expected = journal.last_seq, journal.last_seq + 1
     if event.seq == expected:
@@ -293,7 +292,7 @@ def _check_chain(hq: Hq, conn: Connection, event: Event, journal: _Journal) -> N
         journal.last_seq = event.seq
         journal.last_hash = chain_hash(
             event.prev_hash,
-            event_id=str(event.event_id),
+            event_id=event_id,
             seq=event.seq,
             type=event.type.value,
             payload_hash=event.payload_sha256,
