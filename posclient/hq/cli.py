@@ -17,11 +17,13 @@ from .context import DEFAULT_CHAIN, Hq
 log = logging.getLogger("posclient.hq")
 
 
-def _hq(args: argparse.Namespace) -> Hq:
+def _hq(args: argparse.Namespace, *, serving: bool = False) -> Hq:
     from .db import Database
 
     retention = timedelta(days=getattr(args, "retention_days", 90))
-    return Hq(Database(args.db), retention=retention, chain=getattr(args, "chain", DEFAULT_CHAIN))
+    # A server copies its WAL into the database file from a thread of its own (db.Checkpointer).
+    database = Database(args.db, background_checkpoint=serving)
+    return Hq(database, retention=retention, chain=getattr(args, "chain", DEFAULT_CHAIN))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -29,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    app = create_app(hq=_hq(args))
+    app = create_app(hq=_hq(args, serving=True))
     if args.exit_with_parent:
         _watch_parent(args.exit_with_parent)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from . import models
 
@@ -21,7 +23,14 @@ T = TypeVar("T")
 _RETRY_SQLSTATES = {"40001", "40P01"}
 
 
-def _sqlite_engine(url: str, *, immediate: bool, synchronous: str) -> Engine:
+#: Backstop for the writers' own checkpoints when a background checkpointer copies the WAL
+#: (SQLite's default, 1000 pages, when none does).
+BACKSTOP_CHECKPOINT_PAGES = 10_000
+
+
+def _sqlite_engine(
+    url: str, *, immediate: bool, synchronous: str, autocheckpoint: int = 1000
+) -> Engine:
     engine = create_engine(
         url,
         connect_args={"timeout": 60, "check_same_thread": False},
@@ -38,6 +47,7 @@ def _sqlite_engine(url: str, *, immediate: bool, synchronous: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -50,14 +60,25 @@ def _sqlite_engine(url: str, *, immediate: bool, synchronous: str) -> Engine:
 class Database:
     """One HQ database. ``write()`` is a transaction that may write, ``read()`` one that reads."""
 
-    def __init__(self, url: str, *, create: bool = True, sqlite_synchronous: str = "FULL") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        create: bool = True,
+        sqlite_synchronous: str = "FULL",
+        background_checkpoint: bool = False,
+    ) -> None:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
+        self.checkpointer: Checkpointer | None = None
         if self.dialect == "sqlite":
             if parsed.database in (None, "", ":memory:"):
                 raise ValueError("HQ needs a SQLite file (sqlite:///path), not an in-memory db")
-            self.engine = _sqlite_engine(url, immediate=True, synchronous=sqlite_synchronous)
+            pages = BACKSTOP_CHECKPOINT_PAGES if background_checkpoint else 1000
+            self.engine = _sqlite_engine(
+                url, immediate=True, synchronous=sqlite_synchronous, autocheckpoint=pages
+            )
             self.reader = _sqlite_engine(url, immediate=False, synchronous=sqlite_synchronous)
         elif self.dialect == "postgresql":
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -66,6 +87,14 @@ class Database:
             raise ValueError(f"unsupported database: {self.dialect} (use sqlite or postgresql)")
         if create:
             models.metadata.create_all(self.engine)
+        if background_checkpoint and self.dialect == "sqlite":
+            self.checkpointer = Checkpointer(str(parsed.database), synchronous=sqlite_synchronous)
+
+    @property
+    def integrity_errors(self) -> tuple[type[Exception], ...]:
+        """A unique key hit, raised through Core (wrapped) or the raw hot-path cursor."""
+        raw: type[Exception] = self.engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
+        return (IntegrityError, raw)
 
     @property
     def is_postgres(self) -> bool:
@@ -106,6 +135,43 @@ class Database:
         return "locked" in str(orig)
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
         if self.reader is not self.engine:
             self.reader.dispose()
+
+
+class Checkpointer:
+    """Copies a SQLite database's WAL back into the database file from a thread of its own.
+
+    A commit is durable once its WAL frames are synced (``synchronous=FULL``); copying them into
+    the database file (a checkpoint) is housekeeping. SQLite does it inside the commit that
+    crosses ``wal_autocheckpoint`` pages, so every few push batches one answer waited for it.
+    Here it runs beside the requests instead (PASSIVE: it never blocks a reader or a writer),
+    and the writers keep a larger autocheckpoint as a backstop should this thread fall behind.
+    """
+
+    def __init__(self, path: str, *, synchronous: str, interval: float = 0.1) -> None:
+        self.path, self.synchronous, self.interval = path, synchronous, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # as the engines set it (a no-op by then)
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute("PRAGMA busy_timeout=1000")
+            while not self._stop.wait(self.interval):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # e.g. busy: the next round tries again
+                    log.warning("background checkpoint failed: %s", exc)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)

@@ -245,7 +245,7 @@ def _bulk_insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     """executemany on the DBAPI cursor: SQLAlchemy's per-value processing costs minutes at 10⁶."""
     if not rows:
         return
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     columns = list(rows[0])
     marks = ", ".join("?" for _ in columns)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, delete, func, select, update
 
 from posclient.sync.protocol import Entity, Op
@@ -51,7 +52,10 @@ class Feed:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact UTF-8 JSON as stored and sent: ``json.dumps(value, ensure_ascii=False,
+    separators=(",", ":"))`` for JSON values, encoded by pydantic-core (several times faster:
+    a member document is written for every pushed sale)."""
+    return to_json(value).decode()
 
 
 _BUMP = "UPDATE feed_counter SET n = n + ? WHERE id = 1 RETURNING n"
@@ -71,7 +75,7 @@ def publish(conn: Connection, feed: Feed, now: datetime) -> int | None:
     if not feed.items:
         return None
     k = len(feed.items)
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     row = fast.one(_BUMP, (k,))
     assert row is not None
     last = int(row[0])

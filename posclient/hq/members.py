@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import Connection, insert
 
 from posclient.domain.points import Account, Lot
@@ -54,6 +54,8 @@ class MemberState:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     #: Lots known not to exist in the table yet (inserted without trying an update first).
     new_lots: set[str] = field(default_factory=set)
+    #: The indexed columns as stored (see ``_INDEXED``): written only when they change.
+    indexed: tuple[Any, ...] = ()
 
     @property
     def member_id(self) -> str:
@@ -73,11 +75,16 @@ _MEMBER_COLUMNS = (
 _SEL_MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM members WHERE member_id = ?"
 _SEL_LOTS = "SELECT lot_id, remaining, expires_on FROM lots WHERE member_id = ? AND remaining > 0"
 _SEL_STATUS = "SELECT status, merged_into FROM members WHERE member_id = ?"
+#: Member columns with an index. SQLite rewrites an index's entry whenever an UPDATE sets one
+#: of its columns, changed or not (two more random pages per member write), so these are
+#: written by their own statement, and only when they changed.
+_INDEXED = ("home_store", "phone_index")
+_UPD_INDEXED = "UPDATE members SET home_store = ?, phone_index = ? WHERE member_id = ?"
 
 
 def resolve(conn: Connection, member_id: str) -> str | None:
     """The live member an id stands for (following merges), or None if unknown."""
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     seen: set[str] = set()
     current = member_id
     while current not in seen:
@@ -92,7 +99,7 @@ def resolve(conn: Connection, member_id: str) -> str | None:
 
 
 def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> MemberState | None:
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     row = fast.dict_one(_SEL_MEMBER + (" FOR UPDATE" if lock and fast.pg else ""), (member_id,))
     if row is None:
         return None
@@ -105,13 +112,14 @@ def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> Membe
     )
     return MemberState(
         row=row,
-        profile=json.loads(row["profile"]),
-        field_versions=json.loads(row["field_versions"]),
-        field_meta=json.loads(row["field_meta"]),
-        consents=json.loads(row["consents"]),
-        tags=json.loads(row["tags"]),
+        profile=from_json(row["profile"]),
+        field_versions=from_json(row["field_versions"]),
+        field_meta=from_json(row["field_meta"]),
+        consents=from_json(row["consents"]),
+        tags=from_json(row["tags"]),
         account=account,
         loaded=account,
+        indexed=tuple(row[name] for name in _INDEXED),
     )
 
 
@@ -170,9 +178,9 @@ def member_doc(st: MemberState, today: date) -> dict[str, Any]:
 
 _UPD_MEMBER = (
     "UPDATE members SET tier_code = ?, spend_12m_fen = ?, purchase_count = ?, "
-    "last_purchase_at = ?, assigned_staff = ?, consent_version = ?, phone_index = ?, "
+    "last_purchase_at = ?, assigned_staff = ?, consent_version = ?, "
     "points_debt = ?, overdrafts = ?, "
-    "segment = ?, status = ?, merged_into = ?, version = ?, home_store = ?, profile = ?, "
+    "segment = ?, status = ?, merged_into = ?, version = ?, profile = ?, "
     "field_versions = ?, field_meta = ?, consents = ?, tags = ?, doc = ? WHERE member_id = ?"
 )
 _INS_LEDGER = (
@@ -187,7 +195,7 @@ def save_member(
     hq: Hq, conn: Connection, st: MemberState, feed: Feed, *, publish: bool = True
 ) -> dict[str, Any]:
     """Write lots, ledger entries and the member row; bump its version; put it in the feed."""
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     _write_lots(fast, st)
     if st.ledger:
         fast.many(
@@ -220,14 +228,12 @@ def save_member(
             fast.dt(row["last_purchase_at"]),
             row["assigned_staff"],
             row["consent_version"],
-            row["phone_index"],
             row["points_debt"],
             row["overdrafts"],
             row["segment"],
             row["status"],
             row["merged_into"],
             row["version"],
-            row["home_store"],
             dumps(st.profile),
             dumps(st.field_versions),
             dumps(st.field_meta),
@@ -237,6 +243,10 @@ def save_member(
             st.member_id,
         ),
     )
+    indexed = tuple(row[name] for name in _INDEXED)
+    if indexed != st.indexed:
+        fast.run(_UPD_INDEXED, (*indexed, st.member_id))
+        st.indexed = indexed
     st.loaded = st.account
     st.dirty = False
     if publish and st.status == "active":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -64,6 +65,6 @@ class Apply:
     feed: Feed
     out: Outcome = field(default_factory=Outcome)
 
-    @property
+    @cached_property
     def event_id(self) -> str:
         return str(self.ev.event_id)

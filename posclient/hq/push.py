@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from posclient.domain.errors import PosError
 from posclient.domain.events import EventType, chain_hash
@@ -58,10 +57,9 @@ HANDLERS: dict[EventType, Callable[[Apply, Any], None]] = {
 }
 
 
-_SEL_EVENT = "SELECT payload_sha256, result FROM events WHERE event_id = ?"
 _INS_EVENT = (
     "INSERT INTO events (event_id, device_id, seq, type, payload_sha256, hlc, status, result, "
-    "received_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', '{}', ?) ON CONFLICT (event_id) DO NOTHING"
+    "received_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', '{}', ?)"
 )
 _UPD_EVENT = "UPDATE events SET status = ?, result = ? WHERE event_id = ?"
 
@@ -93,8 +91,10 @@ def push(hq: Hq, request: PushRequest) -> PushResponse:
         ).one()
         journal = _Journal(device.last_seq, device.last_hash)
         _lock_members(conn, request)
+        batch = _Batch.claim(hq, Fast.of(conn), request.events)
         feed = Feed()
-        results = [_process(hq, conn, event, journal, feed) for event in request.events]
+        results = [_process(hq, conn, event, journal, feed, batch) for event in request.events]
+        batch.store_results()
         conn.execute(
             update(m.devices)
             .where(m.devices.c.device_id == request.device_id)
@@ -110,13 +110,72 @@ def push(hq: Hq, request: PushRequest) -> PushResponse:
 
     try:
         results = hq.db.transact(work)
-    except IntegrityError:
-        # Another request carried some of the same events at the same moment and committed
-        # first: run again, those events are now answered as duplicates.
+    except hq.db.integrity_errors:
+        # Another device's request carried one of the same event ids at the same moment and
+        # committed first (a device's own pushes queue on its row lock): run again, that event
+        # is now answered from what is stored.
         results = hq.db.transact(work)
     with hq.db.read() as conn:
         checkpoint = current_position(conn)
     return PushResponse(results=results, write_checkpoint=checkpoint)
+
+
+@dataclass
+class _Batch:
+    """The batch's event ids: which were stored before, and the rows that claim the new ones.
+
+    Every new id is claimed up front, before any event is applied (one INSERT for the batch):
+    a concurrent push carrying the same id waits on the unique key and, once this one has
+    committed, fails and runs again, finding it stored. Each answer is stored at the end (one
+    UPDATE for the batch). An id stored before, or repeated in the batch, is answered from
+    what was stored for it.
+    """
+
+    fast: Fast
+    #: event_id → (payload_sha256, stored result JSON) of every id answered already.
+    seen: dict[str, tuple[str, str]]
+    answers: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @classmethod
+    def claim(cls, hq: Hq, fast: Fast, events: list[Event]) -> _Batch:
+        ids = list(dict.fromkeys(str(event.event_id) for event in events))
+        marks = ", ".join("?" * len(ids))
+        stored = fast.all(
+            f"SELECT event_id, payload_sha256, result FROM events WHERE event_id IN ({marks})",
+            ids,
+        )
+        batch = cls(fast, {row[0]: (row[1], row[2]) for row in stored})
+        received_at = fast.dt(hq.now())
+        fresh: dict[str, Event] = {}
+        for event in events:
+            event_id = str(event.event_id)
+            if event_id not in batch.seen:
+                fresh.setdefault(event_id, event)
+        fast.many(
+            _INS_EVENT,
+            [
+                (
+                    event_id,
+                    event.device_id,
+                    event.seq,
+                    event.type.value,
+                    event.payload_sha256,
+                    event.hlc,
+                    received_at,
+                )
+                for event_id, event in fresh.items()
+            ],
+        )
+        return batch
+
+    def answered(self, event_id: str, event: Event, result: EventResult) -> None:
+        """Keep the answer of a new event (a later copy in this batch is answered from it)."""
+        stored = result.model_dump_json()
+        self.seen[event_id] = (event.payload_sha256, stored)
+        self.answers.append((result.status.value, stored, event_id))
+
+    def store_results(self) -> None:
+        self.fast.many(_UPD_EVENT, self.answers)
 
 
 def _lock_members(conn: Connection, request: PushRequest) -> None:
@@ -149,28 +208,16 @@ def _rejected(event: Event, reason: str, detail: str) -> EventResult:
     )
 
 
-def _process(hq: Hq, conn: Connection, event: Event, journal: _Journal, feed: Feed) -> EventResult:
+def _process(
+    hq: Hq, conn: Connection, event: Event, journal: _Journal, feed: Feed, batch: _Batch
+) -> EventResult:
     event_id = str(event.event_id)
-    fast = Fast(conn)
-    # Claim the id first; a concurrent copy of this event waits on the unique key, then finds it.
-    claimed = fast.run(
-        _INS_EVENT,
-        (
-            event_id,
-            event.device_id,
-            event.seq,
-            event.type.value,
-            event.payload_sha256,
-            event.hlc,
-            fast.dt(hq.now()),
-        ),
-    )
-    if not claimed:
-        seen = fast.one(_SEL_EVENT, (event_id,))
-        assert seen is not None
+    seen = batch.seen.get(event_id)
+    if seen is not None:
         return _repeat(hq, conn, event, journal, stored_hash=seen[0], stored=seen[1])
-    _check_chain(hq, conn, event, journal)
+    _check_chain(hq, conn, event_id, event, journal)
     cx = Apply(hq=hq, conn=conn, ev=event, feed=Feed())
+    fast = batch.fast
     # A savepoint per event (plain SQL: SQLAlchemy's begin_nested costs more than the event).
     fast.run("SAVEPOINT event")
     try:
@@ -191,7 +238,7 @@ def _process(hq: Hq, conn: Connection, event: Event, journal: _Journal, feed: Fe
         log.exception("event %s (%s) could not be applied", event_id, event.type.value)
         result = _rejected(event, "unprocessable", f"HQ could not apply the event: {exc}")
     fast.run("RELEASE SAVEPOINT event")
-    fast.run(_UPD_EVENT, (result.status.value, result.model_dump_json(), event_id))
+    batch.answered(event_id, event, result)
     if result.status is not ResultStatus.APPLIED:
         log.info(
             "event %s (%s): %s %s", event_id, event.type.value, result.status.value, result.reason
@@ -223,7 +270,7 @@ def _repeat(
     )
 
 
-def _check_chain(hq: Hq, conn: Connection, event: Event, journal: _Journal) -> None:
+def _check_chain(hq: Hq, conn: Connection, event_id: str, event: Event, journal: _Journal) -> None:
     """Verify the device's hash chain; flag gaps and broken links, never refuse the event."""
     last_seq, expected = journal.last_seq, journal.last_seq + 1
     if event.seq == expected:
@@ -247,7 +294,7 @@ def _check_chain(hq: Hq, conn: Connection, event: Event, journal: _Journal) -> N
         journal.last_seq = event.seq
         journal.last_hash = chain_hash(
             event.prev_hash,
-            event_id=str(event.event_id),
+            event_id=event_id,
             seq=event.seq,
             type=event.type.value,
             payload_hash=event.payload_sha256,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import insert, select, update
 
 from posclient.domain.money import from_fen
@@ -21,7 +22,12 @@ from posclient.domain.points import (
     reverse_earn,
 )
 from posclient.domain.tiers import by_code
-from posclient.sync.protocol import RefundPayload, SalePayload, default_repaid_lot
+from posclient.sync.protocol import (
+    RefundPayload,
+    SaleLinePayload,
+    SalePayload,
+    default_repaid_lot,
+)
 
 from . import models as m
 from .context import CHAIN_TZ
@@ -39,6 +45,9 @@ _INS_SALE = (
     "redemption, earning, correction, notes, category, lines, points_restored, points_reversed, "
     "refunded_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0)"
 )
+#: Serialises a sale's lines as stored (compact, UTF-8: the same text as ``dumps`` of their
+#: JSON dump, without building the dicts first).
+_LINES = TypeAdapter(list[SaleLinePayload])
 #: An earned lot may expire at most this long after the sale beyond the validity (rule changes).
 EXPIRY_SLACK = timedelta(days=366)
 
@@ -99,7 +108,7 @@ def _earn_expiry(cx: Apply, sale: SalePayload) -> date:
 def apply_sale(cx: Apply, sale: SalePayload) -> None:
     conn, hq, out = cx.conn, cx.hq, cx.out
     sale_id = str(sale.sale_id)
-    fast = Fast(conn)
+    fast = Fast.of(conn)
     st = _member_for_sale(cx, sale)
     store_discount = apply_coupon(cx, sale) if sale.coupon_code else 0
     notes: dict[str, Any] = {}
@@ -162,7 +171,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
             dumps(correction) if correction else None,
             dumps(notes) if notes else None,
             _category(cx, sale),
-            dumps([line.model_dump(mode="json") for line in sale.lines]),
+            _LINES.dump_json(sale.lines).decode(),
         ),
     )
     if not inserted:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -24,17 +23,16 @@ from .fastsql import Fast, read_dt
 from .members import MemberState
 
 YEAR = timedelta(days=365)
+MONTH = timedelta(days=30)
+#: The member's sales of the last 12 months that still count (not fully refunded; free sales
+#: count), per category: how many, the money kept, how many in the last 30 days, and the first
+#: one (ties for the preferred category go to the category bought first).
 _SEL_SALES = (
-    "SELECT amount_due_fen, refunded_fen, occurred_at, category FROM sales "
-    "WHERE member_id = ? AND occurred_at >= ?"
+    "SELECT category, COUNT(*), SUM(amount_due_fen - refunded_fen), "
+    "SUM(CASE WHEN occurred_at >= ? THEN 1 ELSE 0 END), MIN(occurred_at) FROM sales "
+    "WHERE member_id = ? AND occurred_at >= ? "
+    "AND (amount_due_fen > refunded_fen OR amount_due_fen = 0) GROUP BY category"
 )
-
-
-class _SaleRow(NamedTuple):
-    amount_due_fen: int
-    refunded_fen: int
-    occurred_at: datetime
-    category: str | None
 
 
 def product_categories(hq: Hq, conn: Connection) -> dict[str, str]:
@@ -54,16 +52,11 @@ def product_categories(hq: Hq, conn: Connection) -> dict[str, str]:
 def refresh(hq: Hq, conn: Connection, st: MemberState) -> None:
     """Recompute spend, tier, tags and segment from the member's sales of the last 12 months."""
     now = hq.now()
-    fast = Fast(conn)
-    rows = [
-        _SaleRow(due, refunded, read_dt(at), category)  # type: ignore[arg-type]
-        for due, refunded, at, category in fast.all(_SEL_SALES, (st.member_id, fast.dt(now - YEAR)))
-    ]
-    kept = [r for r in rows if r.amount_due_fen - r.refunded_fen > 0 or r.amount_due_fen == 0]
-    spend = sum(max(0, r.amount_due_fen - r.refunded_fen) for r in rows)
-    freq_12m = len(kept)
-    freq_30d = sum(1 for r in kept if r.occurred_at >= now - timedelta(days=30))
-    categories = Counter(r.category for r in kept if r.category)
+    fast = Fast.of(conn)
+    groups = fast.all(_SEL_SALES, (fast.dt(now - MONTH), st.member_id, fast.dt(now - YEAR)))
+    spend = sum(int(kept) for _, _, kept, _, _ in groups)
+    freq_12m = sum(int(count) for _, count, _, _, _ in groups)
+    freq_30d = sum(int(recent) for _, _, _, recent, _ in groups)
     tier = tier_for_spend(from_fen(spend), hq.tiers)
     row = st.row
     row["spend_12m_fen"] = spend
@@ -75,10 +68,16 @@ def refresh(hq: Hq, conn: Connection, st: MemberState) -> None:
         freq_12m=freq_12m,
         freq_30d=freq_30d,
         spend_12m_fen=spend,
-        category=categories.most_common(1)[0][0] if categories else None,
+        category=_preferred_category(groups),
         home_store=row["home_store"],
         tier_code=tier.code,
     )
     row["segment"] = segment
     st.tags = tags
     st.dirty = True
+
+
+def _preferred_category(groups: list[tuple[Any, ...]]) -> str | None:
+    """The category of the most sales; a tie goes to the category bought first."""
+    ranked = [(-int(count), read_dt(first), name) for name, count, _, _, first in groups if name]
+    return str(min(ranked)[2]) if ranked else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from posclient.domain.errors import CodeError
@@ -81,3 +82,20 @@ def test_lookup_by_phone_is_masked(hq: Hq, till: Till) -> None:
         ).status_code
         == 422
     )
+
+
+def test_lookup_follows_a_phone_change_made_after_sales(till: Till) -> None:
+    """Sales write the member without its indexed columns; a phone patch must still move the
+    phone index (it is written by its own statement, only when it changed)."""
+    member_id = enrolled(till, phone="13812345670")
+    till.push_one(till.sale(member_id, amount_fen=1000)[1])
+    patched = till.push_one(till.patch(member_id, {"phone": ("13812345671", 1)}))
+    assert patched["status"] == "applied"
+    till.push_one(till.sale(member_id, amount_fen=1000)[1])
+
+    def lookup(phone: str) -> httpx.Response:
+        return till.client.get("/v1/members/lookup", params={"phone": phone}, headers=till.headers)
+
+    assert lookup("13812345670").status_code == 404
+    found = lookup("13812345671")
+    assert found.status_code == 200 and found.json()["member_id"] == member_id

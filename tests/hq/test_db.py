@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
 
 from posclient.hq.context import Hq
+from posclient.hq.db import Database
 from posclient.hq.fastsql import Fast
 
 
@@ -42,3 +45,40 @@ def test_a_deadlocked_transaction_is_retried(hq: Hq) -> None:
     with hq.db.read() as conn:
         assert dict(conn.execute(text("SELECT id, n FROM pair")).all()) == {1: 2, 2: 2}
     assert sorted(attempts.values()) == [1, 2]
+
+
+def test_a_serving_sqlite_database_copies_its_wal_in_the_background(tmp_path: Path) -> None:
+    """With a background checkpointer the writers leave the WAL alone (up to a backstop far
+    above what is written here); the thread copies it into the database file, and every
+    committed row reads back."""
+    path = tmp_path / "hq.db"
+    db = Database(f"sqlite:///{path}", background_checkpoint=True)
+    try:
+        with db.write() as conn:
+            conn.execute(text("CREATE TABLE blob (id INTEGER PRIMARY KEY, data TEXT)"))
+        before = path.stat().st_size
+        for batch in range(10):
+            with db.write() as conn:
+                conn.execute(
+                    text("INSERT INTO blob (data) VALUES (:data)"),
+                    [{"data": f"{batch}-{n}" + "x" * 1000} for n in range(100)],
+                )
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < before + 1_000_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size >= before + 1_000_000  # the pages reached the database file
+        with db.read() as conn:
+            assert conn.execute(text("SELECT count(*) FROM blob")).scalar_one() == 1000
+    finally:
+        db.dispose()
+    assert db.checkpointer is not None and not db.checkpointer._thread.is_alive()
+
+
+def test_without_the_checkpointer_the_writers_checkpoint_as_sqlite_does(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'hq.db'}")
+    try:
+        with db.write() as conn:
+            pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+        assert db.checkpointer is None and pages == 1000
+    finally:
+        db.dispose()

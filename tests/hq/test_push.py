@@ -183,3 +183,115 @@ def test_concurrent_pushes_over_the_same_members_all_apply(hq: Hq, till: Till, t
         assert balance(hq, member_id) == 10 * 10
     with hq.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(m.sales)).scalar_one() == 40
+
+
+def test_a_rejection_mid_batch_undoes_only_that_event(hq: Hq, till: Till) -> None:
+    """Event 3 of 5 fails after it wrote its sale row (its points lot exists, exhausted): that
+    row is rolled back, events 1, 2, 4 and 5 stay applied, and the feed has every change of
+    the batch once, numbered in order up to the write checkpoint."""
+    from .test_sales import balance, enrolled
+
+    a, b = enrolled(till, phone="13900000001"), enrolled(till, phone="13900000002")
+    _, before, _ = till.pull_all()
+    first_id, first = till.sale(a, amount_fen=1000, points_earned=10, lot_id="L-A")
+    _, spend = till.sale(a, amount_fen=0, points_redeemed=10, points_earned=0)  # L-A now empty
+    clash_id, clash = till.sale(a, amount_fen=2000, points_earned=20, lot_id="L-A")
+    _, fourth = till.sale(b, amount_fen=3000, points_earned=30)
+    _, fifth = till.sale(a, amount_fen=4000, points_earned=40)
+    body = till.push(first, spend, clash, fourth, fifth)
+    results = body["results"]
+    assert [r["status"] for r in results] == ["applied"] * 2 + ["rejected"] + ["applied"] * 2
+    assert results[2]["reason"] == "lot_exists"
+    assert balance(hq, a) == 40 and balance(hq, b) == 30
+    with hq.db.read() as conn:
+        sales = set(conn.execute(select(m.sales.c.sale_id)).scalars())
+        stored = dict(conn.execute(select(m.events.c.event_id, m.events.c.status)).all())
+        positions = list(conn.execute(select(m.changes.c.pos).order_by(m.changes.c.pos)).scalars())
+    assert first_id in sales and clash_id not in sales and len(sales) == 4
+    assert [stored[e["event_id"]] for e in (first, spend, clash, fourth, fifth)] == [
+        "applied",
+        "applied",
+        "rejected",
+        "applied",
+        "applied",
+    ]
+    assert positions == list(range(positions[0], positions[-1] + 1))
+    assert positions[-1] == body["write_checkpoint"]
+    changes, _, _ = till.pull_all(before)
+    members = [c for c in changes if c["entity"] == "member"]
+    assert sorted(c["id"] for c in members) == sorted([a, b])  # each member once, latest state
+    latest = {c["id"]: c["data"] for c in members}
+    assert latest[a]["points_balance"] == 40 and latest[a]["purchase_count"] == 3
+    # Asked again, every answer is the stored one.
+    again = till.push(first, spend, clash, fourth, fifth)["results"]
+    assert [r["status"] for r in again] == ["duplicate"] * 2 + ["rejected"] + ["duplicate"] * 2
+
+
+def test_an_event_id_twice_in_one_batch_is_applied_once(hq: Hq, till: Till) -> None:
+    from .test_sales import balance, enrolled
+
+    member_id = enrolled(till)
+    _, sale = till.sale(member_id, amount_fen=1000, points_earned=10)
+    copy_ = {**sale, "seq": sale["seq"] + 1}
+    altered = copy.deepcopy(sale)
+    altered["seq"] = sale["seq"] + 2
+    altered["payload"]["receipt_no"] = "OTHER"
+    altered["payload_sha256"] = payload_sha256(altered["payload"])
+    till.seq += 2
+    results = till.push(sale, copy_, altered)["results"]
+    assert [r["status"] for r in results] == ["applied", "duplicate", "rejected"]
+    assert results[1]["original_status"] == "applied" and results[2]["reason"] == "key_reuse"
+    assert balance(hq, member_id) == 10
+    with hq.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(m.sales)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(m.events)).scalar_one() == 2
+
+
+def test_an_id_claimed_by_a_concurrent_push_is_answered_from_it(hq: Hq, till: Till) -> None:
+    """Another push holds the same event id, uncommitted: this push waits for it (PostgreSQL:
+    on the unique key, then runs again; SQLite: on the write lock) and answers from it."""
+    import threading
+    import time
+
+    from sqlalchemy import insert
+
+    from posclient.hq.push import push
+    from posclient.sync.protocol import EventResult, PushRequest, PushResponse, ResultStatus
+
+    from .test_sales import enrolled
+
+    member_id = enrolled(till)
+    _, sale = till.sale(member_id, amount_fen=1000)
+    request = PushRequest.model_validate({"device_id": till.device_id, "events": [sale]})
+    answers: list[PushResponse | BaseException] = []
+
+    def run() -> None:
+        try:
+            answers.append(push(hq, request))
+        except BaseException as exc:  # reported below
+            answers.append(exc)
+
+    thread = threading.Thread(target=run)
+    with hq.db.write() as conn:
+        stored = EventResult(event_id=sale["event_id"], status=ResultStatus.APPLIED)
+        conn.execute(
+            insert(m.events).values(
+                event_id=sale["event_id"],
+                device_id="another-device",
+                seq=1,
+                type="sale.completed",
+                payload_sha256="0" * 64,
+                hlc=sale["hlc"],
+                status="applied",
+                result=stored.model_dump_json(),
+                received_at=hq.now(),
+            )
+        )
+        thread.start()
+        time.sleep(1.0)  # the push reaches the claimed id and waits
+    thread.join(60)
+    [answer] = answers
+    assert isinstance(answer, PushResponse), answer
+    assert answer.results[0].status == "rejected" and answer.results[0].reason == "key_reuse"
+    with hq.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(m.sales)).scalar_one() == 0

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from posclient.domain.segments import classify
-from posclient.hq.context import Hq
+from posclient.hq.context import Hq, put_entity
+from posclient.hq.feed import Feed, publish
 from posclient.hq.maintenance import maintain
+from posclient.hq.members import load_member
+from posclient.hq.segments import refresh
+from posclient.sync.protocol import Entity, ProductData
 
 from .conftest import Clock
 from .helpers import Till
@@ -66,3 +70,42 @@ def test_tags_follow_sales_and_time(hq: Hq, till: Till, clock: Clock) -> None:
     changes, _, _ = till.pull_all(cursor)
     member = [c for c in changes if c["id"] == member_id][-1]["data"]
     assert member["segment"] == "dormant" and "rfm:dormant" in member["tags"]
+
+
+def test_refresh_counts_the_sales_kept_in_each_window(hq: Hq, till: Till, clock: Clock) -> None:
+    """A fully refunded sale drops out, a free one counts; the preferred category is the one
+    bought most (a tie goes to the one bought first); the 30-day and 12-month windows move."""
+    with hq.db.write() as conn:
+        feed = Feed()
+        for sku, category in (("TEA-1", "tea"), ("MILK-1", "dairy")):
+            product = ProductData(sku=sku, name=sku, price_fen=100, category=category)
+            put_entity(conn, feed, Entity.PRODUCT, sku, product.model_dump(mode="json"))
+        publish(conn, feed, hq.now())
+    hq.categories = {}
+    member_id = enrolled(till)
+
+    def state() -> tuple[int, list[str]]:
+        with hq.db.write() as conn:
+            st = load_member(conn, member_id)
+            assert st is not None
+            refresh(hq, conn, st)
+            return st.row["spend_12m_fen"], st.tags
+
+    till.push_one(till.sale(member_id, amount_fen=20_000, sku="TEA-1")[1])
+    till.push_one(till.sale(member_id, amount_fen=10_000, sku="MILK-1")[1])
+    refunded_id, refunded = till.sale(member_id, amount_fen=5_000, sku="MILK-1", points_earned=0)
+    till.push_one(refunded)
+    assert till.push_one(till.refund(refunded_id, amount_fen=5_000))["status"] == "applied"
+    spend, tags = state()
+    assert spend == 30_000
+    assert {"category:tea", "freq_30d:2", "avg_ticket_fen:15000"} <= set(tags)
+    till.push_one(till.sale(member_id, amount_fen=0, sku="MILK-1")[1])
+    spend, tags = state()
+    assert spend == 30_000
+    assert {"category:dairy", "freq_30d:3", "avg_ticket_fen:10000"} <= set(tags)
+    clock.advance(days=40)
+    spend, tags = state()
+    assert spend == 30_000 and "freq_30d:0" in tags
+    clock.advance(days=330)
+    spend, tags = state()
+    assert spend == 0 and not any(t.startswith(("avg_ticket_fen:", "category:")) for t in tags)
