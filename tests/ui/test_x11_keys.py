@@ -66,7 +66,7 @@ def test_inner_no_window_key_is_claimed_by_the_scan_field(qtbot, window) -> None
             sequence.toString()
             for shortcut in window.findChildren(QShortcut)
             if shortcut.context() != Qt.ShortcutContext.WidgetShortcut
-            for sequence in shortcut.keys()
+            for sequence in shortcut.keys()  # noqa: SIM118 (QShortcut, not a dict)
         }
     )
     assert {"Ctrl+N", "Ctrl+I", "Ctrl+J", "Ctrl+R", "Ctrl+L"} <= set(keys), keys
