@@ -109,9 +109,13 @@ def _flush(conn, members, ids) -> None:
 def bare_commit_baseline(directory: Path, runs: int) -> list[float]:
     """Insert one row and commit, with the till's pragmas, on the same disk."""
     path = directory / "bare.sqlite3"
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
-        conn.execute(f"PRAGMA {pragma}")
+    from posclient.store.db import PRAGMAS
+
+    for pragma in PRAGMAS:  # the till's own: page size, WAL, synchronous=FULL, …
+        conn.execute(pragma)
     conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, payload TEXT)")
     times = []
     for n in range(runs):
