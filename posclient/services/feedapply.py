@@ -11,31 +11,30 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.store import fastpath
 from posclient.sync.insights import ChainStatsData, OfferRulesData  # issue 8
+from posclient.sync.pages import MemberPut, MemberRecord, member_record, member_records
 from posclient.sync.protocol import (
     Change,
+    ConsentPurpose,
     CouponData,
     Entity,
     KeyData,
-    MemberData,
     Op,
     PointsRules,
     ProductData,
     TierData,
 )
 
-from .members import phone_index
-
 log = logging.getLogger("posclient.sync")
-_MEMBER_LIST: TypeAdapter[list[MemberData]] = TypeAdapter(list[MemberData])
 
 _MEMBER_COLUMNS = (
     "member_id",
@@ -72,20 +71,80 @@ _MEMBER_UPSERT = (
 )
 
 
+@dataclass(frozen=True)
+class PreparedMembers:
+    """A run of member puts as ready-to-write rows (personal fields already encrypted).
+
+    Built without the database (``prepare_changes``), so the sync engine can build page N+1's
+    rows while page N is being written; which rows are actually written (a newer local version
+    wins) is decided inside the transaction, by ``apply_prepared``.
+    """
+
+    ids: list[str]
+    versions: list[int]
+    cards: list[str]
+    #: Blind index of each member's phone (None: no phone).
+    phones: list[str | None]
+    rows: list[tuple[Any, ...]]
+
+
+#: A page ready to apply: runs of member puts, and every other change as it came.
+Prepared = list[PreparedMembers | Change]
+
+
 def apply_changes(session: Session, cipher: FieldCipher, changes: Sequence[Change]) -> None:
-    conn = fastpath.driver(session)
-    now = datetime.now(UTC)
-    members: list[dict[str, Any]] = []
+    apply_prepared(session, prepare_changes(cipher, changes, datetime.now(UTC)))
+
+
+def prepare_changes(cipher: FieldCipher, changes: Sequence[Change], now: datetime) -> Prepared:
+    """The page's member puts turned into rows, in feed order. No database: any thread."""
+    prepared: Prepared = []
+    members: list[Change] = []
     for change in changes:
         if change.entity is Entity.MEMBER and change.op is Op.PUT and change.data is not None:
-            members.append(change.data)
+            members.append(change)
             continue
-        if members:  # keep feed order: flush the run of member puts before anything else
-            put_members(conn, cipher, members, now)
+        if members:  # keep feed order: the run of member puts goes before anything else
+            prepared.append(prepare_members(cipher, _records(members), now))
             members = []
-        _apply_one(conn, change)
+        prepared.append(change)
     if members:
-        put_members(conn, cipher, members, now)
+        prepared.append(prepare_members(cipher, _records(members), now))
+    return prepared
+
+
+def _records(changes: Sequence[Change]) -> list[MemberRecord]:
+    """The puts' data as member records: validated here unless the client already did."""
+    if all(isinstance(change, MemberPut) for change in changes):
+        return [cast(MemberRecord, change.data) for change in changes]
+    return validate_members([change.data for change in changes])
+
+
+def validate_members(items: Sequence[Any]) -> list[MemberRecord]:
+    """Member data (as HQ sends it) as records; a malformed one is logged and skipped."""
+    items = list(items)
+    try:  # a whole run at once (fast); one by one only when something in it is malformed
+        return member_records(items)
+    except ValidationError:
+        pass
+    records = []
+    for item in items:
+        try:
+            records.append(member_record(item))
+        except ValidationError as exc:
+            # A bad record must not stop the feed; logged (no personal data) and skipped.
+            log.warning("skipped malformed member in feed", extra={"errors": exc.error_count()})
+    return records
+
+
+def apply_prepared(session: Session, prepared: Prepared) -> None:
+    """Write a prepared page in the session's transaction (the caller commits)."""
+    conn = fastpath.driver(session)
+    for item in prepared:
+        if isinstance(item, PreparedMembers):
+            write_members(conn, item)
+        else:
+            _apply_one(conn, item)
 
 
 def _apply_one(conn: sqlite3.Connection, change: Change) -> None:
@@ -144,52 +203,139 @@ def put_members(
     items: Iterable[dict[str, Any]],
     now: datetime,
 ) -> None:
-    items = list(items)
-    try:  # a whole page at once (fast); one by one only when something in it is malformed
-        parsed: list[MemberData] = _MEMBER_LIST.validate_python(items)
-    except ValidationError:
-        parsed = []
-        for item in items:
-            try:
-                parsed.append(MemberData.model_validate(item))
-            except ValidationError as exc:
-                # A bad record must not stop the feed; logged (no personal data) and skipped.
-                log.warning("skipped malformed member in feed", extra={"errors": exc.error_count()})
-    if not parsed:
+    """Members as HQ sends them (validated here; a malformed one is skipped)."""
+    write_members(conn, prepare_members(cipher, validate_members(list(items)), now))
+
+
+def prepare_members(
+    cipher: FieldCipher, members: Sequence[MemberRecord], now: datetime
+) -> PreparedMembers:
+    """Rows for validated member records, personal fields sealed. No database: any thread."""
+    ids = [str(m["member_id"]) for m in members]
+    profiles = [m["profile"] for m in members]
+    seal = cipher.encrypt_many
+    names = seal([(i, p["name"]) for i, p in zip(ids, profiles, strict=True)], **_NAME)
+    phones = seal([(i, p["phone"]) for i, p in zip(ids, profiles, strict=True)], **_PHONE)
+    genders = seal(
+        [(i, p["gender"] and p["gender"].value) for i, p in zip(ids, profiles, strict=True)],
+        **_GENDER,
+    )
+    birthdays = seal(
+        [
+            (i, p["birthday"] and p["birthday"].isoformat())
+            for i, p in zip(ids, profiles, strict=True)
+        ],
+        **_BIRTHDAY,
+    )
+    categories = seal(
+        [
+            (i, _memo_json(p["categories"], ensure_ascii=False) if p["categories"] else None)
+            for i, p in zip(ids, profiles, strict=True)
+        ],
+        **_CATEGORIES,
+    )
+    synced = fastpath.sqlite_datetime(now)
+    rows = [
+        (
+            member_id,
+            m["card_no"],
+            m["home_store"],
+            m["tier_code"],
+            m["points_balance"],
+            m["points_debt"],
+            _lots_json(m["lots"]),
+            m["spend_12m_fen"],
+            m["purchase_count"],
+            _db_time(m["last_purchase_at"]) if m["last_purchase_at"] else None,
+            _db_time(m["enrolled_at"]),
+            _strings_json(m["tags"]),
+            m["segment"],
+            m["assigned_staff"],
+            name,
+            phone,
+            gender,
+            birthday,
+            category,
+            _memo_json(m["field_versions"]),
+            _consents_json(m["consents"]),
+            m["consent_version"],
+            int(m["flagged_overdraft"]),
+            m["version"],
+            0,
+            synced,
+        )
+        for m, member_id, name, phone, gender, birthday, category in zip(
+            members, ids, names, phones, genders, birthdays, categories, strict=True
+        )
+    ]
+    return PreparedMembers(
+        ids=ids,
+        versions=[m["version"] for m in members],
+        cards=[m["card_no"] for m in members],
+        phones=cipher.blind_index_many("phone", [p["phone"] for p in profiles]),
+        rows=rows,
+    )
+
+
+_NAME = {"table": "members", "column": "name"}
+_PHONE = {"table": "members", "column": "phone"}
+_GENDER = {"table": "members", "column": "gender"}
+_BIRTHDAY = {"table": "members", "column": "birthday"}
+_CATEGORIES = {"table": "members", "column": "categories"}
+
+
+def _db_time(moment: datetime) -> str:
+    """fastpath.sqlite_datetime (UTC, naive, microseconds) at a third of the cost: HQ sends UTC
+    (the text ends in +00:00), so the usual case needs no conversion."""
+    if moment.utcoffset():
+        return fastpath.sqlite_datetime(moment)
+    text = moment.isoformat(" ")[:-6]  # "YYYY-MM-DD HH:MM:SS[.ffffff]" without "+00:00"
+    return text if moment.microsecond else text + ".000000"
+
+
+def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
+    """Upsert the prepared members and their identities (card, phone index), skipping any the
+    till already holds at a newer version (a snapshot and the feed after it may overlap)."""
+    if not batch.ids:
         return
-    ids = [str(m.member_id) for m in parsed]
     local: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for start in range(0, len(batch.ids), 500):
+        chunk = batch.ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for member_id, version, provisional in conn.execute(
             f"SELECT member_id, version, provisional FROM members WHERE member_id IN ({marks})",
             chunk,
         ):
             local[member_id] = (version, provisional)
-    synced = fastpath.sqlite_datetime(now)
-    rows = []
-    identities = []
-    phone_owners = []
-    for member in parsed:
-        member_id = str(member.member_id)
-        current = local.get(member_id)
-        if current is not None and not current[1] and current[0] > member.version:
-            continue  # we already hold a newer state
-        rows.append(_member_row(member, member_id, cipher, synced))
-        identities.append(("card", member.card_no, member_id))
-        phone_owners.append(member_id)
-        if member.profile.phone:
-            identities.append(("phone", phone_index(cipher, member.profile.phone), member_id))
-    _adopt_provisional(conn, [(r[1], r[0]) for r in rows])
-    conn.executemany(_MEMBER_UPSERT, rows)
-    for start in range(0, len(phone_owners), 500):
-        chunk = phone_owners[start : start + 500]
+    keep = [
+        n
+        for n, (member_id, version) in enumerate(zip(batch.ids, batch.versions, strict=True))
+        if (current := local.get(member_id)) is None or current[1] or current[0] <= version
+    ]
+    if not keep:
+        return
+    if len(keep) < len(batch.ids):  # we already hold a newer state of some of them
+        batch = PreparedMembers(
+            ids=[batch.ids[n] for n in keep],
+            versions=[batch.versions[n] for n in keep],
+            cards=[batch.cards[n] for n in keep],
+            phones=[batch.phones[n] for n in keep],
+            rows=[batch.rows[n] for n in keep],
+        )
+    _adopt_provisional(conn, list(zip(batch.cards, batch.ids, strict=True)))
+    conn.executemany(_MEMBER_UPSERT, batch.rows)
+    for start in range(0, len(batch.ids), 500):
+        chunk = batch.ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         conn.execute(
             f"DELETE FROM member_identities WHERE kind = 'phone' AND member_id IN ({marks})",
             chunk,
         )
+    identities: list[tuple[str, str, str]] = []
+    for member_id, card, phone in zip(batch.ids, batch.cards, batch.phones, strict=True):
+        identities.append(("card", card, member_id))
+        if phone is not None:
+            identities.append(("phone", phone, member_id))
     conn.executemany(
         "INSERT INTO member_identities (kind, value, member_id) VALUES (?, ?, ?) "
         "ON CONFLICT(kind, value) DO UPDATE SET member_id = excluded.member_id",
@@ -197,53 +343,49 @@ def put_members(
     )
 
 
-def _member_row(
-    member: MemberData, member_id: str, cipher: FieldCipher, synced: str
-) -> tuple[Any, ...]:
-    profile = member.profile
+# JSON text for the cache's JSON columns, exactly as json.dumps writes it, without its per-call
+# set-up: a first load writes a million of each. Small repeating values are memoised.
+_encode = json.encoder.encode_basestring
+_encode_ascii = json.encoder.encode_basestring_ascii
+_MEMO: dict[tuple[Any, ...], str] = {}
 
-    def enc(column: str, value: str | None) -> str | None:
-        if value is None:
-            return None
-        return cipher.encrypt(value, table="members", column=column, row_id=member_id)
 
-    categories = json.dumps(profile.categories, ensure_ascii=False) if profile.categories else None
+def _memo_json(value: dict[str, int] | list[str], *, ensure_ascii: bool = True) -> str:
+    items = tuple(value.items()) if isinstance(value, dict) else tuple(value)
+    key = (type(value), ensure_ascii, items)
+    text = _MEMO.get(key)
+    if text is None:
+        text = json.dumps(value, ensure_ascii=ensure_ascii)
+        if len(_MEMO) < 4096:
+            _MEMO[key] = text
+    return text
+
+
+def _consents_json(consents: dict[ConsentPurpose, bool]) -> str:
+    key = (ConsentPurpose, True, tuple(consents.items()))
+    text = _MEMO.get(key)
+    if text is None:
+        text = json.dumps({purpose.value: granted for purpose, granted in consents.items()})
+        if len(_MEMO) < 4096:
+            _MEMO[key] = text
+    return text
+
+
+def _strings_json(values: list[str]) -> str:
+    """json.dumps(values, ensure_ascii=False)."""
+    return "[" + ", ".join(map(_encode, values)) + "]"
+
+
+def _lots_json(lots: list[dict[str, Any]]) -> str:
+    """json.dumps of the lots as {lot_id, remaining, expires_on} objects."""
     return (
-        member_id,
-        member.card_no,
-        member.home_store,
-        member.tier_code,
-        member.points_balance,
-        member.points_debt,
-        json.dumps(
-            [
-                {
-                    "lot_id": lot.lot_id,
-                    "remaining": lot.remaining,
-                    "expires_on": lot.expires_on.isoformat(),
-                }
-                for lot in member.lots
-            ]
-        ),
-        member.spend_12m_fen,
-        member.purchase_count,
-        fastpath.sqlite_datetime(member.last_purchase_at) if member.last_purchase_at else None,
-        fastpath.sqlite_datetime(member.enrolled_at),
-        json.dumps(member.tags, ensure_ascii=False),
-        member.segment,
-        member.assigned_staff,
-        enc("name", profile.name),
-        enc("phone", profile.phone),
-        enc("gender", profile.gender.value if profile.gender else None),
-        enc("birthday", profile.birthday.isoformat() if profile.birthday else None),
-        enc("categories", categories),
-        json.dumps(member.field_versions),
-        json.dumps({purpose.value: granted for purpose, granted in member.consents.items()}),
-        member.consent_version,
-        int(member.flagged_overdraft),
-        member.version,
-        0,
-        synced,
+        "["
+        + ", ".join(
+            f'{{"lot_id": {_encode_ascii(lot["lot_id"])}, "remaining": {int(lot["remaining"])}, '
+            f'"expires_on": "{lot["expires_on"].isoformat()}"}}'
+            for lot in lots
+        )
+        + "]"
     )
 
 
