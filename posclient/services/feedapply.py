@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -64,11 +65,12 @@ _MEMBER_COLUMNS = (
     "provisional",
     "synced_at",
 )
-_MEMBER_UPSERT = (
-    f"INSERT INTO members ({', '.join(_MEMBER_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_MEMBER_COLUMNS))}) ON CONFLICT(member_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _MEMBER_COLUMNS[1:])
+_MEMBER_INSERT = f"INSERT INTO members ({', '.join(_MEMBER_COLUMNS)})"
+_MEMBER_CONFLICT = "ON CONFLICT(member_id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in _MEMBER_COLUMNS[1:]
 )
+_IDENTITY_INSERT = "INSERT INTO member_identities (kind, value, member_id)"
+_IDENTITY_CONFLICT = "ON CONFLICT(kind, value) DO UPDATE SET member_id = excluded.member_id"
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,15 @@ class PreparedMembers:
     rows: list[tuple[Any, ...]]
 
 
-#: A page ready to apply: runs of member puts, and every other change as it came.
-Prepared = list[PreparedMembers | Change]
+@dataclass(frozen=True)
+class PreparedCoupons:
+    """A run of coupon puts as rows (``_COUPON_COLUMNS``)."""
+
+    rows: list[tuple[Any, ...]]
+
+
+#: A page ready to apply: runs of member and coupon puts, every other change as it came.
+Prepared = list[PreparedMembers | PreparedCoupons | Change]
 
 
 def apply_changes(session: Session, cipher: FieldCipher, changes: Sequence[Change]) -> None:
@@ -97,20 +106,30 @@ def apply_changes(session: Session, cipher: FieldCipher, changes: Sequence[Chang
 
 
 def prepare_changes(cipher: FieldCipher, changes: Sequence[Change], now: datetime) -> Prepared:
-    """The page's member puts turned into rows, in feed order. No database: any thread."""
+    """The page's member and coupon puts turned into rows, in feed order. No database."""
     prepared: Prepared = []
-    members: list[Change] = []
-    for change in changes:
-        if change.entity is Entity.MEMBER and change.op is Op.PUT and change.data is not None:
-            members.append(change)
-            continue
-        if members:  # keep feed order: the run of member puts goes before anything else
-            prepared.append(prepare_members(cipher, _records(members), now))
-            members = []
-        prepared.append(change)
-    if members:
-        prepared.append(prepare_members(cipher, _records(members), now))
+    for kind, run in groupby(changes, key=_bulk_kind):
+        if kind == "member":
+            prepared.append(prepare_members(cipher, _records(list(run)), now))
+        elif kind == "coupon":
+            prepared.append(PreparedCoupons([_coupon_row(_coupon(c)) for c in run]))
+        else:
+            prepared.extend(run)
     return prepared
+
+
+def _bulk_kind(change: Change) -> str:
+    """Runs of member puts and of coupon puts are written in bulk; anything else one by one."""
+    if change.op is Op.PUT and change.data is not None:
+        if change.entity is Entity.MEMBER:
+            return "member"
+        if change.entity is Entity.COUPON:
+            return "coupon"
+    return ""
+
+
+def _coupon(change: Change) -> CouponData:
+    return CouponData.model_validate(change.data)
 
 
 def _records(changes: Sequence[Change]) -> list[MemberRecord]:
@@ -143,6 +162,8 @@ def apply_prepared(session: Session, prepared: Prepared) -> None:
     for item in prepared:
         if isinstance(item, PreparedMembers):
             write_members(conn, item)
+        elif isinstance(item, PreparedCoupons):
+            write_coupons(conn, item)
         else:
             _apply_one(conn, item)
 
@@ -299,8 +320,7 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
     if not batch.ids:
         return
     local: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(batch.ids), 500):
-        chunk = batch.ids[start : start + 500]
+    for chunk in _chunks(conn, batch.ids):
         marks = ",".join("?" * len(chunk))
         for member_id, version, provisional in conn.execute(
             f"SELECT member_id, version, provisional FROM members WHERE member_id IN ({marks})",
@@ -314,7 +334,10 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
     ]
     if not keep:
         return
-    if len(keep) < len(batch.ids):  # we already hold a newer state of some of them
+    # A member put twice in one page (two commits at HQ) is written once, at its last state:
+    # the row would end the same, but the first put's phone would stay indexed to them.
+    keep = sorted({batch.ids[n]: n for n in keep}.values())
+    if len(keep) < len(batch.ids):  # newer here already, or put twice in the page
         batch = PreparedMembers(
             ids=[batch.ids[n] for n in keep],
             versions=[batch.versions[n] for n in keep],
@@ -323,9 +346,8 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
             rows=[batch.rows[n] for n in keep],
         )
     _adopt_provisional(conn, list(zip(batch.cards, batch.ids, strict=True)))
-    conn.executemany(_MEMBER_UPSERT, batch.rows)
-    for start in range(0, len(batch.ids), 500):
-        chunk = batch.ids[start : start + 500]
+    _insert_rows(conn, _MEMBER_INSERT, _MEMBER_CONFLICT, len(_MEMBER_COLUMNS), batch.rows)
+    for chunk in _chunks(conn, batch.ids):
         marks = ",".join("?" * len(chunk))
         conn.execute(
             f"DELETE FROM member_identities WHERE kind = 'phone' AND member_id IN ({marks})",
@@ -336,11 +358,39 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
         identities.append(("card", card, member_id))
         if phone is not None:
             identities.append(("phone", phone, member_id))
-    conn.executemany(
-        "INSERT INTO member_identities (kind, value, member_id) VALUES (?, ?, ?) "
-        "ON CONFLICT(kind, value) DO UPDATE SET member_id = excluded.member_id",
-        identities,
-    )
+    _insert_rows(conn, _IDENTITY_INSERT, _IDENTITY_CONFLICT, 3, identities)
+
+
+def _insert_rows(
+    conn: sqlite3.Connection, head: str, tail: str, width: int, rows: Sequence[Sequence[Any]]
+) -> None:
+    """``head VALUES (?,…),(?,…)… tail`` for as many rows per statement as SQLite allows.
+
+    Same effect as executemany (rows in order; a later row with the same key updates the
+    earlier one), but SQLite inserts a whole chunk in one step: executemany takes the GIL back
+    after every row, and each time it may wait for the read-ahead thread (busy with the next
+    page) to let go of it. A few statements per page instead of thousands of hand-overs.
+    """
+    per = max(1, _variables(conn) // width)
+    one = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        conn.execute(
+            f"{head} VALUES {','.join([one] * len(chunk))} {tail}",
+            [value for row in chunk for value in row],
+        )
+
+
+def _chunks(conn: sqlite3.Connection, values: list[str]) -> Iterator[list[str]]:
+    """``values`` in as few chunks as SQLite binds in one statement."""
+    per = _variables(conn)
+    for start in range(0, len(values), per):
+        yield values[start : start + per]
+
+
+def _variables(conn: sqlite3.Connection) -> int:
+    """How many ``?`` one statement may have (32766 on SQLite ≥ 3.32, 999 before)."""
+    return max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
 
 # JSON text for the cache's JSON columns, exactly as json.dumps writes it, without its per-call
@@ -480,35 +530,52 @@ def put_product(conn: sqlite3.Connection, product: ProductData) -> None:
 
 
 def put_coupon(conn: sqlite3.Connection, coupon: CouponData) -> None:
+    write_coupons(conn, PreparedCoupons([_coupon_row(coupon)]))
+
+
+_COUPON_COLUMNS = (
+    "code",
+    "member_id",
+    "kind",
+    "discount_type",
+    "value",
+    "min_spend",
+    "valid_from",
+    "valid_until",
+    "status",
+    "used_sale_id",
+    "version",
+)
+_COUPON_INSERT = f"INSERT INTO coupons ({', '.join(_COUPON_COLUMNS)})"
+# A coupon used here by a sale HQ has not seen yet stays used (and keeps its sale), or this
+# till could reuse it.
+_COUPON_CONFLICT = (
+    "ON CONFLICT(code) DO UPDATE SET member_id=excluded.member_id, kind=excluded.kind, "
+    "discount_type=excluded.discount_type, value=excluded.value, "
+    "min_spend=excluded.min_spend, valid_from=excluded.valid_from, "
+    "valid_until=excluded.valid_until, "
+    "status=CASE WHEN coupons.status = 'used' THEN 'used' ELSE excluded.status END, "
+    "used_sale_id=coalesce(excluded.used_sale_id, coupons.used_sale_id), "
+    "version=excluded.version"
+)
+
+
+def _coupon_row(coupon: CouponData) -> tuple[Any, ...]:
     domain = coupon.to_domain()
-    row = conn.execute(
-        "SELECT status, used_sale_id FROM coupons WHERE code = ?", (coupon.code,)
-    ).fetchone()
-    status = coupon.status.value
-    used_sale = None
-    if row is not None and row[0] == "used" and status != "used":
-        # Used here by a sale HQ has not seen yet: keep it used, or this till could reuse it.
-        status, used_sale = "used", row[1]
-    conn.execute(
-        "INSERT INTO coupons (code, member_id, kind, discount_type, value, min_spend, "
-        "valid_from, valid_until, status, used_sale_id, version) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT(code) DO UPDATE SET member_id=excluded.member_id, kind=excluded.kind, "
-        "discount_type=excluded.discount_type, value=excluded.value, "
-        "min_spend=excluded.min_spend, valid_from=excluded.valid_from, "
-        "valid_until=excluded.valid_until, status=excluded.status, "
-        "used_sale_id=coalesce(excluded.used_sale_id, coupons.used_sale_id), "
-        "version=excluded.version",
-        (
-            coupon.code,
-            domain.member_id,
-            domain.kind.value,
-            domain.discount_type.value,
-            str(domain.value),
-            fastpath.fen(domain.min_spend),
-            domain.valid_from.isoformat(),
-            domain.valid_until.isoformat(),
-            status,
-            used_sale,
-            coupon.version,
-        ),
+    return (
+        coupon.code,
+        domain.member_id,
+        domain.kind.value,
+        domain.discount_type.value,
+        str(domain.value),
+        fastpath.fen(domain.min_spend),
+        domain.valid_from.isoformat(),
+        domain.valid_until.isoformat(),
+        coupon.status.value,
+        None,
+        coupon.version,
     )
+
+
+def write_coupons(conn: sqlite3.Connection, batch: PreparedCoupons) -> None:
+    _insert_rows(conn, _COUPON_INSERT, _COUPON_CONFLICT, len(_COUPON_COLUMNS), batch.rows)

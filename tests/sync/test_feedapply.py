@@ -310,3 +310,87 @@ def test_feed_order_is_kept_around_other_changes(bare_till: Till) -> None:
     assert isinstance(last, feedapply.PreparedMembers) and last.versions == [2]
     apply(bare_till, list(page.changes))
     assert sql(bare_till.db.path, "SELECT points_balance FROM members") == [(2,)]
+
+
+def coupon(code: str, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": code,
+        "member_id": MEMBERS[0]["member_id"],
+        "kind": "birthday",
+        "discount_type": "fixed",
+        "value": "1500",
+        "min_spend_fen": 5000,
+        "valid_from": "2026-11-01",
+        "valid_until": "2026-12-31",
+        "status": "available",
+        "version": 1,
+    }
+    data.update(changes)
+    return data
+
+
+def coupon_change(data: dict[str, Any]) -> Change:
+    return Change(entity="coupon", op="put", id=data["code"], version=data["version"], data=data)
+
+
+def test_coupons_in_bulk_keep_a_coupon_used_here_used(bare_till: Till) -> None:
+    apply(
+        bare_till,
+        [
+            coupon_change(coupon("C-FIXED")),
+            coupon_change(coupon("C-PCT", discount_type="percent", value="12.5", member_id=None)),
+            coupon_change(coupon("C-USED")),
+        ],
+    )
+    with UnitOfWork(bare_till.db) as uow:  # a sale here used it; HQ has not heard yet
+        fastpath.use_coupon(fastpath.driver(uow.session), "C-USED", "sale-1")
+        uow.commit()
+    apply(
+        bare_till,
+        [
+            coupon_change(coupon("C-USED", version=2, valid_until="2027-01-31")),
+            coupon_change(coupon("C-FIXED", version=2, status="void")),
+            coupon_change(coupon("C-FIXED", version=3, status="available", value="2000")),
+        ],
+    )
+    rows = sql(
+        bare_till.db.path,
+        "SELECT code, member_id, kind, discount_type, value, min_spend, valid_from, "
+        "valid_until, status, used_sale_id, version FROM coupons ORDER BY code",
+    )
+    member_id = MEMBERS[0]["member_id"]
+    assert rows == [
+        ("C-FIXED", member_id, "birthday", "fixed", "20.00", 5000, "2026-11-01", "2026-12-31",
+         "available", None, 3),
+        ("C-PCT", None, "birthday", "percent", "12.5", 5000, "2026-11-01", "2026-12-31",
+         "available", None, 1),
+        ("C-USED", member_id, "birthday", "fixed", "15.00", 5000, "2026-11-01", "2027-01-31",
+         "used", "sale-1", 2),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("variables", [32766, 60, 26])
+def test_statement_size_does_not_change_what_is_written(bare_till: Till, variables: int) -> None:
+    """Rows go in as multi-row INSERTs sized by SQLite's limit on bound variables; a later put
+    of the same member in the page (next statement or same one) still wins, as in feed order."""
+    later = member(1, version=4, points_balance=9, profile={"phone": "13700000001"})
+    items = [*MEMBERS, later]
+    page = parse_pull(page_body(items))
+    assert page is not None
+    with UnitOfWork(bare_till.db) as uow:
+        conn = fastpath.driver(uow.session)
+        before = conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)
+        try:
+            prepared = feedapply.prepare_changes(bare_till.cipher, page.changes, NOW)
+            feedapply.apply_prepared(uow.session, prepared)
+            uow.commit()
+        finally:
+            conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+    expected = {row["member_id"]: row for row in map(reference_row, items)}
+    assert stored_rows(bare_till) == expected
+    phones = sql(
+        bare_till.db.path,
+        "SELECT value FROM member_identities WHERE kind = 'phone' AND member_id = ?",
+        later["member_id"],
+    )
+    assert phones == [(phone_index(bare_till.cipher, "13700000001"),)]
