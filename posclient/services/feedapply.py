@@ -345,12 +345,18 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
             phones=[batch.phones[n] for n in keep],
             rows=[batch.rows[n] for n in keep],
         )
-    _adopt_provisional(conn, list(zip(batch.cards, batch.ids, strict=True)))
     _insert_rows(conn, _MEMBER_INSERT, _MEMBER_CONFLICT, len(_MEMBER_COLUMNS), batch.rows)
-    for chunk in _chunks(conn, batch.ids):
+    # After the upsert: the merge points the provisional member's sales and card at the real
+    # member, which must exist by then (foreign keys).
+    _adopt_provisional(conn, list(zip(batch.cards, batch.ids, strict=True)))
+    # Their phone may have changed: drop the old index entry. Only members already here can
+    # have one (identities reference members), so a first load deletes nothing. "+kind": look
+    # them up by member_id (indexed), not by scanning every phone entry.
+    held = [member_id for member_id in batch.ids if member_id in local]
+    for chunk in _chunks(conn, held):
         marks = ",".join("?" * len(chunk))
         conn.execute(
-            f"DELETE FROM member_identities WHERE kind = 'phone' AND member_id IN ({marks})",
+            f"DELETE FROM member_identities WHERE member_id IN ({marks}) AND +kind = 'phone'",
             chunk,
         )
     identities: list[tuple[str, str, str]] = []
@@ -440,18 +446,27 @@ def _lots_json(lots: list[dict[str, Any]]) -> str:
 
 
 def _adopt_provisional(conn: sqlite3.Connection, cards: list[tuple[str, str]]) -> None:
-    """A provisional member (card scanned before HQ's record arrived) becomes the real one."""
-    if conn.execute("SELECT 1 FROM members WHERE provisional = 1 LIMIT 1").fetchone() is None:
-        return  # the usual case (and the whole first load): nothing to adopt
+    """A provisional member (card scanned before HQ's record arrived) becomes the real one.
+
+    One indexed look-up per chunk of cards (the first load has none to adopt; it used to scan
+    the whole members table per page to find that out).
+    """
+    provisional: dict[str, str] = {}
+    for chunk in _chunks(conn, [card for card, _ in cards]):
+        marks = ",".join("?" * len(chunk))
+        provisional.update(
+            conn.execute(
+                "SELECT i.value, m.member_id FROM member_identities i JOIN members m "
+                "ON m.member_id = i.member_id WHERE i.kind = 'card' "
+                f"AND i.value IN ({marks}) AND m.provisional = 1",
+                chunk,
+            ).fetchall()
+        )
     for card_no, member_id in cards:
-        row = conn.execute(
-            "SELECT m.member_id FROM member_identities i JOIN members m "
-            "ON m.member_id = i.member_id WHERE i.kind = 'card' AND i.value = ? "
-            "AND m.provisional = 1 AND m.member_id != ?",
-            (card_no, member_id),
-        ).fetchone()
-        if row is not None:
-            merge_members(conn, row[0], member_id)
+        source = provisional.get(card_no)
+        if source is not None and source != member_id:
+            merge_members(conn, source, member_id)
+            del provisional[card_no]
 
 
 def delete_member(conn: sqlite3.Connection, member_id: str) -> None:

@@ -394,3 +394,25 @@ def test_statement_size_does_not_change_what_is_written(bare_till: Till, variabl
         later["member_id"],
     )
     assert phones == [(phone_index(bare_till.cipher, "13700000001"),)]
+
+
+def test_a_provisional_member_becomes_the_one_hq_sends(till: Till) -> None:
+    """A card scanned before HQ's record arrived: the sale's member is adopted by the real one."""
+    from posclient.services.checkout import Cart
+    from posclient.services.members import provisional_id
+
+    card = make_card_no(9_000_000_077)
+    cart = Cart()
+    cart.member = till.checkout.identify(card)
+    assert cart.member.provisional
+    cart.add(till.checkout.find_product("MILK-1L"), 1)
+    receipt = till.checkout.complete_sale(cart)
+    assert receipt.provisional
+    real = member(77, card_no=card)
+    apply(till, list(parse_pull(page_body([real])).changes))  # type: ignore[union-attr]
+    real_id, ghost = real["member_id"], provisional_id(card)
+    assert sql(till.db.path, "SELECT count(*) FROM members WHERE member_id = ?", ghost) == [(0,)]
+    assert sql(till.db.path, "SELECT DISTINCT member_id FROM sales") == [(real_id,)]
+    cards = sql(till.db.path, "SELECT member_id FROM member_identities WHERE value = ?", card)
+    assert cards == [(real_id,)]
+    assert till.checkout.identify(card).member_id == real_id
