@@ -54,3 +54,27 @@ def test_coupon_and_member_changes_are_the_documents(hq: Hq) -> None:
         assert change["data"] == json.loads(docs[change["id"]])
         assert change["version"] == change["data"]["version"] and change["op"] == "put"
     assert {c["id"]: c["data"] for c in changes if c["entity"] == "coupon"} == coupons
+
+
+def test_progress_counts_up_to_what_was_sent(hq: Hq) -> None:
+    """The first page does not count the active members (a full read of the table): the total
+    is every member row until the last snapshot page, which reports what was really sent."""
+    load_demo(hq, members=50)
+    with hq.db.write() as conn:
+        gone = conn.execute(select(m.members.c.member_id).limit(4)).scalars().all()
+        conn.execute(
+            m.members.update().where(m.members.c.member_id.in_(gone)).values(status="merged")
+        )
+    pages, cursor = [], ""
+    while True:
+        page = json.loads(pull.pull(hq, store="S001", cursor=cursor, limit=9))
+        cursor = page["next_cursor"]
+        if not page.get("snapshot"):
+            break
+        pages.append(page)
+    sent = sum(1 for p in pages for c in p["changes"] if c["entity"] == "member")
+    assert sent == 46
+    assert all(p["snapshot_done"] <= p["snapshot_total"] for p in pages)
+    assert [p["snapshot_done"] for p in pages] == sorted(p["snapshot_done"] for p in pages)
+    assert pages[0]["snapshot_total"] == 50
+    assert pages[-1]["snapshot_done"] == pages[-1]["snapshot_total"] == 46
