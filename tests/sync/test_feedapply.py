@@ -416,3 +416,16 @@ def test_a_provisional_member_becomes_the_one_hq_sends(till: Till) -> None:
     cards = sql(till.db.path, "SELECT member_id FROM member_identities WHERE value = ?", card)
     assert cards == [(real_id,)]
     assert till.checkout.identify(card).member_id == real_id
+
+
+def test_when_two_members_of_a_page_claim_one_phone_the_later_has_it(bare_till: Till) -> None:
+    first = member(1, profile={"phone": "13912345678"})
+    second = member(2, profile={"phone": "13912345678"})
+    third = member(3, profile={"phone": "13000000003"})
+    apply(bare_till, list(parse_pull(page_body([third, second, first])).changes))  # type: ignore[union-attr]
+    index = phone_index(bare_till.cipher, "13912345678")
+    owner = sql(bare_till.db.path, "SELECT member_id FROM member_identities WHERE value = ?", index)
+    assert owner == [(first["member_id"],)]
+    apply(bare_till, list(parse_pull(page_body([first, second])).changes))  # type: ignore[union-attr]
+    owner = sql(bare_till.db.path, "SELECT member_id FROM member_identities WHERE value = ?", index)
+    assert owner == [(second["member_id"],)]
