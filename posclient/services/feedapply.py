@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any, cast
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from posclient.security.fieldcrypt import FieldCipher
@@ -112,7 +112,8 @@ def prepare_changes(cipher: FieldCipher, changes: Sequence[Change], now: datetim
         if kind == "member":
             prepared.append(prepare_members(cipher, _records(list(run)), now))
         elif kind == "coupon":
-            prepared.append(PreparedCoupons([_coupon_row(_coupon(c)) for c in run]))
+            coupons = _COUPON_LIST.validate_python([change.data for change in run])
+            prepared.append(PreparedCoupons([_coupon_row(coupon) for coupon in coupons]))
         else:
             prepared.extend(run)
     return prepared
@@ -126,10 +127,6 @@ def _bulk_kind(change: Change) -> str:
         if change.entity is Entity.COUPON:
             return "coupon"
     return ""
-
-
-def _coupon(change: Change) -> CouponData:
-    return CouponData.model_validate(change.data)
 
 
 def _records(changes: Sequence[Change]) -> list[MemberRecord]:
@@ -584,20 +581,31 @@ _COUPON_CONFLICT = (
 
 
 def _coupon_row(coupon: CouponData) -> tuple[Any, ...]:
-    domain = coupon.to_domain()
+    # value and min_spend as the domain coupon has them (Decimal yuan for fixed, etc.); a
+    # snapshot repeats a handful of amounts over 10⁵ coupons, so each is converted once.
+    amounts_key = (coupon.discount_type, coupon.value, coupon.min_spend_fen)
+    amounts = _COUPON_AMOUNTS.get(amounts_key)
+    if amounts is None:
+        domain = coupon.to_domain()
+        amounts = (str(domain.value), fastpath.fen(domain.min_spend))
+        if len(_COUPON_AMOUNTS) < 4096:
+            _COUPON_AMOUNTS[amounts_key] = amounts
     return (
         coupon.code,
-        domain.member_id,
-        domain.kind.value,
-        domain.discount_type.value,
-        str(domain.value),
-        fastpath.fen(domain.min_spend),
-        domain.valid_from.isoformat(),
-        domain.valid_until.isoformat(),
+        None if coupon.member_id is None else str(coupon.member_id),
+        coupon.kind.value,
+        coupon.discount_type.value,
+        *amounts,
+        coupon.valid_from.isoformat(),
+        coupon.valid_until.isoformat(),
         coupon.status.value,
         None,
         coupon.version,
     )
+
+
+_COUPON_LIST: TypeAdapter[list[CouponData]] = TypeAdapter(list[CouponData])
+_COUPON_AMOUNTS: dict[tuple[Any, ...], tuple[str, int]] = {}
 
 
 def write_coupons(conn: sqlite3.Connection, batch: PreparedCoupons) -> None:
