@@ -451,16 +451,22 @@ class _ReadAhead:
         self.client, self.cipher, self.limit = client, cipher, limit
         self._http = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-http")
         self._work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-prepare")
+        self._lock = threading.Lock()
         self._futures: list[Future[Any]] = []
+        self._closed = False
 
     def __enter__(self) -> _ReadAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        # Stopped (done, error or crash of the pass): let what is in flight end, and drop it.
-        for future in self._futures:
+        # Stopped (done, error or crash of the pass): ask for nothing more, let what is in
+        # flight end, and drop it.
+        with self._lock:
+            self._closed = True
+            futures = list(self._futures)
+        for future in futures:
             future.cancel()
-        for future in self._futures:
+        for future in futures:
             with contextlib.suppress(BaseException):
                 future.result()
         self._http.shutdown(wait=True)
@@ -476,13 +482,18 @@ class _ReadAhead:
         return self._track(self._http.submit(self.client.fetch_pull, cursor, self.limit))
 
     def _track(self, future: Future[Any]) -> Future[Any]:
-        self._futures = [f for f in self._futures if not f.done()]
-        self._futures.append(future)
+        with self._lock:  # the prepare thread adds requests too
+            if self._closed:  # asked for while the pass was stopping: not needed
+                future.cancel()
+            self._futures = [f for f in self._futures if not f.done()]
+            self._futures.append(future)
         return future
 
     def _prepare(self, request: Future[httpx.Response]) -> _Ready:
         page = self.client.read_pull(request.result())
-        after = self._request(page.next_cursor) if page.has_more else None
+        after = None
+        if page.has_more and not self._closed:
+            after = self._request(page.next_cursor)
         now = datetime.now(UTC)
         return page, feedapply.prepare_changes(self.cipher, page.changes, now), after
 

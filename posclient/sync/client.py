@@ -47,7 +47,8 @@ class SyncError(PosError):
 
 
 class HqClient:
-    """One till's connection to HQ. Not thread-safe: one engine thread uses it."""
+    """One till's connection to HQ, used by one sync engine: its pass, and while it pulls, its
+    read-ahead threads (one request in flight at a time; parsing needs no connection)."""
 
     def __init__(
         self,
