@@ -9,11 +9,13 @@ open with theirs. Keys live in the SecretStore (OS keyring), never in the databa
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
 import os
 import secrets as pysecrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
@@ -101,6 +103,31 @@ class FieldCipher:
         )
         return f"v1.{key_id}.{base64.b64encode(nonce + sealed).decode()}"
 
+    def encrypt_many(
+        self, items: Sequence[tuple[str, str | None]], *, table: str, column: str
+    ) -> list[str | None]:
+        """``encrypt`` for (row id, value) pairs of one column: same format, same binding.
+
+        For bulk loads (a new till's first snapshot): one ``os.urandom`` call for all the
+        nonces (each used once) and no per-value set-up. None stays None.
+        """
+        key_id = self.keys.current
+        seal = self.keys._cipher(key_id).encrypt
+        head = f"v1.{key_id}."
+        aad_head = f"{table}.{column}."
+        nonces = os.urandom(12 * len(items))
+        b64 = binascii.b2a_base64
+        out: list[str | None] = []
+        append = out.append
+        for i, (row_id, value) in enumerate(items):
+            if value is None:
+                append(None)
+                continue
+            nonce = nonces[12 * i : 12 * i + 12]
+            sealed = seal(nonce, value.encode("utf-8"), (aad_head + row_id).encode())
+            append(head + b64(nonce + sealed, newline=False).decode())
+        return out
+
     def decrypt(self, blob: str | None, *, table: str, column: str, row_id: str) -> str | None:
         if blob is None:
             return None
@@ -120,3 +147,16 @@ class FieldCipher:
         """Keyed hash for lookups (e.g. by phone) without a plaintext column."""
         mac = hmac.new(self.keys.index_key, f"{kind}:{value}".encode(), hashlib.sha256)
         return mac.hexdigest()[:40]
+
+    def blind_index_many(self, kind: str, values: Sequence[str | None]) -> list[str | None]:
+        """``blind_index`` for many values (None stays None), for bulk loads."""
+        keyed = hmac.new(self.keys.index_key, f"{kind}:".encode(), hashlib.sha256)
+        out: list[str | None] = []
+        for value in values:
+            if value is None:
+                out.append(None)
+                continue
+            mac = keyed.copy()
+            mac.update(value.encode())
+            out.append(mac.hexdigest()[:40])
+        return out

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from itertools import groupby
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
@@ -20,22 +22,20 @@ from sqlalchemy.orm import Session
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.store import fastpath
 from posclient.sync.insights import ChainStatsData, OfferRulesData  # issue 8
+from posclient.sync.pages import MemberPut, MemberRecord, member_record, member_records
 from posclient.sync.protocol import (
     Change,
+    ConsentPurpose,
     CouponData,
     Entity,
     KeyData,
-    MemberData,
     Op,
     PointsRules,
     ProductData,
     TierData,
 )
 
-from .members import phone_index
-
 log = logging.getLogger("posclient.sync")
-_MEMBER_LIST: TypeAdapter[list[MemberData]] = TypeAdapter(list[MemberData])
 
 _MEMBER_COLUMNS = (
     "member_id",
@@ -65,27 +65,104 @@ _MEMBER_COLUMNS = (
     "provisional",
     "synced_at",
 )
-_MEMBER_UPSERT = (
-    f"INSERT INTO members ({', '.join(_MEMBER_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_MEMBER_COLUMNS))}) ON CONFLICT(member_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _MEMBER_COLUMNS[1:])
+_MEMBER_INSERT = f"INSERT INTO members ({', '.join(_MEMBER_COLUMNS)})"
+_MEMBER_CONFLICT = "ON CONFLICT(member_id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in _MEMBER_COLUMNS[1:]
 )
+_IDENTITY_INSERT = "INSERT INTO member_identities (kind, value, member_id)"
+_IDENTITY_CONFLICT = "ON CONFLICT(kind, value) DO UPDATE SET member_id = excluded.member_id"
+
+
+@dataclass(frozen=True)
+class PreparedMembers:
+    """A run of member puts as ready-to-write rows (personal fields already encrypted).
+
+    Built without the database (``prepare_changes``), so the sync engine can build page N+1's
+    rows while page N is being written; which rows are actually written (a newer local version
+    wins) is decided inside the transaction, by ``apply_prepared``.
+    """
+
+    ids: list[str]
+    versions: list[int]
+    cards: list[str]
+    #: Blind index of each member's phone (None: no phone).
+    phones: list[str | None]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class PreparedCoupons:
+    """A run of coupon puts as rows (``_COUPON_COLUMNS``)."""
+
+    rows: list[tuple[Any, ...]]
+
+
+#: A page ready to apply: runs of member and coupon puts, every other change as it came.
+Prepared = list[PreparedMembers | PreparedCoupons | Change]
 
 
 def apply_changes(session: Session, cipher: FieldCipher, changes: Sequence[Change]) -> None:
+    apply_prepared(session, prepare_changes(cipher, changes, datetime.now(UTC)))
+
+
+def prepare_changes(cipher: FieldCipher, changes: Sequence[Change], now: datetime) -> Prepared:
+    """The page's member and coupon puts turned into rows, in feed order. No database."""
+    prepared: Prepared = []
+    for kind, run in groupby(changes, key=_bulk_kind):
+        if kind == "member":
+            prepared.append(prepare_members(cipher, _records(list(run)), now))
+        elif kind == "coupon":
+            coupons = _COUPON_LIST.validate_python([change.data for change in run])
+            prepared.append(PreparedCoupons([_coupon_row(coupon) for coupon in coupons]))
+        else:
+            prepared.extend(run)
+    return prepared
+
+
+def _bulk_kind(change: Change) -> str:
+    """Runs of member puts and of coupon puts are written in bulk; anything else one by one."""
+    if change.op is Op.PUT and change.data is not None:
+        if change.entity is Entity.MEMBER:
+            return "member"
+        if change.entity is Entity.COUPON:
+            return "coupon"
+    return ""
+
+
+def _records(changes: Sequence[Change]) -> list[MemberRecord]:
+    """The puts' data as member records: validated here unless the client already did."""
+    if all(isinstance(change, MemberPut) for change in changes):
+        return [cast(MemberRecord, change.data) for change in changes]
+    return validate_members([change.data for change in changes])
+
+
+def validate_members(items: Sequence[Any]) -> list[MemberRecord]:
+    """Member data (as HQ sends it) as records; a malformed one is logged and skipped."""
+    items = list(items)
+    try:  # a whole run at once (fast); one by one only when something in it is malformed
+        return member_records(items)
+    except ValidationError:
+        pass
+    records = []
+    for item in items:
+        try:
+            records.append(member_record(item))
+        except ValidationError as exc:
+            # A bad record must not stop the feed; logged (no personal data) and skipped.
+            log.warning("skipped malformed member in feed", extra={"errors": exc.error_count()})
+    return records
+
+
+def apply_prepared(session: Session, prepared: Prepared) -> None:
+    """Write a prepared page in the session's transaction (the caller commits)."""
     conn = fastpath.driver(session)
-    now = datetime.now(UTC)
-    members: list[dict[str, Any]] = []
-    for change in changes:
-        if change.entity is Entity.MEMBER and change.op is Op.PUT and change.data is not None:
-            members.append(change.data)
-            continue
-        if members:  # keep feed order: flush the run of member puts before anything else
-            put_members(conn, cipher, members, now)
-            members = []
-        _apply_one(conn, change)
-    if members:
-        put_members(conn, cipher, members, now)
+    for item in prepared:
+        if isinstance(item, PreparedMembers):
+            write_members(conn, item)
+        elif isinstance(item, PreparedCoupons):
+            write_coupons(conn, item)
+        else:
+            _apply_one(conn, item)
 
 
 def _apply_one(conn: sqlite3.Connection, change: Change) -> None:
@@ -144,122 +221,257 @@ def put_members(
     items: Iterable[dict[str, Any]],
     now: datetime,
 ) -> None:
-    items = list(items)
-    try:  # a whole page at once (fast); one by one only when something in it is malformed
-        parsed: list[MemberData] = _MEMBER_LIST.validate_python(items)
-    except ValidationError:
-        parsed = []
-        for item in items:
-            try:
-                parsed.append(MemberData.model_validate(item))
-            except ValidationError as exc:
-                # A bad record must not stop the feed; logged (no personal data) and skipped.
-                log.warning("skipped malformed member in feed", extra={"errors": exc.error_count()})
-    if not parsed:
+    """Members as HQ sends them (validated here; a malformed one is skipped)."""
+    write_members(conn, prepare_members(cipher, validate_members(list(items)), now))
+
+
+def prepare_members(
+    cipher: FieldCipher, members: Sequence[MemberRecord], now: datetime
+) -> PreparedMembers:
+    """Rows for validated member records, personal fields sealed. No database: any thread."""
+    ids = [str(m["member_id"]) for m in members]
+    profiles = [m["profile"] for m in members]
+    seal = cipher.encrypt_many
+    names = seal([(i, p["name"]) for i, p in zip(ids, profiles, strict=True)], **_NAME)
+    phones = seal([(i, p["phone"]) for i, p in zip(ids, profiles, strict=True)], **_PHONE)
+    genders = seal(
+        [(i, p["gender"] and p["gender"].value) for i, p in zip(ids, profiles, strict=True)],
+        **_GENDER,
+    )
+    birthdays = seal(
+        [
+            (i, p["birthday"] and p["birthday"].isoformat())
+            for i, p in zip(ids, profiles, strict=True)
+        ],
+        **_BIRTHDAY,
+    )
+    categories = seal(
+        [
+            (i, _memo_json(p["categories"], ensure_ascii=False) if p["categories"] else None)
+            for i, p in zip(ids, profiles, strict=True)
+        ],
+        **_CATEGORIES,
+    )
+    synced = fastpath.sqlite_datetime(now)
+    rows = [
+        (
+            member_id,
+            m["card_no"],
+            m["home_store"],
+            m["tier_code"],
+            m["points_balance"],
+            m["points_debt"],
+            _lots_json(m["lots"]),
+            m["spend_12m_fen"],
+            m["purchase_count"],
+            _db_time(m["last_purchase_at"]) if m["last_purchase_at"] else None,
+            _db_time(m["enrolled_at"]),
+            _strings_json(m["tags"]),
+            m["segment"],
+            m["assigned_staff"],
+            name,
+            phone,
+            gender,
+            birthday,
+            category,
+            _memo_json(m["field_versions"]),
+            _consents_json(m["consents"]),
+            m["consent_version"],
+            int(m["flagged_overdraft"]),
+            m["version"],
+            0,
+            synced,
+        )
+        for m, member_id, name, phone, gender, birthday, category in zip(
+            members, ids, names, phones, genders, birthdays, categories, strict=True
+        )
+    ]
+    return PreparedMembers(
+        ids=ids,
+        versions=[m["version"] for m in members],
+        cards=[m["card_no"] for m in members],
+        phones=cipher.blind_index_many("phone", [p["phone"] for p in profiles]),
+        rows=rows,
+    )
+
+
+_NAME = {"table": "members", "column": "name"}
+_PHONE = {"table": "members", "column": "phone"}
+_GENDER = {"table": "members", "column": "gender"}
+_BIRTHDAY = {"table": "members", "column": "birthday"}
+_CATEGORIES = {"table": "members", "column": "categories"}
+
+
+def _db_time(moment: datetime) -> str:
+    """fastpath.sqlite_datetime (UTC, naive, microseconds) at a third of the cost: HQ sends UTC
+    (the text ends in +00:00), so the usual case needs no conversion."""
+    if moment.utcoffset():
+        return fastpath.sqlite_datetime(moment)
+    text = moment.isoformat(" ")[:-6]  # "YYYY-MM-DD HH:MM:SS[.ffffff]" without "+00:00"
+    return text if moment.microsecond else text + ".000000"
+
+
+def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
+    """Upsert the prepared members and their identities (card, phone index), skipping any the
+    till already holds at a newer version (a snapshot and the feed after it may overlap)."""
+    if not batch.ids:
         return
-    ids = [str(m.member_id) for m in parsed]
     local: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _chunks(conn, batch.ids):
         marks = ",".join("?" * len(chunk))
         for member_id, version, provisional in conn.execute(
             f"SELECT member_id, version, provisional FROM members WHERE member_id IN ({marks})",
             chunk,
         ):
             local[member_id] = (version, provisional)
-    synced = fastpath.sqlite_datetime(now)
-    rows = []
-    identities = []
-    phone_owners = []
-    for member in parsed:
-        member_id = str(member.member_id)
-        current = local.get(member_id)
-        if current is not None and not current[1] and current[0] > member.version:
-            continue  # we already hold a newer state
-        rows.append(_member_row(member, member_id, cipher, synced))
-        identities.append(("card", member.card_no, member_id))
-        phone_owners.append(member_id)
-        if member.profile.phone:
-            identities.append(("phone", phone_index(cipher, member.profile.phone), member_id))
-    _adopt_provisional(conn, [(r[1], r[0]) for r in rows])
-    conn.executemany(_MEMBER_UPSERT, rows)
-    for start in range(0, len(phone_owners), 500):
-        chunk = phone_owners[start : start + 500]
+    keep = [
+        n
+        for n, (member_id, version) in enumerate(zip(batch.ids, batch.versions, strict=True))
+        if (current := local.get(member_id)) is None or current[1] or current[0] <= version
+    ]
+    if not keep:
+        return
+    # A member put twice in one page (two commits at HQ) is written once, at its last state:
+    # the row would end the same, but the first put's phone would stay indexed to them.
+    keep = sorted({batch.ids[n]: n for n in keep}.values())
+    if len(keep) < len(batch.ids):  # newer here already, or put twice in the page
+        batch = PreparedMembers(
+            ids=[batch.ids[n] for n in keep],
+            versions=[batch.versions[n] for n in keep],
+            cards=[batch.cards[n] for n in keep],
+            phones=[batch.phones[n] for n in keep],
+            rows=[batch.rows[n] for n in keep],
+        )
+    _insert_rows(conn, _MEMBER_INSERT, _MEMBER_CONFLICT, len(_MEMBER_COLUMNS), batch.rows)
+    # After the upsert: the merge points the provisional member's sales and card at the real
+    # member, which must exist by then (foreign keys).
+    _adopt_provisional(conn, list(zip(batch.cards, batch.ids, strict=True)))
+    # Their phone may have changed: drop the old index entry. Only members already here can
+    # have one (identities reference members), so a first load deletes nothing. "+kind": look
+    # them up by member_id (indexed), not by scanning every phone entry.
+    held = [member_id for member_id in batch.ids if member_id in local]
+    for chunk in _chunks(conn, held):
         marks = ",".join("?" * len(chunk))
         conn.execute(
-            f"DELETE FROM member_identities WHERE kind = 'phone' AND member_id IN ({marks})",
+            f"DELETE FROM member_identities WHERE member_id IN ({marks}) AND +kind = 'phone'",
             chunk,
         )
-    conn.executemany(
-        "INSERT INTO member_identities (kind, value, member_id) VALUES (?, ?, ?) "
-        "ON CONFLICT(kind, value) DO UPDATE SET member_id = excluded.member_id",
-        identities,
-    )
+    identities: list[tuple[str, str, str]] = []
+    for member_id, card, phone in zip(batch.ids, batch.cards, batch.phones, strict=True):
+        identities.append(("card", card, member_id))
+        if phone is not None:
+            identities.append(("phone", phone, member_id))
+    # In key order (phone index values are random): each index page is visited once per
+    # statement instead of thousands of times at random. The sort is stable, so when two
+    # members of the page claim the same card or phone the later one still wins.
+    identities.sort(key=_identity_key)
+    _insert_rows(conn, _IDENTITY_INSERT, _IDENTITY_CONFLICT, 3, identities)
 
 
-def _member_row(
-    member: MemberData, member_id: str, cipher: FieldCipher, synced: str
-) -> tuple[Any, ...]:
-    profile = member.profile
+def _identity_key(row: tuple[str, str, str]) -> tuple[str, str]:
+    return row[0], row[1]
 
-    def enc(column: str, value: str | None) -> str | None:
-        if value is None:
-            return None
-        return cipher.encrypt(value, table="members", column=column, row_id=member_id)
 
-    categories = json.dumps(profile.categories, ensure_ascii=False) if profile.categories else None
+def _insert_rows(
+    conn: sqlite3.Connection, head: str, tail: str, width: int, rows: Sequence[Sequence[Any]]
+) -> None:
+    """``head VALUES (?,…),(?,…)… tail`` for as many rows per statement as SQLite allows.
+
+    Same effect as executemany (rows in order; a later row with the same key updates the
+    earlier one), but SQLite inserts a whole chunk in one step: executemany takes the GIL back
+    after every row, and each time it may wait for the read-ahead thread (busy with the next
+    page) to let go of it. A few statements per page instead of thousands of hand-overs.
+    """
+    per = max(1, _variables(conn) // width)
+    one = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        conn.execute(
+            f"{head} VALUES {','.join([one] * len(chunk))} {tail}",
+            [value for row in chunk for value in row],
+        )
+
+
+def _chunks(conn: sqlite3.Connection, values: list[str]) -> Iterator[list[str]]:
+    """``values`` in as few chunks as SQLite binds in one statement."""
+    per = _variables(conn)
+    for start in range(0, len(values), per):
+        yield values[start : start + per]
+
+
+def _variables(conn: sqlite3.Connection) -> int:
+    """How many ``?`` one statement may have (32766 on SQLite ≥ 3.32, 999 before)."""
+    return max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+
+
+# JSON text for the cache's JSON columns, exactly as json.dumps writes it, without its per-call
+# set-up: a first load writes a million of each. Small repeating values are memoised.
+_encode = json.encoder.encode_basestring
+_encode_ascii = json.encoder.encode_basestring_ascii
+_MEMO: dict[tuple[Any, ...], str] = {}
+
+
+def _memo_json(value: dict[str, int] | list[str], *, ensure_ascii: bool = True) -> str:
+    items = tuple(value.items()) if isinstance(value, dict) else tuple(value)
+    key = (type(value), ensure_ascii, items)
+    text = _MEMO.get(key)
+    if text is None:
+        text = json.dumps(value, ensure_ascii=ensure_ascii)
+        if len(_MEMO) < 4096:
+            _MEMO[key] = text
+    return text
+
+
+def _consents_json(consents: dict[ConsentPurpose, bool]) -> str:
+    key = (ConsentPurpose, True, tuple(consents.items()))
+    text = _MEMO.get(key)
+    if text is None:
+        text = json.dumps({purpose.value: granted for purpose, granted in consents.items()})
+        if len(_MEMO) < 4096:
+            _MEMO[key] = text
+    return text
+
+
+def _strings_json(values: list[str]) -> str:
+    """json.dumps(values, ensure_ascii=False)."""
+    return "[" + ", ".join(map(_encode, values)) + "]"
+
+
+def _lots_json(lots: list[dict[str, Any]]) -> str:
+    """json.dumps of the lots as {lot_id, remaining, expires_on} objects."""
     return (
-        member_id,
-        member.card_no,
-        member.home_store,
-        member.tier_code,
-        member.points_balance,
-        member.points_debt,
-        json.dumps(
-            [
-                {
-                    "lot_id": lot.lot_id,
-                    "remaining": lot.remaining,
-                    "expires_on": lot.expires_on.isoformat(),
-                }
-                for lot in member.lots
-            ]
-        ),
-        member.spend_12m_fen,
-        member.purchase_count,
-        fastpath.sqlite_datetime(member.last_purchase_at) if member.last_purchase_at else None,
-        fastpath.sqlite_datetime(member.enrolled_at),
-        json.dumps(member.tags, ensure_ascii=False),
-        member.segment,
-        member.assigned_staff,
-        enc("name", profile.name),
-        enc("phone", profile.phone),
-        enc("gender", profile.gender.value if profile.gender else None),
-        enc("birthday", profile.birthday.isoformat() if profile.birthday else None),
-        enc("categories", categories),
-        json.dumps(member.field_versions),
-        json.dumps({purpose.value: granted for purpose, granted in member.consents.items()}),
-        member.consent_version,
-        int(member.flagged_overdraft),
-        member.version,
-        0,
-        synced,
+        "["
+        + ", ".join(
+            f'{{"lot_id": {_encode_ascii(lot["lot_id"])}, "remaining": {int(lot["remaining"])}, '
+            f'"expires_on": "{lot["expires_on"].isoformat()}"}}'
+            for lot in lots
+        )
+        + "]"
     )
 
 
 def _adopt_provisional(conn: sqlite3.Connection, cards: list[tuple[str, str]]) -> None:
-    """A provisional member (card scanned before HQ's record arrived) becomes the real one."""
-    if conn.execute("SELECT 1 FROM members WHERE provisional = 1 LIMIT 1").fetchone() is None:
-        return  # the usual case (and the whole first load): nothing to adopt
+    """A provisional member (card scanned before HQ's record arrived) becomes the real one.
+
+    One indexed look-up per chunk of cards (the first load has none to adopt; it used to scan
+    the whole members table per page to find that out).
+    """
+    provisional: dict[str, str] = {}
+    for chunk in _chunks(conn, [card for card, _ in cards]):
+        marks = ",".join("?" * len(chunk))
+        provisional.update(
+            conn.execute(
+                "SELECT i.value, m.member_id FROM member_identities i JOIN members m "
+                "ON m.member_id = i.member_id WHERE i.kind = 'card' "
+                f"AND i.value IN ({marks}) AND m.provisional = 1",
+                chunk,
+            ).fetchall()
+        )
     for card_no, member_id in cards:
-        row = conn.execute(
-            "SELECT m.member_id FROM member_identities i JOIN members m "
-            "ON m.member_id = i.member_id WHERE i.kind = 'card' AND i.value = ? "
-            "AND m.provisional = 1 AND m.member_id != ?",
-            (card_no, member_id),
-        ).fetchone()
-        if row is not None:
-            merge_members(conn, row[0], member_id)
+        source = provisional.get(card_no)
+        if source is not None and source != member_id:
+            merge_members(conn, source, member_id)
+            del provisional[card_no]
 
 
 def delete_member(conn: sqlite3.Connection, member_id: str) -> None:
@@ -338,35 +550,63 @@ def put_product(conn: sqlite3.Connection, product: ProductData) -> None:
 
 
 def put_coupon(conn: sqlite3.Connection, coupon: CouponData) -> None:
-    domain = coupon.to_domain()
-    row = conn.execute(
-        "SELECT status, used_sale_id FROM coupons WHERE code = ?", (coupon.code,)
-    ).fetchone()
-    status = coupon.status.value
-    used_sale = None
-    if row is not None and row[0] == "used" and status != "used":
-        # Used here by a sale HQ has not seen yet: keep it used, or this till could reuse it.
-        status, used_sale = "used", row[1]
-    conn.execute(
-        "INSERT INTO coupons (code, member_id, kind, discount_type, value, min_spend, "
-        "valid_from, valid_until, status, used_sale_id, version) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT(code) DO UPDATE SET member_id=excluded.member_id, kind=excluded.kind, "
-        "discount_type=excluded.discount_type, value=excluded.value, "
-        "min_spend=excluded.min_spend, valid_from=excluded.valid_from, "
-        "valid_until=excluded.valid_until, status=excluded.status, "
-        "used_sale_id=coalesce(excluded.used_sale_id, coupons.used_sale_id), "
-        "version=excluded.version",
-        (
-            coupon.code,
-            domain.member_id,
-            domain.kind.value,
-            domain.discount_type.value,
-            str(domain.value),
-            fastpath.fen(domain.min_spend),
-            domain.valid_from.isoformat(),
-            domain.valid_until.isoformat(),
-            status,
-            used_sale,
-            coupon.version,
-        ),
+    write_coupons(conn, PreparedCoupons([_coupon_row(coupon)]))
+
+
+_COUPON_COLUMNS = (
+    "code",
+    "member_id",
+    "kind",
+    "discount_type",
+    "value",
+    "min_spend",
+    "valid_from",
+    "valid_until",
+    "status",
+    "used_sale_id",
+    "version",
+)
+_COUPON_INSERT = f"INSERT INTO coupons ({', '.join(_COUPON_COLUMNS)})"
+# A coupon used here by a sale HQ has not seen yet stays used (and keeps its sale), or this
+# till could reuse it.
+_COUPON_CONFLICT = (
+    "ON CONFLICT(code) DO UPDATE SET member_id=excluded.member_id, kind=excluded.kind, "
+    "discount_type=excluded.discount_type, value=excluded.value, "
+    "min_spend=excluded.min_spend, valid_from=excluded.valid_from, "
+    "valid_until=excluded.valid_until, "
+    "status=CASE WHEN coupons.status = 'used' THEN 'used' ELSE excluded.status END, "
+    "used_sale_id=coalesce(excluded.used_sale_id, coupons.used_sale_id), "
+    "version=excluded.version"
+)
+
+
+def _coupon_row(coupon: CouponData) -> tuple[Any, ...]:
+    # value and min_spend as the domain coupon has them (Decimal yuan for fixed, etc.); a
+    # snapshot repeats a handful of amounts over 10⁵ coupons, so each is converted once.
+    amounts_key = (coupon.discount_type, coupon.value, coupon.min_spend_fen)
+    amounts = _COUPON_AMOUNTS.get(amounts_key)
+    if amounts is None:
+        domain = coupon.to_domain()
+        amounts = (str(domain.value), fastpath.fen(domain.min_spend))
+        if len(_COUPON_AMOUNTS) < 4096:
+            _COUPON_AMOUNTS[amounts_key] = amounts
+    return (
+        coupon.code,
+        None if coupon.member_id is None else str(coupon.member_id),
+        coupon.kind.value,
+        coupon.discount_type.value,
+        *amounts,
+        coupon.valid_from.isoformat(),
+        coupon.valid_until.isoformat(),
+        coupon.status.value,
+        None,
+        coupon.version,
     )
+
+
+_COUPON_LIST: TypeAdapter[list[CouponData]] = TypeAdapter(list[CouponData])
+_COUPON_AMOUNTS: dict[tuple[Any, ...], tuple[str, int]] = {}
+
+
+def write_coupons(conn: sqlite3.Connection, batch: PreparedCoupons) -> None:
+    _insert_rows(conn, _COUPON_INSERT, _COUPON_CONFLICT, len(_COUPON_COLUMNS), batch.rows)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from posclient import __version__
 from posclient.domain.errors import PosError
 
+from .pages import parse_pull
 from .protocol import (
     DEFAULT_PULL_LIMIT,
     DynamicCode,
@@ -46,7 +47,8 @@ class SyncError(PosError):
 
 
 class HqClient:
-    """One till's connection to HQ. Not thread-safe: one engine thread uses it."""
+    """One till's connection to HQ, used by one sync engine: its pass, and while it pulls, its
+    read-ahead threads (one request in flight at a time; parsing needs no connection)."""
 
     def __init__(
         self,
@@ -93,7 +95,19 @@ class HqClient:
         return self._parse(self._request("POST", "/v1/sync/push", content=content), PushResponse)
 
     def pull(self, cursor: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
-        response = self._request("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        """A page of the feed, validated once: member puts come as ``pages.MemberPut``."""
+        return self.read_pull(self.fetch_pull(cursor, limit))
+
+    def fetch_pull(self, cursor: str, limit: int = DEFAULT_PULL_LIMIT) -> httpx.Response:
+        """The HTTP part of ``pull`` (no parsing): what a read-ahead thread may do."""
+        return self._request("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+
+    def read_pull(self, response: httpx.Response) -> PullResponse:
+        """The page in a response from ``fetch_pull`` (SyncError sync.bad_response if malformed)."""
+        page = parse_pull(response.content)
+        if page is not None:
+            return page
+        # Not a page with well-formed members: the plain reading says why (or skips them later).
         return self._parse(response, PullResponse)
 
     def lookup_phone(self, phone: str) -> MemberLookup | None:

@@ -21,6 +21,7 @@ import argparse
 import os
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -137,7 +138,14 @@ def bench_drain_and_online(base: Path, sales: int) -> dict[str, float]:
 def bench_first_load(base: Path, members: int) -> dict[str, float]:
     hq = HqProcess(base / "hq-load.sqlite3", free_port())
     started = time.perf_counter()
-    hq_cli("demo-data", "--db", hq.db_url, "--members", str(members))
+    # Not hq_cli: its 120 s limit is for tests; 10⁶ members take several minutes to generate.
+    command = [sys.executable, "-m", "posclient.hq.cli", "demo-data", "--db", hq.db_url]
+    subprocess.run(
+        [*command, "--members", str(members)],
+        check=True,
+        capture_output=True,
+        timeout=3600,
+    )
     load_s = time.perf_counter() - started
     conn = sqlite3.connect(hq.db_path)
     started = time.perf_counter()
