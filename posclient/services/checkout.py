@@ -322,8 +322,6 @@ class CheckoutService:
         Reads only; ``commit_sale`` writes it, after checking under the lock that nothing it was
         priced against has changed since.
         """
-        if cart.is_empty:
-            raise CartError("cart.empty")
         with self.db.read() as session:
             return self._prepare(
                 cart, fastpath.driver(session), today=self.clock.today(), online=self.is_online()
