@@ -57,6 +57,25 @@ def _sqlite_engine(
     return engine
 
 
+#: Indexes replaced since schema 1: old name → (new name, table, columns). ``create_all`` adds
+#: indexes only together with their table, so an existing database gets them here.
+_REPLACED_INDEXES = {
+    "ix_sales_member": (
+        "ix_sales_member_spend",
+        "sales",
+        "member_id, occurred_at, category, amount_due_fen, refunded_fen",
+    ),
+}
+
+
+def _upgrade_indexes(engine: Engine) -> None:
+    """Give a database created by an older HQ the current indexes (idempotent)."""
+    with engine.begin() as conn:
+        for old, (new, table, columns) in _REPLACED_INDEXES.items():
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {new} ON {table} ({columns})")
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
+
+
 class Database:
     """One HQ database. ``write()`` is a transaction that may write, ``read()`` one that reads."""
 
@@ -87,6 +106,7 @@ class Database:
             raise ValueError(f"unsupported database: {self.dialect} (use sqlite or postgresql)")
         if create:
             models.metadata.create_all(self.engine)
+            _upgrade_indexes(self.engine)
         if background_checkpoint and self.dialect == "sqlite":
             self.checkpointer = Checkpointer(str(parsed.database), synchronous=sqlite_synchronous)
 

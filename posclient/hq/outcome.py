@@ -45,7 +45,8 @@ class Outcome:
 
     def result(self, event_id: UUID) -> EventResult:
         details = [detail for _, detail in self.reasons] + self.notes
-        return EventResult(
+        # Built by HQ from values it made itself: not validated again (this runs per event).
+        return EventResult.model_construct(
             event_id=event_id,
             status=ResultStatus.CONFLICT if self.reasons else ResultStatus.APPLIED,
             reason=self.reasons[0][0] if self.reasons else None,

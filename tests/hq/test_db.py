@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from posclient.hq.context import Hq
 from posclient.hq.db import Database
@@ -82,3 +82,23 @@ def test_without_the_checkpointer_the_writers_checkpoint_as_sqlite_does(tmp_path
         assert db.checkpointer is None and pages == 1000
     finally:
         db.dispose()
+
+
+def test_an_older_database_gets_the_current_sales_index(db_url: str) -> None:
+    """A database created before the covering index: opening it swaps the old index for it,
+    and the member's 12-month figures are read from that index alone."""
+    first = Database(db_url)
+    with first.write() as conn:
+        conn.execute(text("DROP INDEX ix_sales_member_spend"))
+        conn.execute(text("CREATE INDEX ix_sales_member ON sales (member_id, occurred_at)"))
+    first.dispose()
+    again = Database(db_url)
+    names = {ix["name"] for ix in inspect(again.engine).get_indexes("sales")}
+    assert "ix_sales_member_spend" in names and "ix_sales_member" not in names
+    if not again.is_postgres:
+        from posclient.hq.segments import _SEL_SALES
+
+        with again.read() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + _SEL_SALES, ("a", "b", "c")).all()
+        assert any("COVERING INDEX ix_sales_member_spend" in str(row) for row in plan), plan
+    again.dispose()
