@@ -66,20 +66,20 @@ class MemberState:
         return str(self.row["status"])
 
 
-_MEMBER_COLUMNS = (
+MEMBER_COLUMNS = (
     "member_id, card_no, home_store, enrolled_at, tier_code, spend_12m_fen, purchase_count, "
     "last_purchase_at, assigned_staff, profile, field_versions, field_meta, consents, "
     "consent_version, phone_index, points_debt, overdrafts, tags, segment, status, merged_into, "
     "version"
 )
-_SEL_MEMBER = f"SELECT {_MEMBER_COLUMNS} FROM members WHERE member_id = ?"
+_SEL_MEMBER = f"SELECT {MEMBER_COLUMNS} FROM members WHERE member_id = ?"
 _SEL_LOTS = "SELECT lot_id, remaining, expires_on FROM lots WHERE member_id = ? AND remaining > 0"
 _SEL_STATUS = "SELECT status, merged_into FROM members WHERE member_id = ?"
 #: Member columns with an index. SQLite rewrites an index's entry whenever an UPDATE sets one
 #: of its columns, changed or not (two more random pages per member write), so these are
 #: written by their own statement, and only when they changed.
 _INDEXED = ("home_store", "phone_index")
-_UPD_INDEXED = "UPDATE members SET home_store = ?, phone_index = ? WHERE member_id = ?"
+UPD_INDEXED = "UPDATE members SET home_store = ?, phone_index = ? WHERE member_id = ?"
 
 
 def resolve(conn: Connection, member_id: str) -> str | None:
@@ -103,9 +103,14 @@ def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> Membe
     row = fast.dict_one(_SEL_MEMBER + (" FOR UPDATE" if lock and fast.pg else ""), (member_id,))
     if row is None:
         return None
+    return state_of(row, fast.all(_SEL_LOTS, (member_id,)))
+
+
+def state_of(row: dict[str, Any], lot_rows: list[tuple[Any, ...]]) -> MemberState:
+    """A member as loaded: its row (columns ``MEMBER_COLUMNS``) and its (lot_id, remaining,
+    expires_on) rows with points left."""
     row["enrolled_at"] = read_dt(row["enrolled_at"])
     row["last_purchase_at"] = read_dt(row["last_purchase_at"])
-    lot_rows = fast.all(_SEL_LOTS, (member_id,))
     account = Account(
         lots=tuple(Lot(read_day(expires), lot_id, int(left)) for lot_id, left, expires in lot_rows),
         debt=int(row["points_debt"]),
@@ -176,19 +181,19 @@ def member_doc(st: MemberState, today: date) -> dict[str, Any]:
     }
 
 
-_UPD_MEMBER = (
+UPD_MEMBER = (
     "UPDATE members SET tier_code = ?, spend_12m_fen = ?, purchase_count = ?, "
     "last_purchase_at = ?, assigned_staff = ?, consent_version = ?, "
     "points_debt = ?, overdrafts = ?, "
     "segment = ?, status = ?, merged_into = ?, version = ?, profile = ?, "
     "field_versions = ?, field_meta = ?, consents = ?, tags = ?, doc = ? WHERE member_id = ?"
 )
-_INS_LEDGER = (
+INS_LEDGER = (
     "INSERT INTO ledger (member_id, kind, points, lot_id, event_id, ref, at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_UPD_LOT = "UPDATE lots SET remaining = ? WHERE member_id = ? AND lot_id = ?"
-_INS_LOT = "INSERT INTO lots (member_id, lot_id, remaining, expires_on) VALUES (?, ?, ?, ?)"
+UPD_LOT = "UPDATE lots SET remaining = ? WHERE member_id = ? AND lot_id = ?"
+INS_LOT = "INSERT INTO lots (member_id, lot_id, remaining, expires_on) VALUES (?, ?, ?, ?)"
 
 
 def save_member(
@@ -197,61 +202,78 @@ def save_member(
     """Write lots, ledger entries and the member row; bump its version; put it in the feed."""
     fast = Fast.of(conn)
     _write_lots(fast, st)
-    if st.ledger:
-        fast.many(
-            _INS_LEDGER,
-            [
-                (
-                    e["member_id"],
-                    e["kind"],
-                    e["points"],
-                    e["lot_id"],
-                    e["event_id"],
-                    e["ref"],
-                    fast.dt(e["at"]),
-                )
-                for e in st.ledger
-            ],
-        )
-        st.ledger.clear()
-    row = st.row
-    row["version"] = int(row["version"]) + 1
-    row["points_debt"] = st.account.debt
+    fast.many(INS_LEDGER, ledger_rows(fast, st))
+    bump(st)
     doc = member_doc(st, hq.today())
     text = dumps(doc)
-    fast.run(
-        _UPD_MEMBER,
-        (
-            row["tier_code"],
-            row["spend_12m_fen"],
-            row["purchase_count"],
-            fast.dt(row["last_purchase_at"]),
-            row["assigned_staff"],
-            row["consent_version"],
-            row["points_debt"],
-            row["overdrafts"],
-            row["segment"],
-            row["status"],
-            row["merged_into"],
-            row["version"],
-            dumps(st.profile),
-            dumps(st.field_versions),
-            dumps(st.field_meta),
-            dumps(st.consents),
-            dumps(st.tags),
-            text,
-            st.member_id,
-        ),
-    )
-    indexed = tuple(row[name] for name in _INDEXED)
-    if indexed != st.indexed:
-        fast.run(_UPD_INDEXED, (*indexed, st.member_id))
-        st.indexed = indexed
+    fast.run(UPD_MEMBER, member_params(fast, st, text))
+    indexed = changed_index(st)
+    if indexed is not None:
+        fast.run(UPD_INDEXED, indexed)
     st.loaded = st.account
     st.dirty = False
     if publish and st.status == "active":
-        feed.put(Entity.MEMBER, st.member_id, int(row["version"]), text)
+        feed.put(Entity.MEMBER, st.member_id, int(st.row["version"]), text)
     return doc
+
+
+def bump(st: MemberState) -> None:
+    """A save: the member's next version, with the account's debt on its row."""
+    st.row["version"] = int(st.row["version"]) + 1
+    st.row["points_debt"] = st.account.debt
+
+
+def ledger_rows(fast: Fast, st: MemberState) -> list[tuple[Any, ...]]:
+    """The member's new ledger entries as ``INS_LEDGER`` rows (taken: the list is emptied)."""
+    rows = [
+        (
+            e["member_id"],
+            e["kind"],
+            e["points"],
+            e["lot_id"],
+            e["event_id"],
+            e["ref"],
+            fast.dt(e["at"]),
+        )
+        for e in st.ledger
+    ]
+    st.ledger.clear()
+    return rows
+
+
+def member_params(fast: Fast, st: MemberState, doc_text: str) -> tuple[Any, ...]:
+    """The ``UPD_MEMBER`` parameters of ``st`` with its document ``doc_text``."""
+    row = st.row
+    return (
+        row["tier_code"],
+        row["spend_12m_fen"],
+        row["purchase_count"],
+        fast.dt(row["last_purchase_at"]),
+        row["assigned_staff"],
+        row["consent_version"],
+        row["points_debt"],
+        row["overdrafts"],
+        row["segment"],
+        row["status"],
+        row["merged_into"],
+        row["version"],
+        dumps(st.profile),
+        dumps(st.field_versions),
+        dumps(st.field_meta),
+        dumps(st.consents),
+        dumps(st.tags),
+        doc_text,
+        st.member_id,
+    )
+
+
+def changed_index(st: MemberState) -> tuple[Any, ...] | None:
+    """The ``UPD_INDEXED`` parameters if an indexed column changed since the last write."""
+    indexed = tuple(st.row[name] for name in _INDEXED)
+    if indexed == st.indexed:
+        return None
+    st.indexed = indexed
+    return (*indexed, st.member_id)
 
 
 def _write_lots(fast: Fast, st: MemberState) -> None:
@@ -265,11 +287,11 @@ def _write_lots(fast: Fast, st: MemberState) -> None:
         expires_on = (after or before).expires_on  # type: ignore[union-attr]
         if before is None and lot_id in st.new_lots:
             if not fast.insert_new(
-                _INS_LOT, (st.member_id, lot_id, remaining, fast.day(expires_on))
+                INS_LOT, (st.member_id, lot_id, remaining, fast.day(expires_on))
             ):
                 raise Reject("lot_exists", f"the member already had a points lot {lot_id}")
-        elif not fast.run(_UPD_LOT, (remaining, st.member_id, lot_id)):
-            fast.run(_INS_LOT, (st.member_id, lot_id, remaining, fast.day(expires_on)))
+        elif not fast.run(UPD_LOT, (remaining, st.member_id, lot_id)):
+            fast.run(INS_LOT, (st.member_id, lot_id, remaining, fast.day(expires_on)))
     st.new_lots.clear()
 
 

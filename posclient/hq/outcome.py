@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import Connection
@@ -13,6 +13,9 @@ from posclient.sync.protocol import Event, EventResult, ResultStatus
 
 from .context import Hq
 from .feed import Feed
+
+if TYPE_CHECKING:
+    from .salerun import SaleRun
 
 
 class Reject(Exception):
@@ -65,6 +68,9 @@ class Apply:
     ev: Event
     feed: Feed
     out: Outcome = field(default_factory=Outcome)
+    #: The run of plain sales this sale belongs to (``salerun``): members are in memory and
+    #: writes wait for the end of the run.
+    run: SaleRun | None = None
 
     @cached_property
     def event_id(self) -> str:

@@ -22,6 +22,7 @@ from .feed import Feed, current_position, dumps, publish
 from .opening import apply_opening
 from .outcome import Apply, Reject
 from .profiles import apply_enrol, apply_erasure, apply_patch
+from .salerun import SaleRun
 from .sales import apply_refund, apply_sale
 
 log = logging.getLogger("posclient.hq")
@@ -74,7 +75,7 @@ class _Journal:
     issues: int = 0
 
 
-def push(hq: Hq, request: PushRequest) -> PushResponse:
+def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
     """Apply a batch: one database transaction, a savepoint per event, one durable commit.
 
     Every event is atomic on its own (a rejected one rolls back to its savepoint and never
@@ -87,6 +88,10 @@ def push(hq: Hq, request: PushRequest) -> PushResponse:
     of its writes); if any event is refused, that attempt is rolled back whole and the batch
     runs again with a savepoint per event. Refusals are rare, and the second run is exactly
     the careful one, so the answer is the same either way.
+
+    In that first attempt consecutive plain sales are applied as runs (``salerun``): their
+    members are loaded together and their writes made together. ``runs=False`` applies them
+    one at a time instead (the reference the tests compare runs with).
     """
 
     def work(conn: Connection, *, safe: bool) -> list[EventResult]:
@@ -99,9 +104,13 @@ def push(hq: Hq, request: PushRequest) -> PushResponse:
         _lock_members(conn, request)
         batch = _Batch.claim(hq, Fast.of(conn), request.events)
         feed = Feed()
-        results = [
-            _process(hq, conn, event, journal, feed, batch, safe=safe) for event in request.events
-        ]
+        if safe or not runs:
+            results = [
+                _process(hq, conn, event, journal, feed, batch, safe=safe)
+                for event in request.events
+            ]
+        else:
+            results = _apply_in_runs(hq, conn, request.events, journal, feed, batch)
         batch.store_results()
         conn.execute(
             update(m.devices)
@@ -218,6 +227,32 @@ def _rejected(event: Event, reason: str, detail: str) -> EventResult:
     )
 
 
+def _apply_in_runs(
+    hq: Hq, conn: Connection, events: list[Event], journal: _Journal, feed: Feed, batch: _Batch
+) -> list[EventResult]:
+    """Apply consecutive plain sales as runs (``salerun``), every other event on its own."""
+    results: list[EventResult] = []
+    i = 0
+    while i < len(events):
+        end = i
+        while end < len(events) and events[end].type is EventType.SALE_COMPLETED:
+            end += 1
+        if end == i:
+            results.append(_process(hq, conn, events[i], journal, feed, batch, safe=False))
+            i += 1
+            continue
+        run = SaleRun.load(hq, conn, events[i:end])
+        start = i
+        while i < end and run.takes(events[i]):
+            results.append(_process(hq, conn, events[i], journal, feed, batch, safe=False, run=run))
+            i += 1
+        run.flush(hq, feed)
+        if i == start:  # a sale the run cannot take (e.g. with a coupon): on its own
+            results.append(_process(hq, conn, events[i], journal, feed, batch, safe=False))
+            i += 1
+    return results
+
+
 class _NeedsSavepoints(Exception):
     """An event was refused in a batch applied without savepoints: undo it all, run it again."""
 
@@ -231,13 +266,14 @@ def _process(
     batch: _Batch,
     *,
     safe: bool,
+    run: SaleRun | None = None,
 ) -> EventResult:
     event_id = str(event.event_id)
     seen = batch.seen.get(event_id)
     if seen is not None:
         return _repeat(hq, conn, event, journal, stored_hash=seen[0], stored=seen[1])
     _check_chain(hq, conn, event_id, event, journal)
-    cx = Apply(hq=hq, conn=conn, ev=event, feed=Feed())
+    cx = Apply(hq=hq, conn=conn, ev=event, feed=Feed(), run=run)
     result = _apply_guarded(cx, batch.fast) if safe else _apply_bare(cx)
     if result.status is ResultStatus.APPLIED or result.status is ResultStatus.CONFLICT:
         feed.absorb(cx.feed)

@@ -35,11 +35,11 @@ from .coupons import apply_coupon, coupon_multiplier
 from .fastsql import Fast
 from .feed import dumps
 from .ledger import book, earning_from, earning_json, expire, redemption_from, redemption_json
-from .members import MemberState, load_live, load_member, resolve, save_member
+from .members import MemberState, load_live, load_member, member_doc, resolve, save_member
 from .outcome import Apply, Reject
 from .segments import product_categories, refresh
 
-_INS_SALE = (
+INS_SALE = (
     "INSERT INTO sales (sale_id, event_id, device_id, store, member_id, receipt_no, occurred_at, "
     "hlc, subtotal_fen, amount_due_fen, coupon_code, coupon_discount_fen, store_discount_fen, "
     "redemption, earning, correction, notes, category, lines, points_restored, points_reversed, "
@@ -54,7 +54,11 @@ EXPIRY_SLACK = timedelta(days=366)
 
 def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
     conn = cx.conn
-    if sale.member_id is not None:
+    st: MemberState | None
+    if cx.run is not None:
+        # A run takes only sales of members it loaded (live ones).
+        st = cx.run.members[str(sale.member_id)]
+    elif sale.member_id is not None:
         st = load_live(conn, str(sale.member_id))
     elif sale.provisional_card_no is not None:
         found = conn.execute(
@@ -150,41 +154,56 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
         st.row["last_purchase_at"] = (
             sale.occurred_at if last is None else max(last, sale.occurred_at)
         )
-    inserted = fast.insert_new(
-        _INS_SALE,
-        (
-            sale_id,
-            cx.event_id,
-            cx.ev.device_id,
-            sale.store,
-            st.member_id if st else None,
-            sale.receipt_no,
-            fast.dt(sale.occurred_at),
-            cx.ev.hlc,
-            sale.subtotal_fen,
-            sale.amount_due_fen,
-            sale.coupon_code,
-            sum(line.coupon_discount_fen for line in sale.lines),
-            store_discount,
-            dumps(redemption_json(redemption)) if redemption else None,
-            dumps(earning_json(earning)) if earning else None,
-            dumps(correction) if correction else None,
-            dumps(notes) if notes else None,
-            _category(cx, sale),
-            _LINES.dump_json(sale.lines).decode(),
-        ),
+    category = _category(cx, sale)
+    row = (
+        sale_id,
+        cx.event_id,
+        cx.ev.device_id,
+        sale.store,
+        st.member_id if st else None,
+        sale.receipt_no,
+        fast.dt(sale.occurred_at),
+        cx.ev.hlc,
+        sale.subtotal_fen,
+        sale.amount_due_fen,
+        sale.coupon_code,
+        sum(line.coupon_discount_fen for line in sale.lines),
+        store_discount,
+        dumps(redemption_json(redemption)) if redemption else None,
+        dumps(earning_json(earning)) if earning else None,
+        dumps(correction) if correction else None,
+        dumps(notes) if notes else None,
+        category,
+        _LINES.dump_json(sale.lines).decode(),
     )
+    if cx.run is None:
+        inserted = fast.insert_new(INS_SALE, row)
+    else:
+        inserted = cx.run.add_sale(
+            row,
+            sale_id=sale_id,
+            member_id=st.member_id if st else None,
+            category=category,
+            amount_due_fen=sale.amount_due_fen,
+            occurred_at=sale.occurred_at,
+        )
     if not inserted:
         raise Reject("sale_exists", "another event already reported this sale")
-    if st is not None:
+    if st is None:
+        return
+    if cx.run is None:
         refresh(hq, conn, st)
-        doc = save_member(hq, conn, st, cx.feed)
-        out.state["member"] = doc
+        out.state["member"] = save_member(hq, conn, st, cx.feed)
+        return
+    refresh(hq, conn, st, cx.run.figures[st.member_id])
+    cx.run.save(st)
+    if out.is_conflict:  # the answer carries the member only with a conflict
+        out.state["member"] = member_doc(st, hq.today())
 
 
 def _check_new_lot(cx: Apply, st: MemberState, lot_id: str) -> None:
     """A lot id must be new; an exhausted lot of that id surfaces when the lot is inserted."""
-    if st.account.lot(lot_id) is not None:
+    if st.account.lot(lot_id) is not None or (cx.run and cx.run.lot_is_stored(st, lot_id)):
         raise Reject("lot_exists", f"the member already has a points lot {lot_id}")
     st.new_lots.add(lot_id)
 

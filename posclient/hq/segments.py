@@ -33,6 +33,13 @@ _SEL_SALES = (
     "WHERE member_id = ? AND occurred_at >= ? "
     "AND (amount_due_fen > refunded_fen OR amount_due_fen = 0) GROUP BY category"
 )
+#: The same for several members at once (``{members}``: their placeholders), member id first.
+SALES_FIGURES = (
+    "SELECT member_id, category, COUNT(*), SUM(amount_due_fen - refunded_fen), "
+    "SUM(CASE WHEN occurred_at >= ? THEN 1 ELSE 0 END), MIN(occurred_at) FROM sales "
+    "WHERE member_id IN ({members}) AND occurred_at >= ? "
+    "AND (amount_due_fen > refunded_fen OR amount_due_fen = 0) GROUP BY member_id, category"
+)
 
 
 def product_categories(hq: Hq, conn: Connection) -> dict[str, str]:
@@ -49,11 +56,17 @@ def product_categories(hq: Hq, conn: Connection) -> dict[str, str]:
     return hq.categories
 
 
-def refresh(hq: Hq, conn: Connection, st: MemberState) -> None:
-    """Recompute spend, tier, tags and segment from the member's sales of the last 12 months."""
+def refresh(
+    hq: Hq, conn: Connection, st: MemberState, figures: dict[Any, list[Any]] | None = None
+) -> None:
+    """Recompute spend, tier, tags and segment from the member's sales of the last 12 months
+    (``figures``: those sales' figures per category, kept in memory by a sale run)."""
     now = hq.now()
-    fast = Fast.of(conn)
-    groups = fast.all(_SEL_SALES, (fast.dt(now - MONTH), st.member_id, fast.dt(now - YEAR)))
+    if figures is None:
+        fast = Fast.of(conn)
+        groups = fast.all(_SEL_SALES, (fast.dt(now - MONTH), st.member_id, fast.dt(now - YEAR)))
+    else:
+        groups = [tuple(values) for values in figures.values()]
     spend = sum(int(kept) for _, _, kept, _, _ in groups)
     freq_12m = sum(int(count) for _, count, _, _, _ in groups)
     freq_30d = sum(int(recent) for _, _, _, recent, _ in groups)

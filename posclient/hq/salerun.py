@@ -1,0 +1,233 @@
+"""Consecutive plain sales of a push batch, applied from memory and written in bulk.
+
+Most of a till's queue is sales of known members: each loaded a member, its lots and its
+12-month figures and wrote a sale, a lot, a ledger entry and the member row, one statement at a
+time. A run loads all of that for the run's members with four statements up front, lets
+``apply_sale`` work on the members in memory (the same code as for a lone sale), and writes
+everything with one statement per table when the run ends.
+
+A run only takes sales it can apply exactly as the one-at-a-time path would: a known, live
+member, no coupon. Anything else ends the run (its writes are flushed) and goes the usual way.
+Whatever the run cannot decide alone (a sale id or points lot already used) raises, and
+``push`` then applies the whole batch again the careful way, one event at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from posclient.domain.events import EventType
+from posclient.sync.protocol import Entity, Event
+
+from .context import Hq
+from .fastsql import Fast, read_dt
+from .feed import Feed, dumps
+from .members import (
+    INS_LEDGER,
+    INS_LOT,
+    MEMBER_COLUMNS,
+    UPD_INDEXED,
+    UPD_LOT,
+    UPD_MEMBER,
+    MemberState,
+    bump,
+    changed_index,
+    ledger_rows,
+    member_doc,
+    member_params,
+    state_of,
+)
+from .sales import INS_SALE
+from .segments import MONTH, SALES_FIGURES, YEAR
+
+#: One category's figures, as ``segments.SALES_FIGURES`` returns them: category, sales, money
+#: kept, sales in the last 30 days, first sale.
+Figures = list[Any]
+
+
+@dataclass
+class SaleRun:
+    fast: Fast
+    #: When the run was loaded: its 12-month and 30-day windows start from here.
+    now: datetime
+    members: dict[str, MemberState]
+    figures: dict[str, dict[str | None, Figures]]
+    #: Sale ids stored before the run or taken by one of its sales.
+    taken: set[str]
+    sales: list[tuple[Any, ...]] = field(default_factory=list)
+    #: Members saved during the run, in the order of their last save (the feed's order).
+    saved: dict[str, MemberState] = field(default_factory=dict)
+    #: Points lots each member gained in the run: they get a row even if used up in it.
+    created: dict[str, dict[str, date]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, hq: Hq, conn: Connection, events: list[Event]) -> SaleRun:
+        """Load the members, lots, 12-month figures and known sale ids ``events`` name."""
+        fast = Fast.of(conn)
+        member_ids = sorted({str(e.payload["member_id"]) for e in events if _names_member(e)})
+        sale_ids = sorted({str(e.payload.get("sale_id")) for e in events})
+        now = hq.now()
+        run = cls(fast, now, {}, {}, set())
+        if member_ids:
+            run._load_members(member_ids)
+        if sale_ids:
+            marks = _marks(sale_ids)
+            rows = fast.all(f"SELECT sale_id FROM sales WHERE sale_id IN ({marks})", sale_ids)
+            run.taken = {row[0] for row in rows}
+        return run
+
+    def _load_members(self, member_ids: list[str]) -> None:
+        fast, marks = self.fast, _marks(member_ids)
+        lots: dict[str, list[tuple[Any, ...]]] = {member_id: [] for member_id in member_ids}
+        for member_id, *lot in fast.all(
+            "SELECT member_id, lot_id, remaining, expires_on FROM lots "
+            f"WHERE member_id IN ({marks}) AND remaining > 0",
+            member_ids,
+        ):
+            lots[member_id].append(tuple(lot))
+        rows = fast.all(
+            f"SELECT {MEMBER_COLUMNS} FROM members WHERE member_id IN ({marks})"
+            + (" FOR UPDATE" if fast.pg else ""),
+            member_ids,
+        )
+        names = [column[0] for column in fast.cursor.description]
+        for values in rows:
+            row = dict(zip(names, values, strict=True))
+            if row["status"] == "active":
+                self.members[row["member_id"]] = state_of(row, lots[row["member_id"]])
+        self.figures = {member_id: {} for member_id in self.members}
+        for member_id, category, *figures in fast.all(
+            SALES_FIGURES.format(members=marks),
+            (fast.dt(self.now - MONTH), *member_ids, fast.dt(self.now - YEAR)),
+        ):
+            if member_id in self.figures:
+                self.figures[member_id][category] = [category, *figures]
+
+    def takes(self, event: Event) -> bool:
+        """Whether the run can apply ``event`` exactly as the one-at-a-time path would."""
+        payload = event.payload
+        return (
+            event.type is EventType.SALE_COMPLETED
+            and payload.get("coupon_code") is None
+            and payload.get("provisional_card_no") is None
+            and _names_member(event)
+            and str(payload["member_id"]) in self.members
+        )
+
+    # ------------------------------------------------------------ used by apply_sale
+
+    def add_sale(
+        self,
+        row: tuple[Any, ...],
+        *,
+        sale_id: str,
+        member_id: str | None,
+        category: str | None,
+        amount_due_fen: int,
+        occurred_at: datetime,
+    ) -> bool:
+        """Keep the sale's ``_INS_SALE`` row; False if its id is taken. Counts it in the
+        member's 12-month figures as ``segments.refresh`` would once it is stored."""
+        if sale_id in self.taken:
+            return False
+        self.taken.add(sale_id)
+        self.sales.append(row)
+        if member_id is not None and occurred_at >= self.now - YEAR:
+            groups = self.figures[member_id]
+            figures = groups.get(category)
+            recent = int(occurred_at >= self.now - MONTH)
+            if figures is None:
+                groups[category] = [category, 1, amount_due_fen, recent, occurred_at]
+            else:
+                figures[1] += 1
+                figures[2] += amount_due_fen
+                figures[3] += recent
+                figures[4] = min(_as_dt(figures[4]), occurred_at)
+        return True
+
+    def lot_is_stored(self, st: MemberState, lot_id: str) -> bool:
+        """A lot the member had when the run began or gained in it (maybe used up since):
+        stored by the end of the run, so its id is taken."""
+        return lot_id in self.created.get(st.member_id, {}) or any(
+            lot.lot_id == lot_id for lot in st.loaded.lots
+        )
+
+    def save(self, st: MemberState) -> None:
+        """``save_member`` deferred to the end of the run (the version is bumped now)."""
+        bump(st)
+        mine = self.created.setdefault(st.member_id, {})
+        loaded = {lot.lot_id for lot in st.loaded.lots}
+        for lot in st.account.lots:
+            if lot.lot_id not in loaded:
+                mine.setdefault(lot.lot_id, lot.expires_on)
+        st.new_lots.clear()
+        self.saved.pop(st.member_id, None)
+        self.saved[st.member_id] = st
+
+    # ------------------------------------------------------------ the end of the run
+
+    def flush(self, hq: Hq, feed: Feed) -> None:
+        """Write what the run did: sales, lots, ledger entries, members; feed the members."""
+        fast = self.fast
+        fast.many(INS_SALE, self.sales)
+        lot_inserts: list[tuple[Any, ...]] = []
+        lot_updates: list[tuple[Any, ...]] = []
+        ledger: list[tuple[Any, ...]] = []
+        members: list[tuple[Any, ...]] = []
+        indexed: list[tuple[Any, ...]] = []
+        today = hq.today()
+        for st in self.saved.values():
+            self._lot_rows(st, lot_inserts, lot_updates)
+            ledger.extend(ledger_rows(fast, st))
+            text = dumps(member_doc(st, today))
+            members.append(member_params(fast, st, text))
+            change = changed_index(st)
+            if change is not None:
+                indexed.append(change)
+            st.loaded = st.account
+            st.dirty = False
+            if st.status == "active":
+                feed.put(Entity.MEMBER, st.member_id, int(st.row["version"]), text)
+        fast.many(INS_LOT, lot_inserts)
+        fast.many(UPD_LOT, lot_updates)
+        fast.many(INS_LEDGER, ledger)
+        fast.many(UPD_MEMBER, members)
+        fast.many(UPD_INDEXED, indexed)
+        self.sales.clear()
+        self.saved.clear()
+        self.created.clear()
+
+    def _lot_rows(
+        self, st: MemberState, inserts: list[tuple[Any, ...]], updates: list[tuple[Any, ...]]
+    ) -> None:
+        fast = self.fast
+        old = {lot.lot_id: lot for lot in st.loaded.lots}
+        new = {lot.lot_id: lot for lot in st.account.lots}
+        for lot_id, expires_on in self.created.get(st.member_id, {}).items():
+            after = new.get(lot_id)
+            inserts.append(
+                (st.member_id, lot_id, after.remaining if after else 0, fast.day(expires_on))
+            )
+        for lot_id, before in old.items():
+            after = new.get(lot_id)
+            remaining = after.remaining if after else 0
+            if remaining != before.remaining:
+                updates.append((remaining, st.member_id, lot_id))
+
+
+def _names_member(event: Event) -> bool:
+    return isinstance(event.payload.get("member_id"), str)
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _as_dt(value: Any) -> datetime:
+    result = read_dt(value)
+    assert result is not None
+    return result
