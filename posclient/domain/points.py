@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from .errors import PointsError
 from .money import ZERO, floor_int
@@ -32,6 +33,11 @@ class Lot:
     def __post_init__(self) -> None:
         if self.remaining < 0:
             raise ValueError("a lot never holds negative points")
+
+
+#: A lot's order as a key (the same order as comparing lots, compared in C: an account sorts
+#: its lots whenever it changes, and HQ changes one per pushed sale).
+_LOT_ORDER = attrgetter("expires_on", "lot_id", "remaining")
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ class Account:
     def __post_init__(self) -> None:
         if self.debt < 0:
             raise ValueError("debt is never negative")
-        object.__setattr__(self, "lots", tuple(sorted(lot for lot in self.lots if lot.remaining)))
+        lots = sorted((lot for lot in self.lots if lot.remaining), key=_LOT_ORDER)
+        object.__setattr__(self, "lots", tuple(lots))
 
     def balance(self, today: date) -> int:
         """Usable points today: unexpired lots minus debt (may be negative after an overdraft)."""
