@@ -238,8 +238,13 @@ class SyncEngine:
                 return self._split(batch, report, exc)
             self._note_attempt(batch, exc.code)
             raise
-        self._apply_results(batch, response.results, response.write_checkpoint, report)
+        unanswered = self._apply_results(batch, response.results, response.write_checkpoint, report)
         report.pushed += len(batch)
+        if unanswered:
+            # HQ broke the protocol (every event gets an answer). Those events stay pending;
+            # stop here rather than send them again at once, and let backoff space the retries.
+            log.warning("HQ left events unanswered", extra={"events": unanswered})
+            raise SyncError("sync.bad_response", call="/v1/sync/push")
         return response.write_checkpoint
 
     def _split(self, batch: list[OutboxEvent], report: SyncReport, exc: SyncError) -> int:
@@ -290,44 +295,74 @@ class SyncEngine:
         results: list[EventResult],
         checkpoint: int,
         report: SyncReport,
-    ) -> None:
+    ) -> int:
+        """Settle the events HQ answered; returns how many it left unanswered."""
         by_id = {str(result.event_id): result for result in results}
         now = self.now()
         with UnitOfWork(self.db) as uow:
             session = uow.session
+            # One SELECT and one executemany UPDATE for the batch, not a SELECT and an UPDATE
+            # per event: draining a long offline queue spent most of its time here.
+            pending = set(
+                session.scalars(
+                    select(OutboxEvent.seq).where(
+                        OutboxEvent.seq.in_([event.seq for event in batch]),
+                        OutboxEvent.status == "pending",
+                    )
+                )
+            )
+            answers: list[dict[str, Any]] = []
+            unanswered: list[int] = []
+            conflicted: list[tuple[int, EventResult]] = []
             for event in batch:
-                result = by_id.get(event.event_id)
-                row = session.get(OutboxEvent, event.seq)
-                if row is None or row.status != "pending":
+                if event.seq not in pending:
                     continue
+                result = by_id.get(event.event_id)
                 if result is None:  # HQ did not answer for it: stays pending, goes again
-                    row.attempts += 1
-                    row.last_error = "no_result"
+                    unanswered.append(event.seq)
                     continue
                 status = result.status.value
-                row.status = status
                 # HQ's state (personal data) is applied to the encrypted cache and the losing
                 # values sealed in the conflicts inbox: neither is kept here in plain text.
-                row.result = result.model_dump(
-                    mode="json", exclude_none=True, exclude={"state", "losing"}
+                answers.append(
+                    {
+                        "seq": event.seq,
+                        "status": status,
+                        "result": result.model_dump(
+                            mode="json", exclude_none=True, exclude={"state", "losing"}
+                        ),
+                        "acked_checkpoint": checkpoint,
+                        "acked_at": now,
+                        "last_error": result.reason,
+                    }
                 )
-                row.acked_checkpoint = checkpoint
-                row.acked_at = now
-                row.last_error = result.reason
                 if status == "applied":
                     report.applied += 1
                 elif status == "duplicate":
                     report.duplicates += 1
                 elif status == "conflict":
                     report.conflicts += 1
-                    self._conflict(session, row, result, now)
+                    conflicted.append((event.seq, result))
                 else:
                     report.rejected += 1
                     log.warning(
                         "event rejected by HQ",
-                        extra={"seq": row.seq, "type": row.type, "reason": result.reason},
+                        extra={"seq": event.seq, "type": event.type, "reason": result.reason},
                     )
+            if answers:
+                session.execute(update(OutboxEvent), answers)  # bulk UPDATE by primary key
+            if unanswered:
+                session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.seq.in_(unanswered))
+                    .values(attempts=OutboxEvent.attempts + 1, last_error="no_result")
+                )
+            for seq, result in conflicted:
+                row = session.get(OutboxEvent, seq)
+                assert row is not None
+                self._conflict(session, row, result, now)
             uow.commit()
+        return len(unanswered)
 
     def _conflict(
         self, session: Session, row: OutboxEvent, result: EventResult, now: datetime

@@ -261,3 +261,35 @@ def test_status_json_reports_sync(hq_process, make_till, tmp_path) -> None:
     status = json.loads(admin(paired.till.data_dir, "status", "--json").stdout)
     assert status["paired"] is True and status["pending"] == 0
     assert status["hq_reachable"] is True and status["last_sync"]
+
+
+def test_an_event_hq_did_not_answer_stays_pending_and_goes_again(
+    hq_process, make_till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push answer without a result for an event (a fault the real HQ cannot be made to
+    produce: the client is patched to drop it) leaves that event pending, counted and
+    marked, while the answered ones are settled; the round stops with an error (no tight
+    loop re-sending it) and the next sync settles it."""
+    from posclient.sync.client import HqClient
+
+    paired = make_till()
+    assert paired.engine.sync_once().error is None
+    first, second = sell(paired, WANG["phone"]), sell(paired, LI["phone"])
+    push_raw = HqClient.push_raw
+
+    def lossy(self: HqClient, device_id: str, events: list[str]):  # type: ignore[no-untyped-def]
+        response = push_raw(self, device_id, events)
+        return response.model_copy(update={"results": response.results[:-1]})
+
+    monkeypatch.setattr(HqClient, "push_raw", lossy)
+    report = paired.engine.sync_once()
+    assert report.error == "sync.bad_response"
+    assert report.applied == 1 and report.pending == 1
+    rows = sql(paired.till.db.path, "SELECT status, attempts, last_error FROM outbox ORDER BY seq")
+    assert rows[-2:] == [("applied", 0, None), ("pending", 1, "no_result")]
+    monkeypatch.setattr(HqClient, "push_raw", push_raw)
+    report = paired.engine.sync_once()
+    assert report.pending == 0 and report.duplicates == 1
+    for receipt in (first, second):
+        found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
+        assert found == [(1,)]
