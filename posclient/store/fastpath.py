@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
@@ -168,9 +169,27 @@ def use_coupon(conn: sqlite3.Connection, code: str, sale_id: str) -> None:
 # ---------------------------------------------------------------- outbox
 
 
-def last_event(conn: sqlite3.Connection) -> tuple[int, str] | None:
-    row = conn.execute("SELECT seq, event_hash FROM outbox ORDER BY seq DESC LIMIT 1").fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+@dataclass(frozen=True)
+class OutboxHead:
+    """What a new event chains onto: the newest event (if any) and the stamp kept in meta."""
+
+    seq: int  # 0: no event yet
+    event_hash: str | None
+    event_hlc: str | None
+    meta_hlc: str | None
+
+
+_HEAD_SQL = (
+    "SELECT o.seq, o.event_hash, o.hlc, (SELECT value FROM meta WHERE key = 'hlc') "
+    "FROM (SELECT 1) LEFT JOIN "
+    "(SELECT seq, event_hash, hlc FROM outbox ORDER BY seq DESC LIMIT 1) AS o"
+)
+
+
+def outbox_head(conn: sqlite3.Connection) -> OutboxHead:
+    """The newest event and the HLC kept in meta, in one statement (the sale waits on each)."""
+    seq, event_hash, event_hlc, meta_hlc = conn.execute(_HEAD_SQL).fetchone()
+    return OutboxHead(int(seq or 0), event_hash, event_hlc, meta_hlc)
 
 
 def insert_event(
@@ -273,22 +292,33 @@ LEDGER_COLUMNS = (
 )
 
 
-def _insert(table: str, columns: Sequence[str]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+#: Rows per multi-row INSERT: 500 × 21 columns stays far below SQLite's 32,766 parameters.
+MAX_ROWS_PER_INSERT = 500
 
 
-_SALE_SQL = _insert("sales", SALE_COLUMNS)
-_LINE_SQL = _insert("sale_lines", LINE_COLUMNS)
-_LEDGER_SQL = _insert("points_ledger", LEDGER_COLUMNS)
+@lru_cache(maxsize=64)
+def _insert(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
+    row = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
+
+
+def insert_rows(
+    conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> None:
+    """All ``rows`` in one multi-row INSERT (per 500): one statement per sale, not one per line."""
+    for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+        chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+        values = [value for row in chunk for value in row]
+        conn.execute(_insert(table, columns, len(chunk)), values)
 
 
 def insert_sale(
     conn: sqlite3.Connection, sale: Sequence[Any], lines: Iterable[Sequence[Any]]
 ) -> None:
     """Rows in SALE_COLUMNS / LINE_COLUMNS order, values already encoded."""
-    conn.execute(_SALE_SQL, tuple(sale))
-    conn.executemany(_LINE_SQL, [tuple(line) for line in lines])
+    conn.execute(_insert("sales", SALE_COLUMNS), tuple(sale))
+    insert_rows(conn, "sale_lines", LINE_COLUMNS, list(lines))
 
 
 def insert_ledger(conn: sqlite3.Connection, entries: Iterable[Sequence[Any]]) -> None:
-    conn.executemany(_LEDGER_SQL, [tuple(entry) for entry in entries])
+    insert_rows(conn, "points_ledger", LEDGER_COLUMNS, list(entries))
