@@ -74,7 +74,6 @@ def append(
     occurred_at: datetime,
     base: dict[str, int] | None = None,
     priority: int = PRIORITY_NORMAL,
-    event_id: str | None = None,
     seal: Sealer | None = None,
 ) -> Appended:
     """Write one event; the caller's unit of work commits it with the change it describes."""
@@ -85,7 +84,6 @@ def append(
         occurred_at=occurred_at,
         base=base,
         priority=priority,
-        event_id=event_id,
         seal=seal,
     )
 
@@ -98,13 +96,17 @@ def append_raw(
     occurred_at: datetime,
     base: dict[str, int] | None = None,
     priority: int = PRIORITY_NORMAL,
-    event_id: str | None = None,
     seal: Sealer | None = None,
 ) -> Appended:
+    """Write one event (seq, HLC stamp and chain hash follow the newest event).
+
+    The event id is a fresh uuid4, drawn here and nowhere else: the outbox keeps no unique
+    index on it (schema 0003), so callers cannot pass one in.
+    """
     head = fastpath.outbox_head(conn)
     seq = head.seq + 1
     prev_hash = head.event_hash
-    event_id = event_id or str(uuid.uuid4())
+    event_id = str(uuid.uuid4())
     payload_text = canonical_json(payload)
     digest = hashlib.sha256(payload_text).hexdigest()
     stamp = tick(last_hlc(head), _now_ms(occurred_at))
