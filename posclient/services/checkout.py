@@ -471,7 +471,7 @@ class CheckoutService:
             return False
         member = prepared.member
         if prepared.state is not None and member is not None:
-            if fastpath.member_state(conn, member.member_id) != prepared.state:
+            if fastpath.member_rows(conn, member.member_id) != prepared.state.stored:
                 return False
             if self._redeem_cap(member, conn, online=online) != prepared.cap:
                 return False

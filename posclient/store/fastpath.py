@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -67,6 +67,10 @@ def write_meta(conn: sqlite3.Connection, values: dict[str, str]) -> None:
 # ---------------------------------------------------------------- members
 
 
+#: A member's row and unconfirmed ledger entries exactly as stored (see member_rows).
+StoredMember = tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]
+
+
 @dataclass(frozen=True)
 class MemberState:
     member_id: str
@@ -79,9 +83,16 @@ class MemberState:
     synced_at: datetime | None
     #: Unconfirmed local ledger entries: (kind, points, detail, refund_id), oldest first.
     entries: list[tuple[str, int, dict[str, Any], str | None]]
+    #: What it was parsed from: comparing this is enough to know the state has not moved.
+    stored: StoredMember = field(repr=False)
 
 
-def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None:
+def member_rows(conn: sqlite3.Connection, member_id: str) -> StoredMember | None:
+    """The member's row and unconfirmed ledger entries, unparsed (None: no such member).
+
+    The sale's commit compares these with what it was priced against; the same text means the
+    same state, without decoding the JSON again under the write lock.
+    """
     row = conn.execute(
         "SELECT tier_code, lots, points_debt, version, purchase_count, provisional, synced_at "
         "FROM members WHERE member_id = ?",
@@ -89,14 +100,19 @@ def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None
     ).fetchone()
     if row is None:
         return None
-    entries = [
-        (kind, points, json.loads(detail), refund_id)
-        for kind, points, detail, refund_id in conn.execute(
-            "SELECT kind, points, detail, refund_id FROM points_ledger "
-            "WHERE member_id = ? AND confirmed = 0 ORDER BY entry_id",
-            (member_id,),
-        )
-    ]
+    entries = conn.execute(
+        "SELECT kind, points, detail, refund_id FROM points_ledger "
+        "WHERE member_id = ? AND confirmed = 0 ORDER BY entry_id",
+        (member_id,),
+    ).fetchall()
+    return tuple(row), tuple(entries)
+
+
+def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None:
+    stored = member_rows(conn, member_id)
+    if stored is None:
+        return None
+    row, entries = stored
     return MemberState(
         member_id=member_id,
         tier_code=row[0],
@@ -106,7 +122,11 @@ def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None
         purchase_count=int(row[4]),
         provisional=bool(row[5]),
         synced_at=parse_datetime(row[6]),
-        entries=entries,
+        entries=[
+            (kind, points, json.loads(detail), refund_id)
+            for kind, points, detail, refund_id in entries
+        ],
+        stored=stored,
     )
 
 
