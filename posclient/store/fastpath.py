@@ -200,16 +200,17 @@ class OutboxHead:
 
 
 _HEAD_SQL = (
-    "SELECT o.seq, o.event_hash, o.hlc, (SELECT value FROM meta WHERE key = 'hlc') "
-    "FROM (SELECT 1) LEFT JOIN "
-    "(SELECT seq, event_hash, hlc FROM outbox ORDER BY seq DESC LIMIT 1) AS o"
+    "SELECT seq, event_hash, hlc, (SELECT value FROM meta WHERE key = 'hlc') "
+    "FROM outbox ORDER BY seq DESC LIMIT 1"
 )
 
 
 def outbox_head(conn: sqlite3.Connection) -> OutboxHead:
     """The newest event and the HLC kept in meta, in one statement (the sale waits on each)."""
-    seq, event_hash, event_hlc, meta_hlc = conn.execute(_HEAD_SQL).fetchone()
-    return OutboxHead(int(seq or 0), event_hash, event_hlc, meta_hlc)
+    row = conn.execute(_HEAD_SQL).fetchone()
+    if row is None:  # the first event of this till
+        return OutboxHead(0, None, None, read_meta(conn, ("hlc",)).get("hlc"))
+    return OutboxHead(int(row[0]), row[1], row[2], row[3])
 
 
 def insert_event(

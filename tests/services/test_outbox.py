@@ -58,7 +58,13 @@ def test_a_meta_stamp_left_by_an_older_version_still_counts(till, clock):
     assert Hlc.parse(append(till, clock.now()).hlc) == Hlc(floor.wall_ms, 4)
 
 
-def test_outbox_head_of_an_empty_outbox(till):
+def test_outbox_head_of_an_empty_outbox_still_sees_a_received_stamp(till):
     with till.db.read() as session:
         head = fastpath.outbox_head(fastpath.driver(session))
     assert head == fastpath.OutboxHead(0, None, None, None)
+    with UnitOfWork(till.db) as uow:
+        fastpath.write_meta(fastpath.driver(uow.session), {"hlc": "001800000000000-00004"})
+        uow.commit()
+    with till.db.read() as session:
+        head = fastpath.outbox_head(fastpath.driver(session))
+    assert head == fastpath.OutboxHead(0, None, None, "001800000000000-00004")
