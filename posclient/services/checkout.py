@@ -23,6 +23,7 @@ from posclient.domain.codes import ProductCode, SignedCode, parse_scan
 from posclient.domain.coupons import Coupon
 from posclient.domain.errors import CartError, CodeError, CouponError, PosError
 from posclient.domain.events import EventType
+from posclient.domain.ids import uuid7
 from posclient.domain.money import to_fen
 from posclient.domain.pricing import (
     CartLine,
@@ -440,7 +441,7 @@ class CheckoutService:
             today=today,
             policy=self.policy,
         )
-        sale_id = str(uuid.uuid4())
+        sale_id = uuid7()  # time-ordered: appended at the end of sale_lines (see domain.ids)
         redemption = earning = None
         if member is not None:
             redemption, earning = self._book_points(member, priced, sale_id=sale_id, today=today)
