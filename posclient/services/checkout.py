@@ -23,6 +23,7 @@ from posclient.domain.codes import ProductCode, SignedCode, parse_scan
 from posclient.domain.coupons import Coupon
 from posclient.domain.errors import CartError, CodeError, CouponError, PosError
 from posclient.domain.events import EventType
+from posclient.domain.ids import uuid7
 from posclient.domain.money import to_fen
 from posclient.domain.pricing import (
     CartLine,
@@ -49,7 +50,7 @@ from posclient.store.uow import UnitOfWork
 from posclient.sync.protocol import default_repaid_lot
 
 from . import members as mem
-from . import outbox, settings
+from . import outbox, sale_rows, settings
 from .clock import Clock
 from .settings import TillInfo
 
@@ -174,6 +175,8 @@ class PreparedSale:
     redemption: pts.Redemption | None
     earning: pts.Earning | None
     sale_id: str
+    #: Its rows and payload, encoded now so that the commit only stamps and writes them.
+    encoded: sale_rows.EncodedSale
 
 
 _SALE_META = ("store", "store_name", "device_no", "lang", "sale_counter")
@@ -359,15 +362,8 @@ class CheckoutService:
                     tier_code=member.tier.code,
                     now=now,
                 )
-            payload = self._sale_payload(
-                sale_id=sale_id,
-                receipt_no=receipt_no,
-                store=store,
-                staff_id=staff_id,
-                member=member,
-                priced=priced,
-                earning=prepared.earning,
-                now=now,
+            payload = sale_rows.payload(
+                prepared.encoded, receipt_no=receipt_no, store=store, staff_id=staff_id, now=now
             )
             appended = outbox.append_raw(
                 conn,
@@ -376,16 +372,12 @@ class CheckoutService:
                 occurred_at=now,
                 base={"member": state.version} if state else {},
             )
-            self._write_sale(
+            sale_rows.write(
                 conn,
-                sale_id=sale_id,
+                prepared.encoded,
                 receipt_no=receipt_no,
                 store=store,
                 staff_id=staff_id,
-                member=member,
-                priced=priced,
-                redemption=prepared.redemption,
-                earning=prepared.earning,
                 now=now,
                 hlc=appended.hlc,
                 seq=appended.seq,
@@ -449,10 +441,13 @@ class CheckoutService:
             today=today,
             policy=self.policy,
         )
-        sale_id = str(uuid.uuid4())
+        sale_id = uuid7()  # time-ordered: appended at the end of sale_lines (see domain.ids)
         redemption = earning = None
         if member is not None:
             redemption, earning = self._book_points(member, priced, sale_id=sale_id, today=today)
+        encoded = sale_rows.encode(
+            sale_id=sale_id, member=member, priced=priced, redemption=redemption, earning=earning
+        )
         return PreparedSale(
             cart=cart,
             member=member,
@@ -466,6 +461,7 @@ class CheckoutService:
             redemption=redemption,
             earning=earning,
             sale_id=sale_id,
+            encoded=encoded,
         )
 
     def _still_valid(
@@ -476,7 +472,7 @@ class CheckoutService:
             return False
         member = prepared.member
         if prepared.state is not None and member is not None:
-            if fastpath.member_state(conn, member.member_id) != prepared.state:
+            if fastpath.member_rows(conn, member.member_id) != prepared.state.stored:
                 return False
             if self._redeem_cap(member, conn, online=online) != prepared.cap:
                 return False
@@ -549,167 +545,6 @@ class CheckoutService:
                 expires_on=today + pts.DEFAULT_VALIDITY,
             )
         return redemption, earning
-
-    @staticmethod
-    def _write_sale(
-        conn: sqlite3.Connection,
-        *,
-        sale_id: str,
-        receipt_no: str,
-        store: str,
-        staff_id: str,
-        member: mem.MemberView | None,
-        priced: PricedCart,
-        redemption: pts.Redemption | None,
-        earning: pts.Earning | None,
-        now: datetime,
-        hlc: str,
-        seq: int,
-    ) -> None:
-        fen = fastpath.fen
-        created = fastpath.sqlite_datetime(now)
-        redemption_json = mem.redemption_to_json(redemption) if redemption else None
-        earning_json = mem.earning_to_json(earning) if earning else None
-        provisional_card = member.card_no if member and member.provisional else None
-        fastpath.insert_sale(
-            conn,
-            (
-                sale_id,
-                receipt_no,
-                store,
-                staff_id,
-                member.member_id if member else None,
-                provisional_card or None,
-                member.tier.code if member else None,
-                fen(priced.subtotal),
-                fen(priced.member_savings),
-                fen(priced.tier_discount),
-                fen(priced.coupon_discount),
-                priced.item_points,
-                fen(priced.item_points_value),
-                priced.points_redeemed,
-                fen(priced.points_value),
-                fen(priced.amount_due),
-                priced.points_earned,
-                str(priced.points_multiplier),
-                priced.coupon_code,
-                fastpath.dumps(redemption_json) if redemption_json else None,
-                fastpath.dumps(earning_json) if earning_json else None,
-                created,
-                hlc,
-                seq,
-                0,
-            ),
-            [
-                (
-                    sale_id,
-                    line.line_no,
-                    line.sku,
-                    line.name,
-                    line.qty,
-                    fen(line.unit_price),
-                    fen(line.unit_paid),
-                    fen(line.gross),
-                    fen(line.member_saving),
-                    line.item_points,
-                    fen(line.item_points_value),
-                    fen(line.tier_discount),
-                    fen(line.coupon_discount),
-                    line.points_redeemed,
-                    fen(line.points_value),
-                    fen(line.amount_due),
-                    line.points_earned,
-                    0,
-                    0,
-                    0,
-                    0,
-                )
-                for line in priced.lines
-            ],
-        )
-        if member is None:
-            return
-        entries = []
-        if redemption_json is not None:
-            entries.append(
-                (
-                    member.member_id,
-                    "redeem",
-                    -priced.points_spent,
-                    sale_id,
-                    None,
-                    fastpath.dumps(redemption_json),
-                    seq,
-                    created,
-                    0,
-                )
-            )
-        if earning_json is not None:
-            entries.append(
-                (
-                    member.member_id,
-                    "earn",
-                    priced.points_earned,
-                    sale_id,
-                    None,
-                    fastpath.dumps(earning_json),
-                    seq,
-                    created,
-                    0,
-                )
-            )
-        fastpath.insert_ledger(conn, entries)
-        fastpath.count_purchase(conn, member.member_id, now)
-
-    @staticmethod
-    def _sale_payload(
-        *,
-        sale_id: str,
-        receipt_no: str,
-        store: str,
-        staff_id: str,
-        member: mem.MemberView | None,
-        priced: PricedCart,
-        earning: pts.Earning | None,
-        now: datetime,
-    ) -> dict[str, Any]:
-        provisional_card = member is not None and member.provisional and bool(member.card_no)
-        return {
-            "sale_id": sale_id,
-            "receipt_no": receipt_no,
-            "store": store,
-            "staff_id": staff_id,
-            "member_id": None if member is None or provisional_card else member.member_id,
-            "provisional_card_no": member.card_no if provisional_card and member else None,
-            "tier_code": member.tier.code if member else None,
-            "lines": [
-                {
-                    "line_no": line.line_no,
-                    "sku": line.sku,
-                    "qty": line.qty,
-                    "unit_price_fen": to_fen(line.unit_price),
-                    "unit_paid_fen": to_fen(line.unit_paid),
-                    "gross_fen": to_fen(line.gross),
-                    "member_saving_fen": to_fen(line.member_saving),
-                    "tier_discount_fen": to_fen(line.tier_discount),
-                    "coupon_discount_fen": to_fen(line.coupon_discount),
-                    "item_points": line.item_points,
-                    "points_redeemed": line.points_redeemed,
-                    "amount_due_fen": to_fen(line.amount_due),
-                    "points_earned": line.points_earned,
-                }
-                for line in priced.lines
-            ],
-            "subtotal_fen": to_fen(priced.subtotal),
-            "amount_due_fen": to_fen(priced.amount_due),
-            "item_points": priced.item_points,
-            "points_redeemed": priced.points_redeemed,
-            "points_earned": priced.points_earned,
-            "coupon_code": priced.coupon_code,
-            "earn_lot_id": earning.lot_id if earning else None,
-            "earn_expires_on": earning.expires_on.isoformat() if earning else None,
-            "occurred_at": now.isoformat(),
-        }
 
     # ------------------------------------------------------------------ refunds
 

@@ -44,19 +44,21 @@ def _now_ms(now: datetime | None) -> int:
     return int((now.timestamp() if now else time.time()) * 1000)
 
 
-def next_hlc(conn: sqlite3.Connection, *, now: datetime | None = None) -> Hlc:
-    last_text = fastpath.read_meta(conn, ("hlc",)).get("hlc")
-    last = Hlc.parse(last_text) if last_text else Hlc(0, 0)
-    stamp = tick(last, _now_ms(now))
-    fastpath.write_meta(conn, {"hlc": str(stamp)})
-    return stamp
+def last_hlc(head: fastpath.OutboxHead) -> Hlc:
+    """The newest stamp this till has issued or received.
+
+    A stamp issued is kept on its event (the newest outbox row holds the newest one); only a
+    stamp received from HQ is written to meta. So appending an event writes no meta row: one
+    page and one statement fewer in every sale's commit.
+    """
+    stamps = [Hlc.parse(text) for text in (head.event_hlc, head.meta_hlc) if text]
+    return max(stamps, default=Hlc(0, 0))
 
 
 def observe_hlc(session: Session, remote: str) -> None:
     """Move our clock past a stamp received from HQ."""
     conn = fastpath.driver(session)
-    last_text = fastpath.read_meta(conn, ("hlc",)).get("hlc")
-    last = Hlc.parse(last_text) if last_text else Hlc(0, 0)
+    last = last_hlc(fastpath.outbox_head(conn))
     try:
         merged = receive(last, Hlc.parse(remote), _now_ms(None))
     except ValueError:
@@ -72,7 +74,6 @@ def append(
     occurred_at: datetime,
     base: dict[str, int] | None = None,
     priority: int = PRIORITY_NORMAL,
-    event_id: str | None = None,
     seal: Sealer | None = None,
 ) -> Appended:
     """Write one event; the caller's unit of work commits it with the change it describes."""
@@ -83,7 +84,6 @@ def append(
         occurred_at=occurred_at,
         base=base,
         priority=priority,
-        event_id=event_id,
         seal=seal,
     )
 
@@ -96,16 +96,20 @@ def append_raw(
     occurred_at: datetime,
     base: dict[str, int] | None = None,
     priority: int = PRIORITY_NORMAL,
-    event_id: str | None = None,
     seal: Sealer | None = None,
 ) -> Appended:
-    last = fastpath.last_event(conn)
-    seq = (last[0] + 1) if last else 1
-    prev_hash = last[1] if last else None
-    event_id = event_id or str(uuid.uuid4())
+    """Write one event (seq, HLC stamp and chain hash follow the newest event).
+
+    The event id is a fresh uuid4, drawn here and nowhere else: the outbox keeps no unique
+    index on it (schema 0003), so callers cannot pass one in.
+    """
+    head = fastpath.outbox_head(conn)
+    seq = head.seq + 1
+    prev_hash = head.event_hash
+    event_id = str(uuid.uuid4())
     payload_text = canonical_json(payload)
     digest = hashlib.sha256(payload_text).hexdigest()
-    stamp = next_hlc(conn, now=occurred_at)
+    stamp = tick(last_hlc(head), _now_ms(occurred_at))
     fastpath.insert_event(
         conn,
         seq=seq,

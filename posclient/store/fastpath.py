@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
@@ -66,6 +67,10 @@ def write_meta(conn: sqlite3.Connection, values: dict[str, str]) -> None:
 # ---------------------------------------------------------------- members
 
 
+#: A member's row and unconfirmed ledger entries exactly as stored (see member_rows).
+StoredMember = tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]
+
+
 @dataclass(frozen=True)
 class MemberState:
     member_id: str
@@ -78,9 +83,16 @@ class MemberState:
     synced_at: datetime | None
     #: Unconfirmed local ledger entries: (kind, points, detail, refund_id), oldest first.
     entries: list[tuple[str, int, dict[str, Any], str | None]]
+    #: What it was parsed from: comparing this is enough to know the state has not moved.
+    stored: StoredMember = field(repr=False)
 
 
-def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None:
+def member_rows(conn: sqlite3.Connection, member_id: str) -> StoredMember | None:
+    """The member's row and unconfirmed ledger entries, unparsed (None: no such member).
+
+    The sale's commit compares these with what it was priced against; the same text means the
+    same state, without decoding the JSON again under the write lock.
+    """
     row = conn.execute(
         "SELECT tier_code, lots, points_debt, version, purchase_count, provisional, synced_at "
         "FROM members WHERE member_id = ?",
@@ -88,14 +100,19 @@ def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None
     ).fetchone()
     if row is None:
         return None
-    entries = [
-        (kind, points, json.loads(detail), refund_id)
-        for kind, points, detail, refund_id in conn.execute(
-            "SELECT kind, points, detail, refund_id FROM points_ledger "
-            "WHERE member_id = ? AND confirmed = 0 ORDER BY entry_id",
-            (member_id,),
-        )
-    ]
+    entries = conn.execute(
+        "SELECT kind, points, detail, refund_id FROM points_ledger "
+        "WHERE member_id = ? AND confirmed = 0 ORDER BY entry_id",
+        (member_id,),
+    ).fetchall()
+    return tuple(row), tuple(entries)
+
+
+def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None:
+    stored = member_rows(conn, member_id)
+    if stored is None:
+        return None
+    row, entries = stored
     return MemberState(
         member_id=member_id,
         tier_code=row[0],
@@ -105,7 +122,11 @@ def member_state(conn: sqlite3.Connection, member_id: str) -> MemberState | None
         purchase_count=int(row[4]),
         provisional=bool(row[5]),
         synced_at=parse_datetime(row[6]),
-        entries=entries,
+        entries=[
+            (kind, points, json.loads(detail), refund_id)
+            for kind, points, detail, refund_id in entries
+        ],
+        stored=stored,
     )
 
 
@@ -168,9 +189,28 @@ def use_coupon(conn: sqlite3.Connection, code: str, sale_id: str) -> None:
 # ---------------------------------------------------------------- outbox
 
 
-def last_event(conn: sqlite3.Connection) -> tuple[int, str] | None:
-    row = conn.execute("SELECT seq, event_hash FROM outbox ORDER BY seq DESC LIMIT 1").fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+@dataclass(frozen=True)
+class OutboxHead:
+    """What a new event chains onto: the newest event (if any) and the stamp kept in meta."""
+
+    seq: int  # 0: no event yet
+    event_hash: str | None
+    event_hlc: str | None
+    meta_hlc: str | None
+
+
+_HEAD_SQL = (
+    "SELECT seq, event_hash, hlc, (SELECT value FROM meta WHERE key = 'hlc') "
+    "FROM outbox ORDER BY seq DESC LIMIT 1"
+)
+
+
+def outbox_head(conn: sqlite3.Connection) -> OutboxHead:
+    """The newest event and the HLC kept in meta, in one statement (the sale waits on each)."""
+    row = conn.execute(_HEAD_SQL).fetchone()
+    if row is None:  # the first event of this till
+        return OutboxHead(0, None, None, read_meta(conn, ("hlc",)).get("hlc"))
+    return OutboxHead(int(row[0]), row[1], row[2], row[3])
 
 
 def insert_event(
@@ -273,22 +313,33 @@ LEDGER_COLUMNS = (
 )
 
 
-def _insert(table: str, columns: Sequence[str]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+#: Rows per multi-row INSERT: 500 × 21 columns stays far below SQLite's 32,766 parameters.
+MAX_ROWS_PER_INSERT = 500
 
 
-_SALE_SQL = _insert("sales", SALE_COLUMNS)
-_LINE_SQL = _insert("sale_lines", LINE_COLUMNS)
-_LEDGER_SQL = _insert("points_ledger", LEDGER_COLUMNS)
+@lru_cache(maxsize=64)
+def _insert(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
+    row = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
+
+
+def insert_rows(
+    conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> None:
+    """All ``rows`` in one multi-row INSERT (per 500): one statement per sale, not one per line."""
+    for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+        chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+        values = [value for row in chunk for value in row]
+        conn.execute(_insert(table, columns, len(chunk)), values)
 
 
 def insert_sale(
     conn: sqlite3.Connection, sale: Sequence[Any], lines: Iterable[Sequence[Any]]
 ) -> None:
     """Rows in SALE_COLUMNS / LINE_COLUMNS order, values already encoded."""
-    conn.execute(_SALE_SQL, tuple(sale))
-    conn.executemany(_LINE_SQL, [tuple(line) for line in lines])
+    conn.execute(_insert("sales", SALE_COLUMNS), tuple(sale))
+    insert_rows(conn, "sale_lines", LINE_COLUMNS, list(lines))
 
 
 def insert_ledger(conn: sqlite3.Connection, entries: Iterable[Sequence[Any]]) -> None:
-    conn.executemany(_LEDGER_SQL, [tuple(entry) for entry in entries])
+    insert_rows(conn, "points_ledger", LEDGER_COLUMNS, list(entries))

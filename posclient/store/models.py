@@ -180,7 +180,11 @@ class SaleRow(Base):
 
 
 class SaleLineRow(Base):
+    """One line of a sale. WITHOUT ROWID: the primary key is the table (one B-tree, not two, to
+    write per sale) and a sale's lines sit together in it."""
+
     __tablename__ = "sale_lines"
+    __table_args__ = ({"sqlite_with_rowid": False},)
     sale_id: Mapped[str] = mapped_column(
         ForeignKey("sales.sale_id", ondelete="CASCADE"), primary_key=True
     )
@@ -265,7 +269,9 @@ class OutboxEvent(Base):
 
     __tablename__ = "outbox"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    #: A uuid4 drawn per event by services.outbox; no index (no query looks an event up by it,
+    #: and a unique index would be one more page in every sale's commit).
+    event_id: Mapped[str] = mapped_column(String(36))
     type: Mapped[str] = mapped_column(String(40))
     hlc: Mapped[str] = mapped_column(String(24))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
