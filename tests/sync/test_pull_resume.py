@@ -212,3 +212,30 @@ def test_collector_thresholds_are_raised_only_while_pulling(make_till) -> None:
     engine.close()
     assert gc.get_threshold() == before
     assert len(during) > 2 and all(t[0] >= 50_000 and t[1:] == before[1:] for t in during)
+
+
+def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till) -> None:
+    paired = make_till()
+    engine = engine_for(paired, [])
+    seen: list[tuple[bool, int, int]] = []
+    real = SyncEngine._apply_page
+
+    def spy(self: SyncEngine, page: Any, prepared: Any, report: Any, writes: Any = None) -> None:
+        real(self, page, prepared, report, writes)
+        with self.db.transaction() as conn:  # the pool's one connection: the page's
+            seen.append(
+                (
+                    page.snapshot,
+                    conn.execute("PRAGMA cache_size").fetchone()[0],
+                    conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+                )
+            )
+
+    threads = threading.active_count()
+    engine._apply_page = spy.__get__(engine)  # type: ignore[method-assign]
+    assert engine.run_until_idle(deadline_s=60).error is None
+    engine.close()
+    assert threading.active_count() == threads  # the checkpoint helper ended with the pass
+    snapshot = [s for s in seen if s[0]]
+    assert len(snapshot) > 2 and all(s[1:] == (-256 * 1024, 50_000) for s in snapshot)
+    assert seen[-1] == (False, -2000, 1000)
