@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.store import fastpath
 from posclient.sync.insights import ChainStatsData, OfferRulesData  # issue 8
-from posclient.sync.pages import MemberPut, MemberRecord, member_record, member_records
+from posclient.sync.pages import (
+    MemberPut,
+    MemberRecord,
+    TypedPull,
+    member_record,
+    member_records,
+)
 from posclient.sync.protocol import (
     Change,
     ConsentPurpose,
@@ -32,6 +38,7 @@ from posclient.sync.protocol import (
     Op,
     PointsRules,
     ProductData,
+    PullResponse,
     TierData,
 )
 
@@ -103,6 +110,17 @@ Prepared = list[PreparedMembers | PreparedCoupons | Change]
 
 def apply_changes(session: Session, cipher: FieldCipher, changes: Sequence[Change]) -> None:
     apply_prepared(session, prepare_changes(cipher, changes, datetime.now(UTC)))
+
+
+def prepare_page(cipher: FieldCipher, page: PullResponse, now: datetime) -> Prepared:
+    """A pull page's changes, then its listed members (``members``), as ``prepare_changes``."""
+    prepared = prepare_changes(cipher, page.changes, now)
+    if page.members:
+        # Validated as member records when the page was read, unless the plain reading was
+        # needed (something in it malformed): then checked here, a bad member skipped.
+        records = page.members if isinstance(page, TypedPull) else validate_members(page.members)
+        prepared.append(prepare_members(cipher, records, now))
+    return prepared
 
 
 def prepare_changes(cipher: FieldCipher, changes: Sequence[Change], now: datetime) -> Prepared:

@@ -401,7 +401,7 @@ class SyncEngine:
                     self.on_page(report)
                 if not page.has_more and page.position >= until:
                     return
-                if not page.has_more and not page.changes:
+                if not page.has_more and not page.count:
                     # HQ has nothing more yet; the checkpoint will show up on the next pass.
                     return
                 if after is None:
@@ -441,7 +441,7 @@ class SyncEngine:
             uow.commit()
         if writes is not None and page.snapshot:
             writes.committed()
-        report.pulled += len(page.changes)
+        report.pulled += page.count
         report.position = page.position
         report.snapshot_done = page.snapshot_done
         report.snapshot_total = page.snapshot_total
@@ -508,7 +508,7 @@ class _ReadAhead:
         if page.has_more and not self._closed:
             after = self._request(page.next_cursor)
         now = datetime.now(UTC)
-        return page, feedapply.prepare_changes(self.cipher, page.changes, now), after
+        return page, feedapply.prepare_page(self.cipher, page, now), after
 
 
 class _FewerCollections:
@@ -558,7 +558,7 @@ class _SnapshotWrites:
     """
 
     CACHE_KIB = 256 * 1024
-    BACKSTOP_PAGES = 50_000  # ~200 MB of WAL, should the helper fall behind
+    BACKSTOP_PAGES = 32_768  # 128 MB of WAL: then the writer finishes the copy and restarts it
     DEFAULT_CACHE = -2000  # SQLite's defaults
     DEFAULT_AUTOCHECKPOINT = 1000
 

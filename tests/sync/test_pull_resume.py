@@ -237,5 +237,5 @@ def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till
     engine.close()
     assert threading.active_count() == threads  # the checkpoint helper ended with the pass
     snapshot = [s for s in seen if s[0]]
-    assert len(snapshot) > 2 and all(s[1:] == (-256 * 1024, 50_000) for s in snapshot)
+    assert len(snapshot) > 2 and all(s[1:] == (-256 * 1024, 32_768) for s in snapshot)
     assert seen[-1] == (False, -2000, 1000)
