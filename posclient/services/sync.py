@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -380,6 +381,8 @@ class SyncEngine:
             while True:
                 try:
                     page, prepared, after = pending.result()
+                except ValidationError as exc:  # an entity in the page HQ sent is malformed
+                    raise _bad_page(exc) from exc
                 except SyncError as exc:
                     gone = exc.code == "sync.cursor_gone"
                     unknown = exc.code == "sync.request_refused" and exc.params.get("error") == (
@@ -429,7 +432,10 @@ class SyncEngine:
             session = uow.session
             if writes is not None:
                 writes.tune(fastpath.driver(session), snapshot=page.snapshot)
-            feedapply.apply_prepared(session, prepared)
+            try:
+                feedapply.apply_prepared(session, prepared)
+            except ValidationError as exc:  # checked as it is written: nothing of it stays
+                raise _bad_page(exc) from exc
             settings.put(session, "pull_cursor", page.next_cursor)
             settings.put(session, "pull_position", str(page.position))
             if page.snapshot:
@@ -445,6 +451,14 @@ class SyncEngine:
         report.position = page.position
         report.snapshot_done = page.snapshot_done
         report.snapshot_total = page.snapshot_total
+
+
+def _bad_page(exc: ValidationError) -> SyncError:
+    """A pull page with a malformed entity (a coupon, product, tier, …): refused as a whole, like
+    a page that is not a page (members alone are skipped one by one, feedapply.validate_members).
+    """
+    log.warning("malformed entity in a pull page", extra={"errors": exc.error_count()})
+    return SyncError("sync.bad_response", call="/v1/sync/pull")
 
 
 #: A page checked and prepared for its transaction, and the request for the page after it.
