@@ -215,7 +215,7 @@ def test_collector_thresholds_are_raised_only_while_pulling(make_till) -> None:
     assert engine.sync_once().error is None
     engine.close()
     assert gc.get_threshold() == before
-    assert len(during) > 2 and all(t[0] >= 50_000 and t[1:] == before[1:] for t in during)
+    assert len(during) > 2 and all(t[0] >= 500_000 and t[1:] == before[1:] for t in during)
 
 
 def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till) -> None:
