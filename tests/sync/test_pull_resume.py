@@ -222,10 +222,8 @@ def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till
     paired = make_till()
     engine = engine_for(paired, [])
     seen: list[tuple[bool, int, int]] = []
-    snapshot = [True]
 
     def check(report: Any) -> None:
-        snapshot.append(report.snapshot_done is not None)
         with engine.db.transaction() as conn:  # the pool's one connection: the page's
             seen.append(
                 (
