@@ -24,6 +24,7 @@ from posclient.sync.protocol import (
     PairRequest,
     PairResponse,
     Problem,
+    PullMembers,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -256,7 +257,7 @@ def create_app(
         response_model=PullResponse,
         responses=_responses(401, 410, 422),
         tags=["sync"],
-        dependencies=[_only_query("cursor", "limit")],
+        dependencies=[_only_query("cursor", "limit", "members")],
     )
     def sync_pull(
         dev: Authed,
@@ -269,10 +270,17 @@ def create_app(
             ),
         ] = "",
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+        members: Annotated[
+            PullMembers,
+            Query(
+                description="list: snapshot pages send their member puts as member documents "
+                "in `members` (after `changes`) instead of one change each"
+            ),
+        ] = "changes",
     ) -> Response:
         """Changes after ``cursor`` in commit order; an empty cursor gets a paged snapshot."""
         try:
-            body = pull.pull(hq, store=dev.store, cursor=cursor, limit=limit)
+            body = pull.pull(hq, store=dev.store, cursor=cursor, limit=limit, members=members)
         except CursorError as exc:
             raise ApiError(422, "invalid_cursor", str(exc)) from exc
         except pull.CursorGone as exc:

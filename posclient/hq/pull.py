@@ -62,16 +62,28 @@ def _coupon_text(r: Any) -> str:
 
 
 def _body(
-    changes: list[str], *, cursor: dict[str, Any], has_more: bool, position: int, extra: str = ""
+    changes: list[str],
+    *,
+    cursor: dict[str, Any],
+    has_more: bool,
+    position: int,
+    extra: str = "",
+    members: list[str] | None = None,
 ) -> bytes:
+    listed = "" if members is None else f',"members":[{",".join(members)}]'
     return (
         f'{{"changes":[{",".join(changes)}],"next_cursor":"{encode_cursor(cursor)}",'
-        f'"has_more":{"true" if has_more else "false"},"position":{position}{extra}}}'
+        f'"has_more":{"true" if has_more else "false"},"position":{position}{extra}{listed}}}'
     ).encode()
 
 
-def pull(hq: Hq, *, store: str, cursor: str, limit: int) -> bytes:
-    """The PullResponse JSON for ``cursor`` (empty: start a snapshot). Raises CursorError/Gone."""
+def pull(hq: Hq, *, store: str, cursor: str, limit: int, members: str = "changes") -> bytes:
+    """The PullResponse JSON for ``cursor`` (empty: start a snapshot). Raises CursorError/Gone.
+
+    ``members="list"``: a snapshot page sends its member puts as a list of member documents
+    (``members``) instead of one change each; a new till reads a million of them.
+    """
+    listed = members == "list"
     if not cursor:
         with hq.db.read() as conn:
             start = current_position(conn)
@@ -88,10 +100,10 @@ def pull(hq: Hq, *, store: str, cursor: str, limit: int) -> bytes:
             "t": total,
             "st": store,
         }
-        return _snapshot(hq, state, limit)
+        return _snapshot(hq, state, limit, listed)
     state = decode_cursor(cursor)
     if "s" in state:
-        return _snapshot(hq, state, limit)
+        return _snapshot(hq, state, limit, listed)
     position = state.get("p")
     if not isinstance(position, int) or position < 0:
         raise CursorError("not a cursor issued by this HQ")
@@ -123,7 +135,7 @@ def _feed(hq: Hq, position: int, limit: int) -> bytes:
     return _body(changes, cursor={"v": 1, "p": reached}, has_more=has_more, position=reached)
 
 
-def _snapshot(hq: Hq, state: dict[str, Any], limit: int) -> bytes:
+def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -> bytes:
     try:
         start, phase, after = int(state["s"]), int(state["ph"]), str(state["a"])
         done, total, store = int(state["d"]), int(state["t"]), str(state["st"])
@@ -132,19 +144,33 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int) -> bytes:
     if not 0 <= phase <= len(PHASES):
         raise CursorError("not a cursor issued by this HQ")
     changes: list[str] = []
+    members: list[str] = []
     with hq.db.read() as conn:
         if start < pruned_through(conn):
             raise CursorGone()
-        while phase < len(PHASES) and len(changes) < limit:
-            rows = _phase_rows(
-                conn, PHASES[phase], store=store, after=after, limit=limit - len(changes)
-            )
-            for key, text in rows:
-                changes.append(text)
-                after = key
+        while phase < len(PHASES) and len(changes) + len(members) < limit:
+            room = limit - len(changes) - len(members)
             if PHASES[phase] in ("own", "other"):
+                rows = _member_rows(conn, PHASES[phase], store=store, after=after, limit=room)
+                if rows:
+                    after = rows[-1][0]
+                if listed:
+                    members.extend(doc for _, _, doc in rows)
+                else:
+                    # _change inlined: this builds a million of them for a new till.
+                    changes.extend(
+                        f'{{"entity":"member","op":"put","id":{_quote(member_id)},'
+                        f'"version":{int(version)},"data":{doc}}}'
+                        for member_id, version, doc in rows
+                    )
                 done += len(rows)
-            if len(changes) < limit:
+            else:
+                for key, text in _phase_rows(
+                    conn, PHASES[phase], store=store, after=after, limit=room
+                ):
+                    changes.append(text)
+                    after = key
+            if len(changes) + len(members) < limit:
                 phase, after = phase + 1, ""
     if phase >= len(PHASES):
         total = done
@@ -152,10 +178,22 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int) -> bytes:
     if phase >= len(PHASES):
         # Snapshot complete: continue with the feed from where it began.
         return _body(
-            changes, cursor={"v": 1, "p": start}, has_more=True, position=start, extra=extra
+            changes,
+            cursor={"v": 1, "p": start},
+            has_more=True,
+            position=start,
+            extra=extra,
+            members=members if listed else None,
         )
     cursor = {"v": 1, "s": start, "ph": phase, "a": after, "d": done, "t": total, "st": store}
-    return _body(changes, cursor=cursor, has_more=True, position=start, extra=extra)
+    return _body(
+        changes,
+        cursor=cursor,
+        has_more=True,
+        position=start,
+        extra=extra,
+        members=members if listed else None,
+    )
 
 
 def _phase_rows(
@@ -178,18 +216,17 @@ def _phase_rows(
         return [
             (r.code, _change("coupon", "put", r.code, r.version, _coupon_text(r))) for r in rows
         ]
+    raise ValueError(phase)
+
+
+def _member_rows(
+    conn: Connection, phase: str, *, store: str, after: str, limit: int
+) -> list[tuple[str, int, str]]:
+    """(member_id, version, doc) of the phase's next active members, in member_id order."""
     mc = m.members.c
     where = [mc.status == "active", mc.member_id > after]
     where.append(mc.home_store == store if phase == "own" else mc.home_store != store)
     rows = conn.execute(
         select(mc.member_id, mc.version, mc.doc).where(*where).order_by(mc.member_id).limit(limit)
     ).all()
-    # _change inlined: this builds a million of them for a new till.
-    return [
-        (
-            member_id,
-            f'{{"entity":"member","op":"put","id":{_quote(member_id)},'
-            f'"version":{int(version)},"data":{doc}}}',
-        )
-        for member_id, version, doc in rows
-    ]
+    return [(member_id, version, doc) for member_id, version, doc in rows]

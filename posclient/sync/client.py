@@ -62,6 +62,8 @@ class HqClient:
         headers = {"User-Agent": f"posclient/{__version__}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        #: Ask for snapshot members as a list (until an older HQ refuses the parameter).
+        self._member_list = True
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers=headers,
@@ -99,8 +101,24 @@ class HqClient:
         return self.read_pull(self.fetch_pull(cursor, limit))
 
     def fetch_pull(self, cursor: str, limit: int = DEFAULT_PULL_LIMIT) -> httpx.Response:
-        """The HTTP part of ``pull`` (no parsing): what a read-ahead thread may do."""
-        return self._request("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        """The HTTP part of ``pull`` (no parsing): what a read-ahead thread may do.
+
+        Asks for snapshot member puts as a list (``members=list``: no change envelope to read
+        per member). An HQ older than that parameter refuses it (422); then this client asks
+        as before, from then on.
+        """
+        params: dict[str, str | int] = {"cursor": cursor, "limit": limit}
+        if self._member_list:
+            try:
+                return self._request("GET", "/v1/sync/pull", params={**params, "members": "list"})
+            except SyncError as exc:
+                refused = exc.code == "sync.request_refused" and exc.params.get("status") == 422
+                unknown = exc.params.get("error") == "invalid_request"
+                if not (refused and unknown and "members" in str(exc.params.get("detail", ""))):
+                    raise
+                log.info("HQ does not list snapshot members: pulling changes only")
+                self._member_list = False
+        return self._request("GET", "/v1/sync/pull", params=params)
 
     def read_pull(self, response: httpx.Response) -> PullResponse:
         """The page in a response from ``fetch_pull`` (SyncError sync.bad_response if malformed)."""

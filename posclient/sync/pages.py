@@ -109,10 +109,16 @@ _TypedChange = Annotated[
 ]
 
 
+_Records = Annotated[list[MemberRecord], GetPydanticSchema(lambda _t, _h: _RECORD_LIST)]
+_RECORD_LIST = cs.list_schema(MEMBER_RECORD_SCHEMA)
+
+
 class TypedPull(PullResponse):
-    """A PullResponse whose member puts are MemberPut (tagged by entity, then op)."""
+    """A PullResponse whose member puts are MemberPut (tagged by entity, then op) and whose
+    ``members`` list holds member records."""
 
     changes: list[_TypedChange]  # type: ignore[assignment]
+    members: _Records | None = None
 
 
 def parse_pull(body: bytes) -> PullResponse | None:

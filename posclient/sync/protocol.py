@@ -438,6 +438,19 @@ class PullResponse(Wire):
     #: Snapshot progress (members sent so far / total) for the first-load progress bar.
     snapshot_done: Annotated[int, Field(ge=0)] | None = None
     snapshot_total: Annotated[int, Field(ge=0)] | None = None
+    #: Asked for with ``members=list``: the page's member puts as their data only (MemberData
+    #: each, no change envelope), in feed order after ``changes``. HQ uses it on snapshot pages;
+    #: a till that did not ask never gets it.
+    members: list[dict[str, Any]] | None = None
+
+    @property
+    def count(self) -> int:
+        """Changes on this page, member puts in ``members`` included."""
+        return len(self.changes) + len(self.members or ())
+
+
+#: ``members`` query values of GET /v1/sync/pull: every put a change, or member puts as a list.
+PullMembers = Literal["changes", "list"]
 
 
 #: RFM segments (R4) HQ computes: code → (Chinese name, English name). Tills show the names.

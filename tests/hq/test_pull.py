@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from posclient.hq import models as m
@@ -64,6 +66,51 @@ def test_snapshot_pages_in_order_with_own_store_members_first(hq: Hq, till2: Til
     tail = till2.pull(cursor).json()
     assert tail["changes"] == [] and tail["has_more"] is False
     assert tail["position"] == snapshot_pages[0].position
+
+
+def _snapshot(till: Till, limit: int, **params: str) -> list[dict[str, Any]]:
+    cursor, pages = "", []
+    while True:
+        response = till.client.get(
+            "/v1/sync/pull",
+            params={"cursor": cursor, "limit": limit, **params},
+            headers=till.headers,
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        PullResponse.model_validate(page)
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if not page.get("snapshot"):
+            return pages
+
+
+def test_snapshot_members_as_a_list_same_members_same_pages(hq: Hq, till2: Till) -> None:
+    load_demo(hq, members=40)
+    plain = _snapshot(till2, 7)
+    listed = _snapshot(till2, 7, members="list")
+    assert all("members" not in page for page in plain)  # only for a till that asks
+    assert [len(p["changes"]) + len(p.get("members") or ()) for p in listed] == [
+        len(p["changes"]) for p in plain
+    ]
+    assert [p["snapshot_done"] for p in listed[:-1]] == [p["snapshot_done"] for p in plain[:-1]]
+    puts = [c for p in plain for c in p["changes"]]
+    # Listed: the non-member changes exactly as before, then each page's members as documents
+    # (the member puts' data, in the same order); nothing else differs.
+    assert [c for p in listed for c in p["changes"]] == [c for c in puts if c["entity"] != "member"]
+    members = [doc for p in listed for doc in p.get("members") or ()]
+    assert members == [c["data"] for c in puts if c["entity"] == "member"]
+    assert len(members) == 40
+    for doc in members:
+        MemberData.model_validate(doc)
+    # Feed pages never list members (a put there keeps its place among the changes).
+    assert "members" not in listed[-1] and listed[-1]["changes"] == []
+
+
+def test_members_query_takes_changes_or_list_only(till: Till) -> None:
+    response = till.client.get("/v1/sync/pull", params={"members": "all"}, headers=till.headers)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_request"
 
 
 def test_a_change_during_the_snapshot_is_not_lost(hq: Hq, till: Till) -> None:

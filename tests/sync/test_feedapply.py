@@ -24,7 +24,7 @@ from posclient.services import feedapply
 from posclient.services.members import phone_index
 from posclient.store import fastpath
 from posclient.store.uow import UnitOfWork
-from posclient.sync.pages import parse_pull
+from posclient.sync.pages import member_record, parse_pull
 from posclient.sync.protocol import Change, MemberData, Op, PullResponse
 from tests.helpers import sql
 
@@ -429,3 +429,54 @@ def test_when_two_members_of_a_page_claim_one_phone_the_later_has_it(bare_till: 
     apply(bare_till, list(parse_pull(page_body([first, second])).changes))  # type: ignore[union-attr]
     owner = sql(bare_till.db.path, "SELECT member_id FROM member_identities WHERE value = ?", index)
     assert owner == [(second["member_id"],)]
+
+
+def listed_body(items: list[dict[str, Any]], changes: tuple[dict[str, Any], ...] = ()) -> bytes:
+    """A snapshot page with its member puts listed (``members=list``)."""
+    return json.dumps(
+        {
+            "changes": list(changes),
+            "next_cursor": "c",
+            "has_more": True,
+            "position": 1,
+            "snapshot": True,
+            "members": items,
+        }
+    ).encode()
+
+
+def apply_page(till: Till, page: PullResponse) -> None:
+    with UnitOfWork(till.db) as uow:
+        feedapply.apply_prepared(uow.session, feedapply.prepare_page(till.cipher, page, NOW))
+        uow.commit()
+
+
+def test_listed_members_are_written_as_member_puts_are(bare_till: Till) -> None:
+    page = parse_pull(listed_body(MEMBERS))
+    assert page is not None and page.members == [member_record(m) for m in MEMBERS]
+    apply_page(bare_till, page)
+    assert stored_rows(bare_till) == {row["member_id"]: row for row in map(reference_row, MEMBERS)}
+
+
+def test_listed_members_come_after_the_changes_of_their_page(bare_till: Till) -> None:
+    # A member put among the changes, and a newer state of that member in the list: the list
+    # is later in feed order, so its state wins.
+    newer = member(1, version=9, points_balance=5)
+    put = {"entity": "member", "op": "put", "id": newer["member_id"], "version": 8}
+    page = parse_pull(listed_body([newer], ({**put, "data": member(1, version=8)},)))
+    assert page is not None and page.count == 2
+    apply_page(bare_till, page)
+    assert sql(bare_till.db.path, "SELECT version, points_balance FROM members") == [(9, 5)]
+
+
+def test_a_malformed_listed_member_is_skipped_and_the_rest_applied(
+    bare_till: Till, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = member(9, profile={"phone": "not-a-phone", "name": "秘密"})
+    body = listed_body([MEMBERS[0], bad, MEMBERS[3]])
+    assert parse_pull(body) is None  # the client reads it plainly, as a page of changes
+    apply_page(bare_till, PullResponse.model_validate_json(body))
+    ids = {row[0] for row in sql(bare_till.db.path, "SELECT member_id FROM members")}
+    assert ids == {MEMBERS[0]["member_id"], MEMBERS[3]["member_id"]}
+    assert "skipped malformed member in feed" in caplog.text
+    assert "秘密" not in caplog.text and "not-a-phone" not in caplog.text

@@ -140,3 +140,37 @@ def test_the_client_reads_a_page_with_a_bad_member_plainly() -> None:
     )
     page = client.pull("")
     assert [type(c) for c in page.changes] == [Change, Change]  # feedapply validates (and skips)
+
+
+def test_the_client_asks_for_listed_members_and_falls_back_for_an_older_hq() -> None:
+    asked: list[dict[str, str]] = []
+    body = page_body([MEMBERS[0]])
+
+    def older_hq(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        asked.append(params)
+        if "members" in params:  # what an HQ without the parameter answers
+            problem = {"error": "invalid_request", "detail": "unknown query parameter(s): members"}
+            return httpx.Response(422, json=problem)
+        return httpx.Response(200, content=body)
+
+    client = HqClient("http://hq.test", transport=httpx.MockTransport(older_hq))
+    assert client.pull("").changes[0].data == member_record(MEMBERS[0])
+    client.pull("c")
+    assert [a.get("members") for a in asked] == ["list", None, None]  # asked once only
+
+
+def test_a_refusal_for_another_reason_is_not_taken_for_an_older_hq() -> None:
+    asked: list[str | None] = []
+
+    def refuses(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params.get("members"))
+        return httpx.Response(422, json={"error": "invalid_cursor", "detail": "members?"})
+
+    client = HqClient("http://hq.test", transport=httpx.MockTransport(refuses))
+    with pytest.raises(SyncError) as caught:
+        client.pull("x")
+    assert caught.value.params["error"] == "invalid_cursor"
+    with pytest.raises(SyncError):
+        client.pull("x")
+    assert asked == ["list", "list"]

@@ -8,7 +8,9 @@ applying a page twice, and ends with the same cache as a till that was never int
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,8 @@ class RecordingClient(HqClient):
         return super().fetch_pull(cursor, limit)
 
 
-def engine_for(paired: PairedTill, log: list[str]) -> SyncEngine:
+def engine_for(paired: PairedTill, log: list[str], snapshot_commit: int = 1) -> SyncEngine:
+    """An engine pulling small pages; by default each in a transaction of its own."""
     till = paired.till
     return SyncEngine(
         till.db,
@@ -50,6 +53,7 @@ def engine_for(paired: PairedTill, log: list[str]) -> SyncEngine:
         secrets=till.secrets,
         client_factory=lambda url, token: RecordingClient(url, token, log),
         pull_limit=LIMIT,
+        snapshot_commit=snapshot_commit,
     )
 
 
@@ -211,4 +215,89 @@ def test_collector_thresholds_are_raised_only_while_pulling(make_till) -> None:
     assert engine.sync_once().error is None
     engine.close()
     assert gc.get_threshold() == before
-    assert len(during) > 2 and all(t[0] >= 50_000 and t[1:] == before[1:] for t in during)
+    assert len(during) > 2 and all(t[0] >= 500_000 and t[1:] == before[1:] for t in during)
+
+
+def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till) -> None:
+    paired = make_till()
+    engine = engine_for(paired, [])
+    seen: list[tuple[bool, int, int]] = []
+
+    def check(report: Any) -> None:
+        with engine.db.transaction() as conn:  # the pool's one connection: the page's
+            seen.append(
+                (
+                    report.snapshot_done is not None,
+                    conn.execute("PRAGMA cache_size").fetchone()[0],
+                    conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+                )
+            )
+
+    threads = threading.active_count()
+    engine.on_page = check
+    assert engine.run_until_idle(deadline_s=60).error is None
+    engine.close()
+    assert threading.active_count() == threads  # the checkpoint helper ended with the pass
+    during = [s for s in seen if s[0]]
+    assert len(during) > 2 and all(s[1:] == (-256 * 1024, 32_768) for s in during)
+    assert seen[-1] == (False, -2000, 1000)
+
+
+def test_snapshot_pages_ready_together_share_a_transaction(make_till, reference) -> None:
+    paired = make_till()
+    requested: list[str] = []
+    engine = engine_for(paired, requested, snapshot_commit=3 * LIMIT)
+    cursors: list[str] = []
+
+    def note(report: Any) -> None:
+        cursors.append(saved_cursor(paired))
+
+    # Writing is slowed down: the read-ahead gets ahead, later pages wait when one is written.
+    real = SyncEngine._write_page
+
+    def slow_write(self: SyncEngine, *args: Any) -> None:
+        real(self, *args)
+        time.sleep(0.3)
+
+    engine._write_page = slow_write.__get__(engine)  # type: ignore[method-assign]
+    engine.on_page = note
+    assert engine.run_until_idle(deadline_s=60).error is None
+    engine.close()
+    assert cache(paired) == reference
+    # Pages committed together report after their commit, each seeing the group's cursor.
+    assert cursors[0] == requested[1]  # the first page alone
+    shared = [c for n, c in enumerate(cursors[1:]) if c == cursors[n]]
+    assert shared  # at least one transaction held more than one page
+    runs = [len(list(g)) for _, g in itertools.groupby(cursors)]
+    assert max(runs) <= 3  # at most snapshot_commit changes (3 pages of LIMIT) each
+    assert requested == list(dict.fromkeys(requested))  # no page asked for twice
+
+
+def test_a_crash_in_a_shared_transaction_keeps_none_of_its_pages(
+    make_till, reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paired = make_till()
+    requested: list[str] = []
+    engine = engine_for(paired, requested, snapshot_commit=100 * LIMIT)
+    written: list[str] = []
+    real = SyncEngine._write_page
+
+    def dies_in_second_page(self: SyncEngine, session: Any, page: Any, *rest: Any) -> None:
+        real(self, session, page, *rest)
+        written.append(page.next_cursor)
+        if len(written) == 3:  # page 1 alone, then a transaction of pages 2 and 3
+            raise Crash
+        time.sleep(0.3)  # page 3 is ready by the time page 2 is written
+
+    monkeypatch.setattr(SyncEngine, "_write_page", dies_in_second_page)
+    with pytest.raises(Crash):
+        engine.sync_once()
+    engine.close()
+    assert saved_cursor(paired) == written[0]  # page 2 went with page 3: neither kept
+    monkeypatch.setattr(SyncEngine, "_write_page", real)
+    again: list[str] = []
+    resumed = engine_for(paired, again, snapshot_commit=100 * LIMIT)
+    assert resumed.run_until_idle(deadline_s=60).error is None
+    resumed.close()
+    assert again[0] == written[0]
+    assert cache(paired) == reference
