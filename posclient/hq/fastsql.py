@@ -60,6 +60,13 @@ class Fast:
             column[0]: value for column, value in zip(self.cursor.description, row, strict=True)
         }
 
+    def dicts(self, text: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Every row as a dict of column name → value."""
+        self.cursor.execute(self._sql(text), params)
+        rows = self.cursor.fetchall()
+        names = [column[0] for column in self.cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
     def run(self, text: str, params: Sequence[Any] = ()) -> int:
         self.cursor.execute(self._sql(text), params)
         return int(self.cursor.rowcount)

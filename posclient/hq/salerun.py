@@ -52,8 +52,9 @@ Figures = list[Any]
 @dataclass
 class SaleRun:
     fast: Fast
-    #: When the run was loaded: its 12-month and 30-day windows start from here.
-    now: datetime
+    #: Where the 12-month and 30-day windows start (from the time the run was loaded).
+    year_ago: datetime
+    month_ago: datetime
     members: dict[str, MemberState]
     figures: dict[str, dict[str | None, Figures]]
     #: Sale ids stored before the run or taken by one of its sales.
@@ -71,7 +72,7 @@ class SaleRun:
         member_ids = sorted({str(e.payload["member_id"]) for e in events if _names_member(e)})
         sale_ids = sorted({str(e.payload.get("sale_id")) for e in events})
         now = hq.now()
-        run = cls(fast, now, {}, {}, set())
+        run = cls(fast, now - YEAR, now - MONTH, {}, {}, set())
         if member_ids:
             run._load_members(member_ids)
         if sale_ids:
@@ -89,20 +90,17 @@ class SaleRun:
             member_ids,
         ):
             lots[member_id].append(tuple(lot))
-        rows = fast.all(
+        for row in fast.dicts(
             f"SELECT {MEMBER_COLUMNS} FROM members WHERE member_id IN ({marks})"
             + (" FOR UPDATE" if fast.pg else ""),
             member_ids,
-        )
-        names = [column[0] for column in fast.cursor.description]
-        for values in rows:
-            row = dict(zip(names, values, strict=True))
+        ):
             if row["status"] == "active":
                 self.members[row["member_id"]] = state_of(row, lots[row["member_id"]])
         self.figures = {member_id: {} for member_id in self.members}
         for member_id, category, *figures in fast.all(
             SALES_FIGURES.format(members=marks),
-            (fast.dt(self.now - MONTH), *member_ids, fast.dt(self.now - YEAR)),
+            (fast.dt(self.month_ago), *member_ids, fast.dt(self.year_ago)),
         ):
             if member_id in self.figures:
                 self.figures[member_id][category] = [category, *figures]
@@ -136,10 +134,10 @@ class SaleRun:
             return False
         self.taken.add(sale_id)
         self.sales.append(row)
-        if member_id is not None and occurred_at >= self.now - YEAR:
+        if member_id is not None and occurred_at >= self.year_ago:
             groups = self.figures[member_id]
             figures = groups.get(category)
-            recent = int(occurred_at >= self.now - MONTH)
+            recent = int(occurred_at >= self.month_ago)
             if figures is None:
                 groups[category] = [category, 1, amount_due_fen, recent, occurred_at]
             else:
