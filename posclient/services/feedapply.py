@@ -228,11 +228,6 @@ def _apply_one(conn: sqlite3.Connection, change: Change) -> None:
 # ---------------------------------------------------------------- members
 
 
-def put_member(session: Session, cipher: FieldCipher, data: dict[str, Any]) -> None:
-    """One member's authoritative state (from a conflict answer)."""
-    put_members(fastpath.driver(session), cipher, [data], datetime.now(UTC))
-
-
 def put_members(
     conn: sqlite3.Connection,
     cipher: FieldCipher,

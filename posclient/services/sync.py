@@ -32,7 +32,6 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from posclient.domain.events import EventType
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.security.secrets import SecretStore
 from posclient.store import fastpath
@@ -44,6 +43,7 @@ from posclient.sync.protocol import (
     MAX_PUSH_BATCH,
     EventResult,
     PullResponse,
+    PushResponse,
     ResultStatus,
 )
 from posclient.sync.retry import Backoff
@@ -82,6 +82,11 @@ class SyncReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k != "notes"}
+
+
+def _version(member: dict[str, Any]) -> int:
+    version = member.get("version")
+    return version if isinstance(version, int) else -1
 
 
 def _iso(text: str) -> str:
@@ -124,6 +129,7 @@ class SyncEngine:
         self.now = now or (lambda: datetime.now(UTC))
         self._client: HqClient | None = None
         self._client_key: tuple[str, str | None] | None = None
+        self._push_thread: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ wiring
 
@@ -147,6 +153,9 @@ class SyncEngine:
         return self._client
 
     def close(self) -> None:
+        if self._push_thread is not None:
+            self._push_thread.shutdown(wait=True)
+            self._push_thread = None
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -212,34 +221,84 @@ class SyncEngine:
     # ------------------------------------------------------------------ push
 
     def push_all(self, report: SyncReport) -> int:
-        """Push pending events until none are left; returns the highest write checkpoint."""
-        checkpoint = 0
-        while True:
-            batch = self._next_batch()
-            if not batch:
-                return checkpoint
-            checkpoint = max(checkpoint, self._push_batch(batch, report))
+        """Push pending events until none are left; returns the highest write checkpoint.
 
-    def _next_batch(self) -> list[OutboxEvent]:
+        Requests go one after another, in order, but the till's own work overlaps HQ's: while
+        HQ applies batch N+1, the till settles batch N and reads and encodes batch N+2 (a long
+        offline queue drains about as fast as HQ alone can apply it).
+        """
+        checkpoint = 0
+        batch = self._next_batch()
+        if not batch:
+            return 0
+        _, device_id, _ = self._config()
+        client = self.client()
+        sending = self._send(client, device_id, batch)
+        ahead = self._next_batch(after=batch)
+        while True:
+            try:
+                response = sending.result()
+            except SyncError as exc:
+                if exc.code == "sync.request_refused" and exc.params.get("status") in (413, 422):
+                    checkpoint = max(checkpoint, self._split(batch, report, exc))
+                    response = None
+                else:
+                    self._note_attempt(batch, exc.code)
+                    raise
+            following = ahead
+            if following:
+                sending = self._send(client, device_id, following)
+            try:
+                if response is not None:
+                    checkpoint = max(checkpoint, self._settle(batch, response, report))
+                ahead = self._next_batch(after=following) if following else []
+            except BaseException:
+                if following:
+                    # Already sent: HQ may apply it; its answer comes again as "duplicate".
+                    with contextlib.suppress(Exception):
+                        sending.result()
+                raise
+            if not following:
+                return checkpoint
+            batch = following
+
+    def _send(
+        self, client: HqClient, device_id: str, batch: list[OutboxEvent]
+    ) -> Future[PushResponse]:
+        """Start pushing ``batch`` on the push thread (HTTP and parsing only, no database)."""
+        bodies = [self._event_json(event, device_id) for event in batch]
+        if self._push_thread is None:
+            self._push_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-http")
+        return self._push_thread.submit(client.push_raw, device_id, bodies)
+
+    def _next_batch(self, after: list[OutboxEvent] | None = None) -> list[OutboxEvent]:
+        """The next pending events to push: the lowest priority value first, in seq order.
+
+        ``after``: a batch still on its way (its events are pending until settled), skipped.
+        """
+        pending = OutboxEvent.status == "pending"
+        if after:
+            last = after[-1]
+            pending = pending & ~(
+                (OutboxEvent.priority == last.priority) & (OutboxEvent.seq <= last.seq)
+            )
         with self.db.read() as session:
             priority = session.scalar(
-                select(OutboxEvent.priority)
-                .where(OutboxEvent.status == "pending")
-                .order_by(OutboxEvent.priority)
-                .limit(1)
+                select(OutboxEvent.priority).where(pending).order_by(OutboxEvent.priority).limit(1)
             )
             if priority is None:
                 return []
             return list(
                 session.scalars(
                     select(OutboxEvent)
-                    .where(OutboxEvent.status == "pending", OutboxEvent.priority == priority)
+                    .where(pending, OutboxEvent.priority == priority)
                     .order_by(OutboxEvent.seq)
                     .limit(self.batch_size)
                 )
             )
 
     def _push_batch(self, batch: list[OutboxEvent], report: SyncReport) -> int:
+        """Push one batch and settle it, waiting for the answer (halves of a refused batch)."""
         _, device_id, _ = self._config()
         client = self.client()
         bodies = [self._event_json(event, device_id) for event in batch]
@@ -250,6 +309,9 @@ class SyncEngine:
                 return self._split(batch, report, exc)
             self._note_attempt(batch, exc.code)
             raise
+        return self._settle(batch, response, report)
+
+    def _settle(self, batch: list[OutboxEvent], response: PushResponse, report: SyncReport) -> int:
         unanswered = self._apply_results(batch, response.results, response.write_checkpoint, report)
         report.pushed += len(batch)
         if unanswered:
@@ -369,40 +431,54 @@ class SyncEngine:
                     .where(OutboxEvent.seq.in_(unanswered))
                     .values(attempts=OutboxEvent.attempts + 1, last_error="no_result")
                 )
-            for seq, result in conflicted:
-                row = session.get(OutboxEvent, seq)
-                assert row is not None
-                self._conflict(session, row, result, now)
+            if conflicted:
+                by_seq = {event.seq: event for event in batch}
+                self._conflicts(session, [(by_seq[seq], result) for seq, result in conflicted], now)
             uow.commit()
         return len(unanswered)
 
-    def _conflict(
-        self, session: Session, row: OutboxEvent, result: EventResult, now: datetime
+    def _conflicts(
+        self, session: Session, answered: list[tuple[OutboxEvent, EventResult]], now: datetime
     ) -> None:
-        """Apply HQ's authoritative state and keep the outcome for the conflicts inbox."""
-        state = result.state or {}
-        member = state.get("member")
-        member_id = None
-        if isinstance(member, dict):
-            feedapply.put_member(session, self.cipher, member)
-            member_id = str(member.get("member_id"))
-        elif row.type != EventType.SALE_COMPLETED:
-            payload = json.loads(outbox.payload_text(self.cipher, row))
-            member_id = payload.get("member_id")
-        session.add(
-            ConflictRow(
-                event_id=row.event_id,
-                kind=result.reason or "conflict",
-                member_id=member_id,
-                detail={
-                    "type": row.type,
-                    "detail": result.detail,
-                    "losing": conflicts.seal_losing(self.cipher, row.event_id, result.losing),
-                    "occurred_at": row.occurred_at.isoformat(),
-                },
-                created_at=now,
+        """Apply HQ's authoritative states and keep each outcome for the conflicts inbox.
+
+        HQ sends each member's state with the last of its conflicts in a batch (older HQs with
+        every one): a member is written once, at the newest state sent (highest version).
+        """
+        newest: dict[str, dict[str, Any]] = {}
+        for _, result in answered:
+            member = (result.state or {}).get("member")
+            if isinstance(member, dict):
+                key = str(member.get("member_id"))
+                held = newest.get(key)
+                if held is None or _version(member) >= _version(held):
+                    newest[key] = member
+        if newest:
+            feedapply.put_members(
+                fastpath.driver(session), self.cipher, list(newest.values()), datetime.now(UTC)
             )
-        )
+        for row, result in answered:
+            member = (result.state or {}).get("member")
+            member_id: str | None = None
+            if isinstance(member, dict):
+                member_id = str(member.get("member_id"))
+            else:  # HQ sends a member's state once per batch: the event names the member
+                payload = json.loads(outbox.payload_text(self.cipher, row))
+                member_id = payload.get("member_id")
+            session.add(
+                ConflictRow(
+                    event_id=row.event_id,
+                    kind=result.reason or "conflict",
+                    member_id=member_id,
+                    detail={
+                        "type": row.type,
+                        "detail": result.detail,
+                        "losing": conflicts.seal_losing(self.cipher, row.event_id, result.losing),
+                        "occurred_at": row.occurred_at.isoformat(),
+                    },
+                    created_at=now,
+                )
+            )
 
     # ------------------------------------------------------------------ pull
 
@@ -710,14 +786,18 @@ class _SnapshotWrites:
             conn.close()
 
 
+#: Walks the partial index of unconfirmed entries (schema 0004), each checked against its outbox
+#: row by primary key: the work is the entries still waiting, not the till's history.
+CONFIRM_LEDGER = (
+    "UPDATE points_ledger SET confirmed = 1 WHERE confirmed = 0 AND EXISTS ("
+    "SELECT 1 FROM outbox WHERE outbox.seq = points_ledger.event_seq "
+    "AND outbox.acked_checkpoint <= ?)"
+)
+
+
 def confirm_ledger(session: Session, position: int) -> None:
     """Local ledger entries whose event HQ answered by ``position`` are now in HQ's state."""
-    conn = fastpath.driver(session)
-    conn.execute(
-        "UPDATE points_ledger SET confirmed = 1 WHERE confirmed = 0 AND event_seq IN "
-        "(SELECT seq FROM outbox WHERE acked_checkpoint IS NOT NULL AND acked_checkpoint <= ?)",
-        (position,),
-    )
+    fastpath.driver(session).execute(CONFIRM_LEDGER, (position,))
 
 
 def _pending(session: Session) -> int:

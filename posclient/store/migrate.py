@@ -20,7 +20,7 @@ log = logging.getLogger("posclient.store")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision in migrations/versions (a test checks it against Alembic's head).
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -258,10 +259,14 @@ class LedgerEntry(Base):
     sale_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     refund_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    event_seq: Mapped[int] = mapped_column(Integer, index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     #: Set once HQ's pulled state includes this entry; it then stops counting on top of it.
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        # Only the entries still waiting for HQ (confirm_ledger's work after each pulled page).
+        Index("ix_points_ledger_unconfirmed", "event_seq", sqlite_where=text("confirmed = 0")),
+    )
 
 
 class OutboxEvent(Base):

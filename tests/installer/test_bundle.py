@@ -83,7 +83,7 @@ def test_bundle_smoke_starts_offscreen_and_opens_its_database(bundle: Path, tmp_
     for _ in range(2):  # creates and migrates, then opens the existing file
         proc = run(bundle, tmp_path, "--smoke", "--data-dir", str(data))
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.strip() == f"posclient {__version__} smoke ok: schema 0003, database ok"
+        assert proc.stdout.strip() == f"posclient {__version__} smoke ok: schema 0004, database ok"
     assert (data / "posclient.sqlite3").is_file()
 
 

@@ -79,7 +79,7 @@ def test_0003_keeps_every_row_and_reference_of_a_till_with_sales(data_dir, clock
 
     till = open_till(data_dir, clock=clock)  # migrates on open
     try:
-        assert current_revision(till.db.engine) == SCHEMA_HEAD == "0003"
+        assert current_revision(till.db.engine) == SCHEMA_HEAD
         assert dump(path) == before
         assert sql(path, "PRAGMA integrity_check") == [("ok",)]
         assert sql(path, "PRAGMA foreign_key_check") == []
@@ -156,3 +156,39 @@ def test_a_migration_that_fails_leaves_the_data_and_foreign_keys_as_they_were(
     finally:
         db.close()
     assert dump(path) == before
+
+
+def test_0004_indexes_only_unconfirmed_ledger_entries_and_confirming_uses_it(data_dir, clock):
+    """After each pulled page the till confirms the entries HQ has answered for: with 0004 that
+    walks a partial index of the entries still waiting, not every event HQ ever answered."""
+    from posclient.services.sync import CONFIRM_LEDGER, confirm_ledger
+
+    sell_at_0002(data_dir, clock)
+    path = database_path(data_dir)
+    before = dump(path)
+    till = open_till(data_dir, clock=clock)
+    try:
+        assert dump(path) == before
+        indexes = dict(sql(path, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+        assert "ix_points_ledger_event_seq" not in indexes
+        assert indexes["ix_points_ledger_unconfirmed"].endswith("WHERE confirmed = 0")
+        entries = sql(path, "SELECT entry_id, event_seq FROM points_ledger ORDER BY entry_id")
+        seqs = sorted({seq for _, seq in entries})
+        assert len(seqs) >= 2
+        # HQ answered the first event at checkpoint 10, the others at 20.
+        with UnitOfWork(till.db) as uow:
+            conn = uow.session.connection()
+            conn.exec_driver_sql("UPDATE outbox SET acked_checkpoint = 20")
+            conn.exec_driver_sql(f"UPDATE outbox SET acked_checkpoint = 10 WHERE seq = {seqs[0]}")
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + CONFIRM_LEDGER, (10,)).all()
+            assert any("ix_points_ledger_unconfirmed" in row[-1] for row in plan), plan
+            confirm_ledger(uow.session, 10)
+            uow.commit()
+        confirmed = dict(sql(path, "SELECT entry_id, confirmed FROM points_ledger"))
+        assert confirmed == {entry: int(seq == seqs[0]) for entry, seq in entries}
+        with UnitOfWork(till.db) as uow:
+            confirm_ledger(uow.session, 20)
+            uow.commit()
+        assert sql(path, "SELECT count(*) FROM points_ledger WHERE confirmed = 0") == [(0,)]
+    finally:
+        till.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from pathlib import Path
@@ -291,5 +292,78 @@ def test_an_event_hq_did_not_answer_stays_pending_and_goes_again(
     report = paired.engine.sync_once()
     assert report.pending == 0 and report.duplicates == 1
     for receipt in (first, second):
+        found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
+        assert found == [(1,)]
+
+
+def _small_batches(paired, size: int = 3) -> None:
+    paired.engine.batch_size = size
+
+
+def test_pushes_overlap_the_tills_work_but_never_each_other(
+    hq_process, make_till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While HQ applies one batch the till settles the last and reads the next, but requests
+    go one at a time and in seq order (HQ checks each device's chain in order)."""
+    import threading
+    import time as clock
+
+    from posclient.sync.client import HqClient
+
+    paired = make_till()
+    assert paired.engine.sync_once().error is None
+    receipts = [sell(paired, (WANG, LI)[n % 2]["phone"]) for n in range(10)]
+    _small_batches(paired)
+    sent: list[list[int]] = []
+    spans: list[tuple[float, float]] = []
+    busy = threading.Lock()
+    push_raw = HqClient.push_raw
+
+    def watched(self: HqClient, device_id: str, events: list[str]):  # type: ignore[no-untyped-def]
+        assert busy.acquire(blocking=False), "two pushes in flight at once"
+        try:
+            started = clock.monotonic()
+            sent.append([json.loads(event)["seq"] for event in events])
+            clock.sleep(0.05)  # HQ "busy": the till's work for the next batch happens now
+            return push_raw(self, device_id, events)
+        finally:
+            spans.append((started, clock.monotonic()))
+            busy.release()
+
+    monkeypatch.setattr(HqClient, "push_raw", watched)
+    report = paired.engine.sync_once()
+    assert report.error is None and report.pending == 0 and report.applied == 10
+    flat = [seq for batch in sent for seq in batch]
+    assert flat == sorted(flat) and len(flat) == 10 and [len(b) for b in sent] == [3, 3, 3, 1]
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
+    for receipt in receipts:
+        found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
+        assert found == [(1,)]
+
+
+def test_a_failed_push_stops_the_round_before_the_next_batch_goes(hq_process, make_till) -> None:
+    """The next batch is read ahead while one is in flight, but sent only after that one was
+    answered: when it fails, nothing after it leaves, and the next round sends it all."""
+    pushes: list[int] = []
+
+    def schedule(n: int, method: str, path: str) -> str:
+        if not path.startswith("/v1/sync/push"):
+            return "ok"
+        pushes.append(n)
+        return "drop_response" if len(pushes) == 2 else "ok"
+
+    with FaultProxy(hq_process.url, schedule=schedule) as proxy:
+        paired = make_till(url=proxy.url)
+        assert paired.engine.sync_once().error is None
+        receipts = [sell(paired, WANG["phone"]) for _ in range(8)]
+        _small_batches(paired)
+        report = paired.engine.sync_once()
+        assert report.error is not None and len(pushes) == 2
+        rows = sql(paired.till.db.path, "SELECT status, attempts FROM outbox ORDER BY seq")
+        assert [r[0] for r in rows[-8:]] == ["applied"] * 3 + ["pending"] * 5
+        assert [r[1] for r in rows[-8:]] == [0] * 3 + [1] * 3 + [0] * 2
+        final = paired.engine.run_until_idle(deadline_s=20)
+        assert final.error is None and final.pending == 0 and final.duplicates == 3
+    for receipt in receipts:
         found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
         assert found == [(1,)]
