@@ -89,7 +89,10 @@ class Account:
         return max(0, self.balance(today))
 
     def lot(self, lot_id: str) -> Lot | None:
-        return next((lot for lot in self.lots if lot.lot_id == lot_id), None)
+        for lot in self.lots:  # a plain loop: HQ looks lots up for every sale it applies
+            if lot.lot_id == lot_id:
+                return lot
+        return None
 
     def expiring(self, today: date, within: timedelta) -> list[tuple[date, int]]:
         """(expiry date, points) for unexpired lots expiring within ``within`` of today."""
@@ -119,10 +122,10 @@ def earn(
     if account.lot(lot_id) is not None:
         raise ValueError(f"lot {lot_id} already exists")
     paid = min(account.debt, points)
-    after = replace(account, debt=account.debt - paid)
-    if points - paid:
-        after = after._with_lot(lot_id, points - paid, expires_on)
-    return after, Earning(lot_id, points, expires_on, paid)
+    lots = account.lots
+    if points - paid:  # a new lot (checked above): no existing lot to merge with
+        lots = (*lots, Lot(expires_on, lot_id, points - paid))
+    return Account(lots, account.debt - paid), Earning(lot_id, points, expires_on, paid)
 
 
 def redeem(

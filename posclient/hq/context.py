@@ -19,6 +19,7 @@ from posclient.sync.protocol import Entity, KeyData, PointsRules, TierData
 from . import models as m
 from .db import Database
 from .feed import Feed, publish
+from .lotcache import LotCache
 
 log = logging.getLogger("posclient.hq")
 
@@ -48,6 +49,8 @@ class Hq:
         self.retention = retention
         #: sku → category, refreshed by segments.product_categories.
         self.categories: dict[str, str] = {}
+        #: Members' lots as this process committed them (sale runs read them from here).
+        self.lot_cache = LotCache()
         self.categories_at = 0.0
         with db.write() as conn:
             _ensure_setup(conn, chain=chain, now=clock())

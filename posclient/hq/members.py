@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -106,15 +106,21 @@ def load_member(conn: Connection, member_id: str, *, lock: bool = True) -> Membe
     return state_of(row, fast.all(_SEL_LOTS, (member_id,)))
 
 
-def state_of(row: dict[str, Any], lot_rows: list[tuple[Any, ...]]) -> MemberState:
+def state_of(
+    row: dict[str, Any], lot_rows: list[tuple[Any, ...]], *, account: Account | None = None
+) -> MemberState:
     """A member as loaded: its row (columns ``MEMBER_COLUMNS``) and its (lot_id, remaining,
-    expires_on) rows with points left."""
+    expires_on) rows with points left, or ``account``: those lots as committed at the row's
+    version (``lotcache``)."""
     row["enrolled_at"] = read_dt(row["enrolled_at"])
     row["last_purchase_at"] = read_dt(row["last_purchase_at"])
-    account = Account(
-        lots=tuple(Lot(read_day(expires), lot_id, int(left)) for lot_id, left, expires in lot_rows),
-        debt=int(row["points_debt"]),
-    )
+    if account is None:
+        account = Account(
+            lots=tuple(
+                Lot(read_day(expires), lot_id, int(left)) for lot_id, left, expires in lot_rows
+            ),
+            debt=int(row["points_debt"]),
+        )
     return MemberState(
         row=row,
         profile=from_json(row["profile"]),
@@ -179,6 +185,28 @@ def member_doc(st: MemberState, today: date) -> dict[str, Any]:
         "flagged_overdraft": st.account.debt > 0,
         "version": row["version"],
     }
+
+
+@dataclass(frozen=True)
+class DocLater:
+    """A member's document as of now, built only if an answer needs it (``push`` keeps one
+    member state per batch; a sale run answers many sales of the same member)."""
+
+    st: MemberState
+    today: date
+
+    @classmethod
+    def now(cls, st: MemberState, today: date) -> DocLater:
+        # The row changes in place as later sales are applied; lots, tags and the profile are
+        # replaced, never changed in place.
+        return cls(replace(st, row=dict(st.row)), today)
+
+    @property
+    def member_id(self) -> str:
+        return self.st.member_id
+
+    def build(self) -> dict[str, Any]:
+        return member_doc(self.st, self.today)
 
 
 UPD_MEMBER = (

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
+
+from posclient.sync.protocol import Op
 
 from . import models as m
 from .context import Hq
@@ -131,8 +134,30 @@ def _feed(hq: Hq, position: int, limit: int) -> bytes:
     has_more = len(rows) > limit
     rows = rows[:limit]
     reached = rows[-1].pos if rows else position
-    changes = [_change(r.entity, r.op, r.entity_id, r.version, r.data) for r in rows]
+    changes = [_change(r.entity, r.op, r.entity_id, r.version, r.data) for r in _latest_puts(rows)]
     return _body(changes, cursor={"v": 1, "p": reached}, has_more=has_more, position=reached)
+
+
+def _latest_puts(rows: Sequence[Any]) -> list[Any]:
+    """The page's changes without the puts a later put in the same page replaces.
+
+    A till applies a page whole, in one transaction, so an entity put twice in a page ends at
+    its last put either way; the earlier ones would only be sent and read. A member who shops
+    while a till drains an offline queue is put once per push batch, and each put carries the
+    whole record, lots and all. Deletes and merges are always sent.
+    """
+    put = Op.PUT.value
+    later: set[tuple[str, str]] = set()
+    kept = []
+    for row in reversed(rows):
+        if row.op == put:
+            key = (row.entity, row.entity_id)
+            if key in later:
+                continue
+            later.add(key)
+        kept.append(row)
+    kept.reverse()
+    return kept
 
 
 def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -> bytes:

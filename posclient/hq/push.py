@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from posclient.domain.errors import PosError
 from posclient.domain.events import EventType, chain_hash
+from posclient.domain.points import Account
 from posclient.sync.protocol import Event, EventResult, PushRequest, PushResponse, ResultStatus
 
 from . import models as m
@@ -19,6 +20,7 @@ from .consent import apply_consent
 from .context import Hq
 from .fastsql import Fast
 from .feed import Feed, current_position, dumps, publish
+from .members import DocLater
 from .opening import apply_opening
 from .outcome import Apply, Reject
 from .profiles import apply_enrol, apply_erasure, apply_patch
@@ -94,7 +96,11 @@ def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
     one at a time instead (the reference the tests compare runs with).
     """
 
+    #: Members' accounts the attempt wrote (sale runs): into ``hq.lot_cache`` once committed.
+    written: list[tuple[str, int, Account]] = []
+
     def work(conn: Connection, *, safe: bool) -> list[EventResult]:
+        written.clear()
         device = conn.execute(
             select(m.devices.c.last_seq, m.devices.c.last_hash)
             .where(m.devices.c.device_id == request.device_id)
@@ -110,8 +116,9 @@ def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
                 for event in request.events
             ]
         else:
-            results = _apply_in_runs(hq, conn, request.events, journal, feed, batch)
-        batch.store_results()
+            results = _apply_in_runs(hq, conn, request.events, journal, feed, batch, written)
+        results, final = member_state_once(results)
+        batch.store_results(final)
         conn.execute(
             update(m.devices)
             .where(m.devices.c.device_id == request.device_id)
@@ -134,6 +141,7 @@ def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
         # event ids at the same moment and committed first (a device's own pushes queue on its
         # row lock): run again, that event is now answered from what is stored.
         results = hq.db.transact(lambda conn: work(conn, safe=True))
+    hq.lot_cache.committed(written)
     with hq.db.read() as conn:
         checkpoint = current_position(conn)
     return PushResponse(results=results, write_checkpoint=checkpoint)
@@ -151,9 +159,11 @@ class _Batch:
     """
 
     fast: Fast
-    #: event_id → (payload_sha256, stored result JSON) of every id answered already.
-    seen: dict[str, tuple[str, str]]
-    answers: list[tuple[str, str, str]] = field(default_factory=list)
+    #: event_id → (payload_sha256, its answer: stored JSON, or this batch's result) of every id
+    #: answered already.
+    seen: dict[str, tuple[str, str | EventResult]]
+    #: (event_id, result) of each new event, stored by ``store_results``.
+    answers: list[tuple[str, EventResult]] = field(default_factory=list)
 
     @classmethod
     def claim(cls, hq: Hq, fast: Fast, events: list[Event]) -> _Batch:
@@ -189,12 +199,59 @@ class _Batch:
 
     def answered(self, event_id: str, event: Event, result: EventResult) -> None:
         """Keep the answer of a new event (a later copy in this batch is answered from it)."""
-        stored = result.model_dump_json()
-        self.seen[event_id] = (event.payload_sha256, stored)
-        self.answers.append((result.status.value, stored, event_id))
+        self.seen[event_id] = (event.payload_sha256, result)
+        self.answers.append((event_id, result))
 
-    def store_results(self) -> None:
-        self.fast.many(_UPD_EVENT, self.answers)
+    def store_results(self, final: dict[int, EventResult]) -> None:
+        """Store each new event's answer as sent (``final``: results ``member_state_once``
+        replaced, by the id of the result it replaced)."""
+        rows = []
+        for event_id, answer in self.answers:
+            result = final.get(id(answer), answer)
+            rows.append((result.status.value, result.model_dump_json(), event_id))
+        self.fast.many(_UPD_EVENT, rows)
+
+
+def member_state_once(
+    results: list[EventResult],
+) -> tuple[list[EventResult], dict[int, EventResult]]:
+    """Each member's state in one answer of the batch: the last that carries it.
+
+    A sale answered as a conflict carries the member as HQ now holds it (DESIGN "Conflict
+    rules"); a regular whose tier rose while the till was offline gets a correction with every
+    sale after that, and the record, lots and all, is tens of kilobytes. The till applies the
+    newest state it is given, so earlier copies in the same batch would only be built, stored,
+    sent and read for nothing. A state still to be built (``DocLater``, from a sale run) is
+    built here. Only conflicts count: a repeat is answered as it was the first time (the till
+    takes no state from a duplicate). Returns the results and, by the id of each result
+    replaced, its replacement.
+    """
+    kept: set[str] = set()
+    final: dict[int, EventResult] = {}
+    out: list[EventResult] = []
+    for result in reversed(results):
+        member = result.state.get("member") if result.state else None
+        if member is not None:
+            state = dict(result.state or {})
+            member_id = (
+                member.member_id if isinstance(member, DocLater) else str(member.get("member_id"))
+            )
+            if result.status is not ResultStatus.CONFLICT:  # a repeat: answered as it was
+                if isinstance(member, DocLater):
+                    state["member"] = member.build()
+            elif member_id in kept:
+                del state["member"]
+            else:
+                kept.add(member_id)
+                if isinstance(member, DocLater):
+                    state["member"] = member.build()
+            replaced = result.model_copy(update={"state": state or None})
+            final[id(result)] = replaced
+            out.append(replaced)
+        else:
+            out.append(result)
+    out.reverse()
+    return out, final
 
 
 def _lock_members(conn: Connection, request: PushRequest) -> None:
@@ -228,7 +285,13 @@ def _rejected(event: Event, reason: str, detail: str) -> EventResult:
 
 
 def _apply_in_runs(
-    hq: Hq, conn: Connection, events: list[Event], journal: _Journal, feed: Feed, batch: _Batch
+    hq: Hq,
+    conn: Connection,
+    events: list[Event],
+    journal: _Journal,
+    feed: Feed,
+    batch: _Batch,
+    written: list[tuple[str, int, Account]],
 ) -> list[EventResult]:
     """Apply consecutive plain sales as runs (``salerun``), every other event on its own."""
     results: list[EventResult] = []
@@ -247,6 +310,7 @@ def _apply_in_runs(
             results.append(_process(hq, conn, events[i], journal, feed, batch, safe=False, run=run))
             i += 1
         run.flush(hq, feed)
+        written.extend(run.written)
         if i == start:  # a sale the run cannot take (e.g. with a coupon): on its own
             results.append(_process(hq, conn, events[i], journal, feed, batch, safe=False))
             i += 1
@@ -320,7 +384,13 @@ def _apply_guarded(cx: Apply, fast: Fast) -> EventResult:
 
 
 def _repeat(
-    hq: Hq, conn: Connection, event: Event, journal: _Journal, *, stored_hash: str, stored: str
+    hq: Hq,
+    conn: Connection,
+    event: Event,
+    journal: _Journal,
+    *,
+    stored_hash: str,
+    stored: str | EventResult,
 ) -> EventResult:
     if stored_hash != event.payload_sha256:
         _issue(
@@ -334,7 +404,7 @@ def _repeat(
         return _rejected(
             event, "key_reuse", "this event id was already used for a different payload"
         )
-    original = EventResult.model_validate_json(stored)
+    original = EventResult.model_validate_json(stored) if isinstance(stored, str) else stored
     if original.status is ResultStatus.REJECTED:
         # A rejection stays a rejection: the till must put it on its attention list.
         return original

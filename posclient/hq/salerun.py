@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from posclient.domain.events import EventType
+from posclient.domain.points import Account
 from posclient.sync.protocol import Entity, Event
 
 from .context import Hq
@@ -64,6 +65,8 @@ class SaleRun:
     saved: dict[str, MemberState] = field(default_factory=dict)
     #: Points lots each member gained in the run: they get a row even if used up in it.
     created: dict[str, dict[str, date]] = field(default_factory=dict)
+    #: (member_id, version, account) of each member written: for ``lotcache`` once committed.
+    written: list[tuple[str, int, Account]] = field(default_factory=list)
 
     @classmethod
     def load(cls, hq: Hq, conn: Connection, events: list[Event]) -> SaleRun:
@@ -74,29 +77,42 @@ class SaleRun:
         now = hq.now()
         run = cls(fast, now - YEAR, now - MONTH, {}, {}, set())
         if member_ids:
-            run._load_members(member_ids)
+            run._load_members(hq, member_ids)
         if sale_ids:
             marks = _marks(sale_ids)
             rows = fast.all(f"SELECT sale_id FROM sales WHERE sale_id IN ({marks})", sale_ids)
             run.taken = {row[0] for row in rows}
         return run
 
-    def _load_members(self, member_ids: list[str]) -> None:
+    def _load_members(self, hq: Hq, member_ids: list[str]) -> None:
         fast, marks = self.fast, _marks(member_ids)
-        lots: dict[str, list[tuple[Any, ...]]] = {member_id: [] for member_id in member_ids}
-        for member_id, *lot in fast.all(
-            "SELECT member_id, lot_id, remaining, expires_on FROM lots "
-            f"WHERE member_id IN ({marks}) AND remaining > 0",
-            member_ids,
-        ):
-            lots[member_id].append(tuple(lot))
-        for row in fast.dicts(
-            f"SELECT {MEMBER_COLUMNS} FROM members WHERE member_id IN ({marks})"
-            + (" FOR UPDATE" if fast.pg else ""),
-            member_ids,
-        ):
-            if row["status"] == "active":
-                self.members[row["member_id"]] = state_of(row, lots[row["member_id"]])
+        rows = [
+            row
+            for row in fast.dicts(
+                f"SELECT {MEMBER_COLUMNS} FROM members WHERE member_id IN ({marks})"
+                + (" FOR UPDATE" if fast.pg else ""),
+                member_ids,
+            )
+            if row["status"] == "active"
+        ]
+        # Lots as this process last committed them (``lotcache``), else from the database.
+        accounts = {
+            row["member_id"]: hq.lot_cache.get(row["member_id"], row["version"]) for row in rows
+        }
+        missing = [member_id for member_id, account in accounts.items() if account is None]
+        lots: dict[str, list[tuple[Any, ...]]] = {member_id: [] for member_id in missing}
+        if missing:
+            for member_id, *lot in fast.all(
+                "SELECT member_id, lot_id, remaining, expires_on FROM lots "
+                f"WHERE member_id IN ({_marks(missing)}) AND remaining > 0",
+                missing,
+            ):
+                lots[member_id].append(tuple(lot))
+        for row in rows:
+            member_id = row["member_id"]
+            self.members[member_id] = state_of(
+                row, lots.get(member_id, []), account=accounts[member_id]
+            )
         self.figures = {member_id: {} for member_id in self.members}
         for member_id, category, *figures in fast.all(
             SALES_FIGURES.format(members=marks),
@@ -188,6 +204,7 @@ class SaleRun:
                 indexed.append(change)
             st.loaded = st.account
             st.dirty = False
+            self.written.append((st.member_id, int(st.row["version"]), st.account))
             if st.status == "active":
                 feed.put(Entity.MEMBER, st.member_id, int(st.row["version"]), text)
         fast.many(INS_LOT, lot_inserts)

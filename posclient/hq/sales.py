@@ -35,7 +35,14 @@ from .coupons import apply_coupon, coupon_multiplier
 from .fastsql import Fast
 from .feed import dumps
 from .ledger import book, earning_from, earning_json, expire, redemption_from, redemption_json
-from .members import MemberState, load_live, load_member, member_doc, resolve, save_member
+from .members import (
+    DocLater,
+    MemberState,
+    load_live,
+    load_member,
+    resolve,
+    save_member,
+)
 from .outcome import Apply, Reject
 from .segments import product_categories, refresh
 
@@ -198,7 +205,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     refresh(hq, conn, st, cx.run.figures[st.member_id])
     cx.run.save(st)
     if out.is_conflict:  # the answer carries the member only with a conflict
-        out.state["member"] = member_doc(st, hq.today())
+        out.state["member"] = DocLater.now(st, hq.today())
 
 
 def _check_new_lot(cx: Apply, st: MemberState, lot_id: str) -> None:

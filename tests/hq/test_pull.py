@@ -155,3 +155,27 @@ def test_bad_cursors_and_limits_get_422(till: Till) -> None:
         response = till.client.get("/v1/sync/pull", params=params, headers=till.headers)
         assert response.status_code == 422, params
         assert response.json()["error"] in ("invalid_cursor", "invalid_request")
+
+
+def test_a_page_sends_each_entity_at_its_last_put_and_every_delete(hq: Hq, till: Till) -> None:
+    """A member put by three pushes reaches a till once per page, at the last version; the
+    cursor still passes every change, and a page boundary keeps both sides' last puts."""
+    _, cursor, start = till.pull_all()
+    member_id, enrol = till.enrol(phone="13611113333")
+    till.push_one(enrol)
+    for amount in (1000, 2000, 3000):
+        assert till.push_one(till.sale(member_id, amount_fen=amount)[1])["status"] == "applied"
+    other_id, other = till.enrol(phone="13611114444")
+    till.push_one(other)
+    till.push_one(till.erase(other_id))
+    page = till.pull(cursor, limit=100).json()
+    members = [c for c in page["changes"] if c["entity"] == "member"]
+    mine = [c for c in members if c["id"] == member_id]
+    assert len(mine) == 1 and mine[0]["data"]["purchase_count"] == 3
+    assert mine[0]["version"] == max(c["version"] for c in mine)
+    assert [c["op"] for c in members if c["id"] == other_id][-1] == "delete"
+    assert page["position"] >= start + 6 and not page["has_more"]
+    # Two changes per page: the member's puts land in different pages, each sent.
+    changes, _, _ = till.pull_all(cursor, limit=2)
+    versions = [c["version"] for c in changes if c["id"] == member_id]
+    assert len(versions) >= 2 and versions == sorted(versions)

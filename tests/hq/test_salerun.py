@@ -86,10 +86,15 @@ def _tables(hq: Hq) -> dict[str, list[Any]]:
 
 
 def _same_either_way(
-    tmp_path_factory: Any, make: Callable[[Till, list[str], list[str]], list[dict[str, Any]]]
+    tmp_path_factory: Any,
+    make: Callable[[Till, list[str], list[str]], list[dict[str, Any]]],
+    split: int = 0,
 ) -> list[Any]:
     """Push the events ``make(till, members, tier codes)`` builds to two copies of one HQ,
-    with and without runs; both must answer and end the same. Returns the answers."""
+    with and without runs; both must answer and end the same. Returns the answers.
+
+    ``split``: push the first ``split`` events as one batch and the rest as another (the
+    second batch's runs then find members' lots in the HQ's lot cache)."""
     clock = Clock()
     clock.at = NOW
     first = tmp_path_factory.mktemp("runs")
@@ -101,9 +106,12 @@ def _same_either_way(
     events = make(till, members, tiers)
     with_runs = Hq(Database(f"sqlite:///{first}/hq.db"), clock=clock)
     one_by_one = Hq(Database(f"sqlite:///{second}/hq.db"), clock=clock)
+    batches = [part for part in (events[:split], events[split:]) if part]
     try:
-        answers = _push(with_runs, till, events, runs=True)
-        assert answers == _push(one_by_one, till, events, runs=False)
+        answers = []
+        for part in batches:
+            answers += _push(with_runs, till, part, runs=True)
+        assert answers == [a for part in batches for a in _push(one_by_one, till, part, runs=False)]
         assert _tables(with_runs) == _tables(one_by_one)
         return answers
     finally:
@@ -116,12 +124,17 @@ def _same_either_way(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=st.lists(sale_step, min_size=1, max_size=25))
+@given(steps=st.lists(sale_step, min_size=1, max_size=25), warm=st.booleans())
 def test_a_run_of_sales_ends_exactly_as_one_sale_at_a_time(
-    tmp_path_factory: Any, steps: list[dict[str, Any]]
+    tmp_path_factory: Any, steps: list[dict[str, Any]], warm: bool
 ) -> None:
+    """``warm``: a batch of plain sales for every member goes first, so the generated batch's
+    runs take the members' lots from HQ's lot cache."""
+
     def make(till: Till, members: list[str], tiers: list[str]) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
+        if warm:
+            events += [till.sale(member, amount_fen=2000)[1] for member in members]
         for step in steps:
             if events and step["repeat"] == 0:
                 till.seq += 1  # the same event again in the batch (a till re-sending it)
@@ -140,7 +153,7 @@ def test_a_run_of_sales_ends_exactly_as_one_sale_at_a_time(
             events.append(sale)
         return events
 
-    _same_either_way(tmp_path_factory, make)
+    _same_either_way(tmp_path_factory, make, MEMBERS if warm else 0)
 
 
 def test_a_lot_used_up_in_the_run_keeps_its_id_taken(tmp_path_factory: Any) -> None:
@@ -174,3 +187,38 @@ def test_a_lot_made_and_spent_in_one_run_is_stored_empty(tmp_path_factory: Any) 
 
     answers = _same_either_way(tmp_path_factory, make)
     assert [a["status"] for a in answers] == ["applied", "applied"]
+
+
+def test_lots_another_process_wrote_are_read_again(tmp_path: Path) -> None:
+    """The lot cache holds what this process committed, by member version: a sale another HQ
+    process applied (new lot, next version) is seen by the next run here."""
+    clock = Clock()
+    clock.at = NOW
+    hq, till, members = _fresh_hq(tmp_path, clock)
+    other = Hq(Database(f"sqlite:///{tmp_path}/hq.db"), clock=clock)
+    member = members[0]
+    try:
+        first = _push(
+            hq, till, [till.sale(member, amount_fen=1000, points_earned=100)[1]], runs=True
+        )
+        assert first[0]["status"] == "applied" and hq.lot_cache.hits == 0
+        # Another process: 400 points more, in a lot of their own.
+        _, earned = till.sale(member, amount_fen=1000, points_earned=400, lot_id="ELSEWHERE")
+        assert _push(other, till, [earned], runs=True)[0]["status"] == "applied"
+        # Back here: spending 1,000 of the 1,000 now held is no overdraft.
+        _, spend = till.sale(member, amount_fen=0, points_redeemed=1000, points_earned=0)
+        answer = _push(hq, till, [spend], runs=True)[0]
+        assert answer["status"] == "applied", answer
+        assert hq.lot_cache.hits == 0  # the version had moved on: read from the database
+        _, again = till.sale(member, amount_fen=500, points_earned=5)
+        assert _push(hq, till, [again], runs=True)[0]["status"] == "applied"
+        assert hq.lot_cache.hits == 1  # nobody else wrote since: from the cache
+        with hq.db.read() as conn:
+            lots = conn.execute(
+                text("SELECT lot_id, remaining FROM lots WHERE member_id = :m ORDER BY lot_id"),
+                {"m": member},
+            ).all()
+        assert sum(remaining for _, remaining in lots) == 5 and ("ELSEWHERE", 0) in lots
+    finally:
+        hq.db.dispose()
+        other.db.dispose()
