@@ -9,6 +9,7 @@ balance, DESIGN "Points overspent"); later earnings pay it off first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -38,6 +39,8 @@ class Lot:
 #: A lot's order as a key (the same order as comparing lots, compared in C: an account sorts
 #: its lots whenever it changes, and HQ changes one per pushed sale).
 _LOT_ORDER = attrgetter("expires_on", "lot_id", "remaining")
+_LOT_ID = attrgetter("lot_id")
+_REMAINING = attrgetter("remaining")
 
 
 @dataclass(frozen=True)
@@ -78,21 +81,87 @@ class Account:
     def __post_init__(self) -> None:
         if self.debt < 0:
             raise ValueError("debt is never negative")
-        lots = sorted((lot for lot in self.lots if lot.remaining), key=_LOT_ORDER)
+        lots = sorted(filter(_REMAINING, self.lots), key=_LOT_ORDER)
         object.__setattr__(self, "lots", tuple(lots))
+
+    # A regular's account holds hundreds of lots and HQ changes it for every sale it applies,
+    # almost always by appending the newest lot. What a look-up or a sum would walk every lot
+    # for is kept per account (an account never changes) and carried over by that append.
+
+    @classmethod
+    def _appended(cls, base: Account, lot: Lot, debt: int) -> Account:
+        """``base`` with ``lot`` (a new id that sorts after every lot of ``base``) at its end."""
+        account = object.__new__(cls)
+        object.__setattr__(account, "lots", (*base.lots, lot))
+        object.__setattr__(account, "debt", debt)
+        account.__dict__["held_"] = base.held + lot.remaining
+        # Shared with ``base`` and its other descendants: an entry counts only where the lot
+        # at its position has its id (see ``lot``).
+        positions = base._positions()
+        positions[lot.lot_id] = len(base.lots)
+        account.__dict__["positions_"] = positions
+        return account
+
+    @property
+    def held(self) -> int:
+        """Points in every lot, expired or not (before debt)."""
+        held: int | None = self.__dict__.get("held_")
+        if held is None:
+            held = self.__dict__["held_"] = sum(map(_REMAINING, self.lots))
+        return held
+
+    def _positions(self) -> dict[str, int]:
+        positions: dict[str, int] | None = self.__dict__.get("positions_")
+        if positions is None:
+            lots = self.lots
+            positions = self.__dict__["positions_"] = dict(
+                zip(map(_LOT_ID, lots), range(len(lots)), strict=True)
+            )
+        return positions
+
+    def by_id(self) -> Mapping[str, Lot]:
+        """The lots by id (read only)."""
+        found: dict[str, Lot] | None = self.__dict__.get("by_id_")
+        if found is None:
+            found = self.__dict__["by_id_"] = dict(
+                zip(map(_LOT_ID, self.lots), self.lots, strict=True)
+            )
+        return found
+
+    def added_since(self, earlier: Account) -> tuple[Lot, ...] | None:
+        """The lots appended to ``earlier``'s to make this account's, or None if its lots are
+        not ``earlier``'s, unchanged, followed by others."""
+        count = len(earlier.lots)
+        if self.lots[:count] != earlier.lots:  # the same Lot objects: compared by identity
+            return None
+        return self.lots[count:]
+
+    def expired_prefix(self, today: date) -> int:
+        """How many lots (the first ones: lots are in expiry order) expired before ``today``."""
+        count = 0
+        for lot in self.lots:
+            if lot.expires_on >= today:
+                break
+            count += 1
+        return count
 
     def balance(self, today: date) -> int:
         """Usable points today: unexpired lots minus debt (may be negative after an overdraft)."""
-        return sum(lot.remaining for lot in self.lots if lot.expires_on >= today) - self.debt
+        expired: int = sum(map(_REMAINING, self.lots[: self.expired_prefix(today)]))
+        return self.held - expired - self.debt
 
     def available(self, today: date) -> int:
         return max(0, self.balance(today))
 
     def lot(self, lot_id: str) -> Lot | None:
-        for lot in self.lots:  # a plain loop: HQ looks lots up for every sale it applies
-            if lot.lot_id == lot_id:
-                return lot
-        return None
+        position = self._positions().get(lot_id)
+        if position is None:  # every id this account holds has an entry
+            return None
+        lots = self.lots
+        if position < len(lots) and lots[position].lot_id == lot_id:
+            return lots[position]
+        # The entry is from another account sharing the positions (rare): look it up.
+        return self.by_id().get(lot_id)
 
     def expiring(self, today: date, within: timedelta) -> list[tuple[date, int]]:
         """(expiry date, points) for unexpired lots expiring within ``within`` of today."""
@@ -122,10 +191,15 @@ def earn(
     if account.lot(lot_id) is not None:
         raise ValueError(f"lot {lot_id} already exists")
     paid = min(account.debt, points)
+    earning = Earning(lot_id, points, expires_on, paid)
     lots = account.lots
-    if points - paid:  # a new lot (checked above): no existing lot to merge with
-        lots = (*lots, Lot(expires_on, lot_id, points - paid))
-    return Account(lots, account.debt - paid), Earning(lot_id, points, expires_on, paid)
+    if not points - paid:
+        return replace(account, debt=account.debt - paid), earning
+    new = Lot(expires_on, lot_id, points - paid)  # a new lot (checked above)
+    if lots and _LOT_ORDER(new) < _LOT_ORDER(lots[-1]):
+        return Account((*lots, new), account.debt - paid), earning
+    # The usual case: the newest lot expires last, so the lots stay in order as they are.
+    return Account._appended(account, new, account.debt - paid), earning
 
 
 def redeem(

@@ -250,7 +250,7 @@ def create_app(
         if body.device_id != dev.device_id:
             raise ApiError(403, "device_mismatch", "events must come from the authenticated device")
         # Serialised here, not re-validated by FastAPI: the model was built by HQ itself.
-        return Response(push.push(hq, body).model_dump_json(), media_type="application/json")
+        return Response(push.push_json(hq, body), media_type="application/json")
 
     @app.get(
         "/v1/sync/pull",

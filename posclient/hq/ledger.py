@@ -14,7 +14,7 @@ from .members import MemberState
 
 def total(account: Account) -> int:
     """Points the lots hold (expired or not) minus debt: what the ledger entries add up to."""
-    return sum(lot.remaining for lot in account.lots) - account.debt
+    return account.held - account.debt
 
 
 def book(
@@ -50,12 +50,11 @@ def book(
 def expire(hq: Hq, st: MemberState, *, event_id: str | None = None) -> int:
     """Book an ``expire`` entry for every lot past its date (R7). Returns points expired."""
     today = hq.today()
-    stale = [lot for lot in st.account.lots if lot.expires_on < today]
-    if not stale:
+    count = st.account.expired_prefix(today)  # lots are in expiry order: the stale come first
+    if not count:
         return 0
-    st.account = replace(
-        st.account, lots=tuple(lot for lot in st.account.lots if lot.expires_on >= today)
-    )
+    stale = st.account.lots[:count]
+    st.account = replace(st.account, lots=st.account.lots[count:])
     st.dirty = True
     for lot in stale:
         st.ledger.append(

@@ -151,17 +151,27 @@ def _iso(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _lot_doc(lot: Lot) -> dict[str, Any]:
+    """A lot as the member document shows it, kept on the lot: a lot never changes, and a
+    regular's hundreds of lots are carried from one version of their account to the next."""
+    doc: dict[str, Any] | None = lot.__dict__.get("_doc")
+    if doc is None:
+        doc = lot.__dict__["_doc"] = {
+            "lot_id": lot.lot_id,
+            "remaining": lot.remaining,
+            "expires_on": lot.expires_on.isoformat(),
+        }
+    return doc
+
+
 def member_doc(st: MemberState, today: date) -> dict[str, Any]:
     """The member as the feed and push results show it: MemberData.model_dump(mode="json").
 
     Built by hand because it runs for every event; tests check it against MemberData.
     """
     row = st.row
-    lots = [
-        {"lot_id": lot.lot_id, "remaining": lot.remaining, "expires_on": lot.expires_on.isoformat()}
-        for lot in st.account.lots
-        if lot.expires_on >= today and lot.remaining > 0
-    ]
+    account = st.account
+    lots = [_lot_doc(lot) for lot in account.lots[account.expired_prefix(today) :]]
     profile = st.profile
     return {
         "member_id": row["member_id"],
@@ -194,19 +204,29 @@ class DocLater:
 
     st: MemberState
     today: date
+    #: Documents built meanwhile, by (member_id, version, today): a sale run builds each
+    #: member's for the feed, and a version is one state of the member.
+    built: BuiltDocs | None = None
 
     @classmethod
-    def now(cls, st: MemberState, today: date) -> DocLater:
+    def now(cls, st: MemberState, today: date, built: BuiltDocs | None = None) -> DocLater:
         # The row changes in place as later sales are applied; lots, tags and the profile are
         # replaced, never changed in place.
-        return cls(replace(st, row=dict(st.row)), today)
+        return cls(replace(st, row=dict(st.row)), today, built)
 
     @property
     def member_id(self) -> str:
         return self.st.member_id
 
     def build(self) -> dict[str, Any]:
+        if self.built is not None:
+            doc = self.built.get((self.st.member_id, int(self.st.row["version"]), self.today))
+            if doc is not None:
+                return doc
         return member_doc(self.st, self.today)
+
+
+BuiltDocs = dict[tuple[str, int, date], dict[str, Any]]
 
 
 UPD_MEMBER = (
@@ -305,8 +325,7 @@ def changed_index(st: MemberState) -> tuple[Any, ...] | None:
 
 
 def _write_lots(fast: Fast, st: MemberState) -> None:
-    old = {lot.lot_id: lot for lot in st.loaded.lots}
-    new = {lot.lot_id: lot for lot in st.account.lots}
+    old, new = st.loaded.by_id(), st.account.by_id()
     for lot_id in old.keys() | new.keys():
         before, after = old.get(lot_id), new.get(lot_id)
         remaining = after.remaining if after else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,6 @@ from sqlalchemy import Connection, insert, select, update
 
 from posclient.domain.errors import PosError
 from posclient.domain.events import EventType, chain_hash
-from posclient.domain.points import Account
 from posclient.sync.protocol import Event, EventResult, PushRequest, PushResponse, ResultStatus
 
 from . import models as m
@@ -20,6 +20,7 @@ from .consent import apply_consent
 from .context import Hq
 from .fastsql import Fast
 from .feed import Feed, current_position, dumps, publish
+from .lotcache import Held
 from .members import DocLater
 from .opening import apply_opening
 from .outcome import Apply, Reject
@@ -78,6 +79,34 @@ class _Journal:
 
 
 def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
+    """Apply a batch (see ``push_json``) and answer it."""
+    return _push(hq, request, runs=runs).response
+
+
+def push_json(hq: Hq, request: PushRequest) -> str:
+    """Apply a batch and answer it as JSON (``PushResponse.model_dump_json()``).
+
+    The text of each new event's answer is the one stored for it: a conflict's answer carries
+    the member, lots and all, and serialising it once instead of twice is worth it.
+    """
+    return _push(hq, request, runs=True).json()
+
+
+@dataclass(frozen=True)
+class _Pushed:
+    response: PushResponse
+    #: The JSON text of answers stored by the push, by the answer's id().
+    texts: dict[int, str]
+
+    def json(self) -> str:
+        texts = self.texts
+        results = ",".join(
+            texts.get(id(result)) or result.model_dump_json() for result in self.response.results
+        )
+        return f'{{"results":[{results}],"write_checkpoint":{self.response.write_checkpoint}}}'
+
+
+def _push(hq: Hq, request: PushRequest, *, runs: bool) -> _Pushed:
     """Apply a batch: one database transaction, a savepoint per event, one durable commit.
 
     Every event is atomic on its own (a rejected one rolls back to its savepoint and never
@@ -97,10 +126,13 @@ def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
     """
 
     #: Members' accounts the attempt wrote (sale runs): into ``hq.lot_cache`` once committed.
-    written: list[tuple[str, int, Account]] = []
+    written: list[Held] = []
+    #: The stored answers' JSON (the last attempt's).
+    texts: dict[int, str] = {}
 
     def work(conn: Connection, *, safe: bool) -> list[EventResult]:
         written.clear()
+        texts.clear()
         device = conn.execute(
             select(m.devices.c.last_seq, m.devices.c.last_hash)
             .where(m.devices.c.device_id == request.device_id)
@@ -118,7 +150,7 @@ def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
         else:
             results = _apply_in_runs(hq, conn, request.events, journal, feed, batch, written)
         results, final = member_state_once(results)
-        batch.store_results(final)
+        texts.update(batch.store_results(final))
         conn.execute(
             update(m.devices)
             .where(m.devices.c.device_id == request.device_id)
@@ -144,7 +176,24 @@ def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
     hq.lot_cache.committed(written)
     with hq.db.read() as conn:
         checkpoint = current_position(conn)
-    return PushResponse(results=results, write_checkpoint=checkpoint)
+    if log.isEnabledFor(logging.INFO):
+        log.info("push from %s: %s", request.device_id, _summary(results))
+    return _Pushed(PushResponse(results=results, write_checkpoint=checkpoint), texts)
+
+
+def _summary(results: list[EventResult]) -> str:
+    """``200 events: 120 applied, 80 conflict (tier_corrected 80)``: one log line a batch (a
+    line per event cost more than applying some of them)."""
+    statuses = Counter(result.status.value for result in results)
+    reasons = Counter(
+        result.reason
+        for result in results
+        if result.reason and result.status is not ResultStatus.APPLIED
+    )
+    text = f"{len(results)} events: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    if reasons:
+        text += " (" + ", ".join(f"{r} {n}" for r, n in reasons.most_common()) + ")"
+    return text
 
 
 @dataclass
@@ -202,14 +251,18 @@ class _Batch:
         self.seen[event_id] = (event.payload_sha256, result)
         self.answers.append((event_id, result))
 
-    def store_results(self, final: dict[int, EventResult]) -> None:
+    def store_results(self, final: dict[int, EventResult]) -> dict[int, str]:
         """Store each new event's answer as sent (``final``: results ``member_state_once``
-        replaced, by the id of the result it replaced)."""
+        replaced, by the id of the result it replaced). Returns the JSON of each answer
+        stored, by the answer's id()."""
         rows = []
+        texts: dict[int, str] = {}
         for event_id, answer in self.answers:
             result = final.get(id(answer), answer)
-            rows.append((result.status.value, result.model_dump_json(), event_id))
+            text = texts[id(result)] = result.model_dump_json()
+            rows.append((result.status.value, text, event_id))
         self.fast.many(_UPD_EVENT, rows)
+        return texts
 
 
 def member_state_once(
@@ -291,7 +344,7 @@ def _apply_in_runs(
     journal: _Journal,
     feed: Feed,
     batch: _Batch,
-    written: list[tuple[str, int, Account]],
+    written: list[Held],
 ) -> list[EventResult]:
     """Apply consecutive plain sales as runs (``salerun``), every other event on its own."""
     results: list[EventResult] = []
@@ -342,8 +395,10 @@ def _process(
     if result.status is ResultStatus.APPLIED or result.status is ResultStatus.CONFLICT:
         feed.absorb(cx.feed)
     batch.answered(event_id, event, result)
-    if result.status is not ResultStatus.APPLIED:
-        log.info(
+    if result.status is ResultStatus.REJECTED:
+        log.warning("event %s (%s): rejected %s", event_id, event.type.value, result.reason)
+    elif result.status is not ResultStatus.APPLIED and log.isEnabledFor(logging.DEBUG):
+        log.debug(
             "event %s (%s): %s %s", event_id, event.type.value, result.status.value, result.reason
         )
     return result

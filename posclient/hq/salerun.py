@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from posclient.domain.events import EventType
-from posclient.domain.points import Account
 from posclient.sync.protocol import Entity, Event
 
 from .context import Hq
 from .fastsql import Fast, read_dt
 from .feed import Feed, dumps
+from .lotcache import Held, SalesWindow
 from .members import (
     INS_LEDGER,
     INS_LOT,
@@ -34,6 +34,7 @@ from .members import (
     UPD_INDEXED,
     UPD_LOT,
     UPD_MEMBER,
+    BuiltDocs,
     MemberState,
     bump,
     changed_index,
@@ -53,20 +54,25 @@ Figures = list[Any]
 @dataclass
 class SaleRun:
     fast: Fast
-    #: Where the 12-month and 30-day windows start (from the time the run was loaded).
+    #: When the run was loaded, and where the 12-month and 30-day windows start from then.
+    at: datetime
     year_ago: datetime
     month_ago: datetime
     members: dict[str, MemberState]
     figures: dict[str, dict[str | None, Figures]]
     #: Sale ids stored before the run or taken by one of its sales.
     taken: set[str]
+    #: Each member's oldest sale counted in their 30-day figures (if any).
+    oldest_recent: dict[str, datetime] = field(default_factory=dict)
     sales: list[tuple[Any, ...]] = field(default_factory=list)
     #: Members saved during the run, in the order of their last save (the feed's order).
     saved: dict[str, MemberState] = field(default_factory=dict)
     #: Points lots each member gained in the run: they get a row even if used up in it.
     created: dict[str, dict[str, date]] = field(default_factory=dict)
-    #: (member_id, version, account) of each member written: for ``lotcache`` once committed.
-    written: list[tuple[str, int, Account]] = field(default_factory=list)
+    #: Each member written, for ``lotcache`` once committed.
+    written: list[Held] = field(default_factory=list)
+    #: The documents ``flush`` built (an answer's ``DocLater`` of the same version is one).
+    docs: BuiltDocs = field(default_factory=dict)
 
     @classmethod
     def load(cls, hq: Hq, conn: Connection, events: list[Event]) -> SaleRun:
@@ -75,7 +81,7 @@ class SaleRun:
         member_ids = sorted({str(e.payload["member_id"]) for e in events if _names_member(e)})
         sale_ids = sorted({str(e.payload.get("sale_id")) for e in events})
         now = hq.now()
-        run = cls(fast, now - YEAR, now - MONTH, {}, {}, set())
+        run = cls(fast, now, now - YEAR, now - MONTH, {}, {}, set())
         if member_ids:
             run._load_members(hq, member_ids)
         if sale_ids:
@@ -95,11 +101,12 @@ class SaleRun:
             )
             if row["status"] == "active"
         ]
-        # Lots as this process last committed them (``lotcache``), else from the database.
-        accounts = {
+        # Lots and sales figures as this process last committed them (``lotcache``), else
+        # from the database.
+        held = {
             row["member_id"]: hq.lot_cache.get(row["member_id"], row["version"]) for row in rows
         }
-        missing = [member_id for member_id, account in accounts.items() if account is None]
+        missing = [member_id for member_id, entry in held.items() if entry is None]
         lots: dict[str, list[tuple[Any, ...]]] = {member_id: [] for member_id in missing}
         if missing:
             for member_id, *lot in fast.all(
@@ -110,16 +117,31 @@ class SaleRun:
                 lots[member_id].append(tuple(lot))
         for row in rows:
             member_id = row["member_id"]
+            entry = held[member_id]
             self.members[member_id] = state_of(
-                row, lots.get(member_id, []), account=accounts[member_id]
+                row, lots.get(member_id, []), account=entry.account if entry else None
             )
-        self.figures = {member_id: {} for member_id in self.members}
-        for member_id, category, *figures in fast.all(
-            SALES_FIGURES.format(members=marks),
-            (fast.dt(self.month_ago), *member_ids, fast.dt(self.year_ago)),
+            window = entry.window if entry else None
+            counted = window.as_of(self.at, year=YEAR, month=MONTH) if window else None
+            if counted is not None:
+                self.figures[member_id] = counted
+                if window and window.oldest_recent is not None:
+                    self.oldest_recent[member_id] = window.oldest_recent
+        counting = [member_id for member_id in self.members if member_id not in self.figures]
+        for member_id in counting:
+            self.figures[member_id] = {}
+        if not counting:
+            return
+        month_ago = fast.dt(self.month_ago)
+        for member_id, category, *figures, oldest_recent in fast.all(
+            SALES_FIGURES.format(members=_marks(counting)),
+            (month_ago, month_ago, *counting, fast.dt(self.year_ago)),
         ):
-            if member_id in self.figures:
-                self.figures[member_id][category] = [category, *figures]
+            self.figures[member_id][category] = [category, *figures]
+            if oldest_recent is not None:
+                oldest = _as_dt(oldest_recent)
+                known = self.oldest_recent.get(member_id)
+                self.oldest_recent[member_id] = oldest if known is None else min(known, oldest)
 
     def takes(self, event: Event) -> bool:
         """Whether the run can apply ``event`` exactly as the one-at-a-time path would."""
@@ -154,6 +176,10 @@ class SaleRun:
             groups = self.figures[member_id]
             figures = groups.get(category)
             recent = int(occurred_at >= self.month_ago)
+            if recent:
+                known = self.oldest_recent.get(member_id)
+                if known is None or occurred_at < known:
+                    self.oldest_recent[member_id] = occurred_at
             if figures is None:
                 groups[category] = [category, 1, amount_due_fen, recent, occurred_at]
             else:
@@ -166,18 +192,18 @@ class SaleRun:
     def lot_is_stored(self, st: MemberState, lot_id: str) -> bool:
         """A lot the member had when the run began or gained in it (maybe used up since):
         stored by the end of the run, so its id is taken."""
-        return lot_id in self.created.get(st.member_id, {}) or any(
-            lot.lot_id == lot_id for lot in st.loaded.lots
-        )
+        return lot_id in self.created.get(st.member_id, {}) or st.loaded.lot(lot_id) is not None
 
     def save(self, st: MemberState) -> None:
         """``save_member`` deferred to the end of the run (the version is bumped now)."""
         bump(st)
         mine = self.created.setdefault(st.member_id, {})
-        loaded = {lot.lot_id for lot in st.loaded.lots}
-        for lot in st.account.lots:
-            if lot.lot_id not in loaded:
-                mine.setdefault(lot.lot_id, lot.expires_on)
+        added = st.account.added_since(st.loaded)
+        if added is None:  # lots changed, not only new ones at the end: compare them all
+            lots = st.account.by_id()
+            added = tuple(lots[lot_id] for lot_id in lots.keys() - st.loaded.by_id().keys())
+        for lot in added:
+            mine.setdefault(lot.lot_id, lot.expires_on)
         st.new_lots.clear()
         self.saved.pop(st.member_id, None)
         self.saved[st.member_id] = st
@@ -197,14 +223,17 @@ class SaleRun:
         for st in self.saved.values():
             self._lot_rows(st, lot_inserts, lot_updates)
             ledger.extend(ledger_rows(fast, st))
-            text = dumps(member_doc(st, today))
+            doc = self.docs[(st.member_id, int(st.row["version"]), today)] = member_doc(st, today)
+            text = dumps(doc)
             members.append(member_params(fast, st, text))
             change = changed_index(st)
             if change is not None:
                 indexed.append(change)
             st.loaded = st.account
             st.dirty = False
-            self.written.append((st.member_id, int(st.row["version"]), st.account))
+            self.written.append(
+                Held(st.member_id, int(st.row["version"]), st.account, self._window(st.member_id))
+            )
             if st.status == "active":
                 feed.put(Entity.MEMBER, st.member_id, int(st.row["version"]), text)
         fast.many(INS_LOT, lot_inserts)
@@ -216,17 +245,29 @@ class SaleRun:
         self.saved.clear()
         self.created.clear()
 
+    def _window(self, member_id: str) -> SalesWindow:
+        """The member's figures as they stand, to be used again while they hold."""
+        groups = self.figures[member_id]
+        firsts = [_as_dt(figures[4]) for figures in groups.values()]
+        return SalesWindow(
+            at=self.at,
+            groups={category: tuple(figures) for category, figures in groups.items()},
+            oldest=min(firsts) if firsts else None,
+            oldest_recent=self.oldest_recent.get(member_id),
+        )
+
     def _lot_rows(
         self, st: MemberState, inserts: list[tuple[Any, ...]], updates: list[tuple[Any, ...]]
     ) -> None:
         fast = self.fast
-        old = {lot.lot_id: lot for lot in st.loaded.lots}
-        new = {lot.lot_id: lot for lot in st.account.lots}
         for lot_id, expires_on in self.created.get(st.member_id, {}).items():
-            after = new.get(lot_id)
+            after = st.account.lot(lot_id)
             inserts.append(
                 (st.member_id, lot_id, after.remaining if after else 0, fast.day(expires_on))
             )
+        if st.account.added_since(st.loaded) is not None:  # the lots it had are as they were
+            return
+        old, new = st.loaded.by_id(), st.account.by_id()
         for lot_id, before in old.items():
             after = new.get(lot_id)
             remaining = after.remaining if after else 0

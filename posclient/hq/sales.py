@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -89,12 +88,16 @@ def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
 
 def _category(cx: Apply, sale: SalePayload) -> str | None:
     categories = product_categories(cx.hq, cx.conn)
-    spent: Counter[str] = Counter()
-    for line in sale.lines:
+    lines = sale.lines
+    if len(lines) == 1:  # most sales
+        return categories.get(lines[0].sku) or None
+    spent: dict[str, int] = {}
+    for line in lines:
         category = categories.get(line.sku)
         if category:
-            spent[category] += line.amount_due_fen + line.points_redeemed
-    return spent.most_common(1)[0][0] if spent else None
+            spent[category] = spent.get(category, 0) + line.amount_due_fen + line.points_redeemed
+    # The first of equals wins, as Counter.most_common would have it.
+    return max(spent, key=spent.__getitem__) if spent else None
 
 
 def _earn_expiry(cx: Apply, sale: SalePayload) -> date:
@@ -205,7 +208,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     refresh(hq, conn, st, cx.run.figures[st.member_id])
     cx.run.save(st)
     if out.is_conflict:  # the answer carries the member only with a conflict
-        out.state["member"] = DocLater.now(st, hq.today())
+        out.state["member"] = DocLater.now(st, hq.today(), cx.run.docs)
 
 
 def _check_new_lot(cx: Apply, st: MemberState, lot_id: str) -> None:

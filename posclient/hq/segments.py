@@ -34,9 +34,11 @@ _SEL_SALES = (
     "AND (amount_due_fen > refunded_fen OR amount_due_fen = 0) GROUP BY category"
 )
 #: The same for several members at once (``{members}``: their placeholders), member id first.
+#: Its last column: the oldest of the sales in the last 30 days (``lotcache.SalesWindow``).
 SALES_FIGURES = (
     "SELECT member_id, category, COUNT(*), SUM(amount_due_fen - refunded_fen), "
-    "SUM(CASE WHEN occurred_at >= ? THEN 1 ELSE 0 END), MIN(occurred_at) FROM sales "
+    "SUM(CASE WHEN occurred_at >= ? THEN 1 ELSE 0 END), MIN(occurred_at), "
+    "MIN(CASE WHEN occurred_at >= ? THEN occurred_at END) FROM sales "
     "WHERE member_id IN ({members}) AND occurred_at >= ? "
     "AND (amount_due_fen > refunded_fen OR amount_due_fen = 0) GROUP BY member_id, category"
 )

@@ -168,6 +168,7 @@ class Till:
         hlc: str | None = None,
         sku: str = "MILK-1L",
         sale_id: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> tuple[str, dict[str, Any]]:
         sale_id = sale_id or str(uuid.uuid4())
         earned = (amount_fen // 100 if member_id else 0) if points_earned is None else points_earned
@@ -200,7 +201,7 @@ class Till:
             "coupon_code": coupon_code,
             "earn_lot_id": (lot_id or f"lot-{sale_id}") if earned else None,
             "earn_expires_on": expires_on.isoformat() if expires_on else None,
-            "occurred_at": now_iso(),
+            "occurred_at": occurred_at.isoformat() if occurred_at else now_iso(),
         }
         return sale_id, self.event("sale.completed", payload, hlc=hlc)
 

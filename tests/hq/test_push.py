@@ -333,3 +333,27 @@ def test_savepoints_are_taken_only_when_an_event_is_refused(
     assert statements.count("ROLLBACK TO SAVEPOINT event") == 1
     with hq.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(m.sales)).scalar_one() == 3
+
+
+def test_the_push_answer_text_is_the_response_model_serialised(hq: Hq, till: Till) -> None:
+    """``push_json`` reuses each stored answer's text: it must be exactly what pydantic would
+    write for the response (applied, conflict with member state, rejected, a repeat)."""
+    from posclient.hq.push import push_json
+    from posclient.sync.protocol import PushRequest, PushResponse
+
+    member_id, enrol = till.enrol()
+    _, overdraft = till.sale(member_id, amount_fen=5000, points_redeemed=100)
+    bad = till.event("sale.completed", {"sale_id": "not-a-uuid"})
+    _, sale = till.sale(member_id, amount_fen=1000)
+    answers = []
+    for events in ([enrol, overdraft], [enrol, overdraft, bad, sale]):
+        request = PushRequest.model_validate({"device_id": till.device_id, "events": events})
+        text = push_json(hq, request)
+        response = PushResponse.model_validate_json(text)
+        assert text == response.model_dump_json()
+        answers.append([r.status.value for r in response.results])
+    assert answers == [
+        ["applied", "conflict"],
+        ["duplicate", "duplicate", "rejected", "applied"],
+    ]
+    assert response.results[1].state is not None and response.results[1].state["member"]

@@ -222,3 +222,51 @@ def test_lots_another_process_wrote_are_read_again(tmp_path: Path) -> None:
     finally:
         hq.db.dispose()
         other.db.dispose()
+
+
+def test_cached_sales_figures_hold_until_a_sale_leaves_its_window(tmp_path_factory: Any) -> None:
+    """A run keeps each member's 12-month and 30-day figures in the lot cache. As the clock
+    moves, a sale counted 29 days ago drops out of the 30 days and one counted 364 days ago out
+    of the 12 months (tier, spend, segment, tags change): the next run must count them again,
+    and end exactly as sales applied one at a time (which always count from the database)."""
+    from datetime import timedelta
+
+    clock = Clock()
+    clock.at = NOW
+    first = tmp_path_factory.mktemp("runs")
+    hq, till, members = _fresh_hq(first, clock)
+    hq.db.dispose()
+    second = tmp_path_factory.mktemp("one-by-one")
+    shutil.copy(first / "hq.db", second / "hq.db")
+    with_runs = Hq(Database(f"sqlite:///{first}/hq.db"), clock=clock)
+    one_by_one = Hq(Database(f"sqlite:///{second}/hq.db"), clock=clock)
+    a, b, c = members
+
+    def sale(member: str, fen: int, ago: timedelta = timedelta(0)) -> dict[str, Any]:
+        assert clock.at is not None
+        return till.sale(member, amount_fen=fen, occurred_at=clock.at - ago)[1]
+
+    def both(events: list[dict[str, Any]]) -> None:
+        runs = _push(with_runs, till, events, runs=True)
+        assert runs == _push(one_by_one, till, events, runs=False)
+        assert {answer["status"] for answer in runs} <= {"applied", "conflict"}, runs
+        assert _tables(with_runs) == _tables(one_by_one)
+
+    try:
+        # The setup's sale (now) is counted for all three; add one 29 days old for a and a
+        # big one 364 days old for b (it lifts b's tier).
+        both([sale(a, 1000, timedelta(days=29)), sale(b, 900_000, timedelta(days=364))])
+        both([sale(a, 100), sale(b, 100), sale(c, 100)])
+        hits = with_runs.lot_cache.hits
+        assert hits == 2  # a and b: lots and figures from the cache (c was last written alone)
+        # Two days on: a's 29-day-old sale leaves the 30 days, b's big one the 12 months.
+        clock.advance(days=2)
+        both([sale(a, 100), sale(b, 100), sale(c, 100)])
+        with with_runs.db.read() as conn:
+            tiers = dict(conn.execute(text("SELECT member_id, tier_code FROM members")).all())
+        assert tiers[b] == tiers[c]  # the big sale no longer counts
+        both([sale(a, 100), sale(b, 100), sale(c, 100)])
+        assert with_runs.lot_cache.hits > hits
+    finally:
+        with_runs.db.dispose()
+        one_by_one.db.dispose()

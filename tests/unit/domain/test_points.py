@@ -384,3 +384,94 @@ def test_check_redemption_reasons(points: int, balance: int, limit: int, reason:
 def test_check_redemption_accepts_the_limit() -> None:
     check_redemption(500, balance=500, limit=500)
     check_redemption(0, balance=0, limit=0)
+
+
+# ------------------------------------------------------------------ kept look-ups and sums
+
+_OPERATIONS = st.lists(
+    st.tuples(
+        st.integers(0, 9),  # which earlier account to start from (branches share look-ups)
+        st.sampled_from(["earn", "redeem", "reverse"]),
+        st.integers(0, 12),  # lot id (earn) — ids repeat across branches
+        st.integers(-30, 900),  # expiry offset (earn): usually later, sometimes earlier
+        st.integers(0, 4_000),  # points
+    ),
+    max_size=40,
+)
+
+
+def _as_built(account: Account) -> Account:
+    """The same lots and debt in an account built from scratch (nothing carried over)."""
+    return Account(tuple(account.lots), account.debt)
+
+
+@given(start=accounts(), operations=_OPERATIONS)
+@settings(max_examples=300)
+def test_accounts_made_by_operations_answer_as_if_built_from_scratch(
+    start: Account, operations: list[tuple[int, str, int, int, int]]
+) -> None:
+    """``earn`` carries an account's sum and id look-up over to the next one (shared with
+    every other account made from the same one): whatever the history, each account answers
+    ``lot``, ``balance``, ``held`` and ``added_since`` exactly as a fresh copy would."""
+    made = [start]
+    earnings: list[tuple[Account, Earning]] = []
+    for pick, op, lot_no, offset, points in operations:
+        base = made[pick % len(made)]
+        if op == "earn":
+            lot_id = f"E{lot_no}"
+            if base.lot(lot_id) is not None:
+                with pytest.raises(ValueError):
+                    earn(base, lot_id=lot_id, points=points, expires_on=day(offset))
+                continue
+            after, earning = earn(base, lot_id=lot_id, points=points, expires_on=day(offset))
+            earnings.append((after, earning))
+        elif op == "redeem":
+            after, _ = redeem(base, min(points, base.available(TODAY)), today=TODAY)
+        elif earnings:
+            owner, earning = earnings[pick % len(earnings)]
+            after, _ = reverse_earn(owner, earning, today=TODAY)
+        else:
+            continue
+        made.append(after)
+    ids = {f"E{n}" for n in range(13)} | {f"L{n}" for n in range(6)}
+    for account in made:
+        fresh = _as_built(account)
+        assert account == fresh
+        assert account.held == sum(lot.remaining for lot in fresh.lots)
+        assert account.balance(TODAY) == unexpired(fresh) - fresh.debt
+        for lot_id in ids:
+            assert account.lot(lot_id) == next(
+                (lot for lot in fresh.lots if lot.lot_id == lot_id), None
+            )
+        assert dict(account.by_id()) == {lot.lot_id: lot for lot in fresh.lots}
+        for earlier in made:
+            added = account.added_since(earlier)
+            count = len(earlier.lots)
+            if fresh.lots[:count] == earlier.lots:
+                assert added == fresh.lots[count:]
+            else:
+                assert added is None
+
+
+def test_earning_the_newest_lot_keeps_order_and_counts() -> None:
+    account = Account((Lot(day(10), "a", 100), Lot(day(20), "b", 50)), debt=30)
+    later, _ = earn(account, lot_id="c", points=70, expires_on=day(30))
+    earlier, _ = earn(account, lot_id="d", points=70, expires_on=day(5))
+    assert [lot.lot_id for lot in later.lots] == ["a", "b", "c"]
+    assert [lot.lot_id for lot in earlier.lots] == ["d", "a", "b"]
+    assert later.debt == earlier.debt == 0
+    assert later.held == earlier.held == 100 + 50 + 40
+    assert later.added_since(account) == (Lot(day(30), "c", 40),)
+    assert earlier.added_since(account) is None
+    assert account.lot("c") is None and later.lot("c") == Lot(day(30), "c", 40)
+
+
+def test_a_lot_id_earned_on_two_branches_is_found_on_both() -> None:
+    """Accounts made from one share its id look-up; the same new id at another position on
+    a sibling branch must not hide the lot from the first."""
+    base = Account((Lot(day(10), "a", 100),))
+    first, _ = earn(base, lot_id="x", points=10, expires_on=day(30))
+    other, _ = earn(base, lot_id="y", points=10, expires_on=day(20))
+    second, _ = earn(other, lot_id="x", points=10, expires_on=day(30))
+    assert first.lot("x") == second.lot("x") == Lot(day(30), "x", 10)
+    assert base.lot("x") is None and first.lot("y") is None
