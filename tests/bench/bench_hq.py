@@ -29,7 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from posclient.domain.events import chain_hash, payload_sha256  # noqa: E402
+from posclient.domain.events import canonical_json, chain_hash, payload_sha256  # noqa: E402
 
 
 def free_port() -> int:
@@ -132,7 +132,8 @@ def sale_batches(device_id: str, members: list[str], count: int, batch: int = 20
                 "hlc": f"{int(now.timestamp() * 1000):015d}-{seq % 100000:05d}",
                 "occurred_at": now.isoformat(),
                 "type": "sale.completed",
-                "payload": payload,
+                # As a till sends it: its canonical JSON (the text the hash is taken over).
+                "payload": json.loads(canonical_json(payload)),
                 "payload_sha256": digest,
                 "prev_hash": prev,
             }

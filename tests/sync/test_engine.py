@@ -276,19 +276,19 @@ def test_an_event_hq_did_not_answer_stays_pending_and_goes_again(
     paired = make_till()
     assert paired.engine.sync_once().error is None
     first, second = sell(paired, WANG["phone"]), sell(paired, LI["phone"])
-    push_raw = HqClient.push_raw
+    read_push = HqClient.read_push
 
-    def lossy(self: HqClient, device_id: str, events: list[str]):  # type: ignore[no-untyped-def]
-        response = push_raw(self, device_id, events)
+    def lossy(self: HqClient, answer):  # type: ignore[no-untyped-def]
+        response = read_push(self, answer)
         return response.model_copy(update={"results": response.results[:-1]})
 
-    monkeypatch.setattr(HqClient, "push_raw", lossy)
+    monkeypatch.setattr(HqClient, "read_push", lossy)
     report = paired.engine.sync_once()
     assert report.error == "sync.bad_response"
     assert report.applied == 1 and report.pending == 1
     rows = sql(paired.till.db.path, "SELECT status, attempts, last_error FROM outbox ORDER BY seq")
     assert rows[-2:] == [("applied", 0, None), ("pending", 1, "no_result")]
-    monkeypatch.setattr(HqClient, "push_raw", push_raw)
+    monkeypatch.setattr(HqClient, "read_push", read_push)
     report = paired.engine.sync_once()
     assert report.pending == 0 and report.duplicates == 1
     for receipt in (first, second):
@@ -317,7 +317,7 @@ def test_pushes_overlap_the_tills_work_but_never_each_other(
     sent: list[list[int]] = []
     spans: list[tuple[float, float]] = []
     busy = threading.Lock()
-    push_raw = HqClient.push_raw
+    post_push = HqClient.post_push
 
     def watched(self: HqClient, device_id: str, events: list[str]):  # type: ignore[no-untyped-def]
         assert busy.acquire(blocking=False), "two pushes in flight at once"
@@ -325,12 +325,12 @@ def test_pushes_overlap_the_tills_work_but_never_each_other(
             started = clock.monotonic()
             sent.append([json.loads(event)["seq"] for event in events])
             clock.sleep(0.05)  # HQ "busy": the till's work for the next batch happens now
-            return push_raw(self, device_id, events)
+            return post_push(self, device_id, events)
         finally:
             spans.append((started, clock.monotonic()))
             busy.release()
 
-    monkeypatch.setattr(HqClient, "push_raw", watched)
+    monkeypatch.setattr(HqClient, "post_push", watched)
     report = paired.engine.sync_once()
     assert report.error is None and report.pending == 0 and report.applied == 10
     flat = [seq for batch in sent for seq in batch]
