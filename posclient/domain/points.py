@@ -9,6 +9,7 @@ balance, DESIGN "Points overspent"); later earnings pay it off first.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -87,6 +88,17 @@ class Account:
     # A regular's account holds hundreds of lots and HQ changes it for every sale it applies,
     # almost always by appending the newest lot. What a look-up or a sum would walk every lot
     # for is kept per account (an account never changes) and carried over by that append.
+
+    @classmethod
+    def _inserted(cls, base: Account, lot: Lot, debt: int) -> Account:
+        """``base`` with ``lot`` (a new id) in its place among the lots."""
+        lots = base.lots
+        at = bisect_right(lots, _LOT_ORDER(lot), key=_LOT_ORDER)
+        account = object.__new__(cls)
+        object.__setattr__(account, "lots", (*lots[:at], lot, *lots[at:]))
+        object.__setattr__(account, "debt", debt)
+        account.__dict__["held_"] = base.held + lot.remaining
+        return account
 
     @classmethod
     def _appended(cls, base: Account, lot: Lot, debt: int) -> Account:
@@ -197,7 +209,7 @@ def earn(
         return replace(account, debt=account.debt - paid), earning
     new = Lot(expires_on, lot_id, points - paid)  # a new lot (checked above)
     if lots and _LOT_ORDER(new) < _LOT_ORDER(lots[-1]):
-        return Account((*lots, new), account.debt - paid), earning
+        return Account._inserted(account, new, account.debt - paid), earning
     # The usual case: the newest lot expires last, so the lots stay in order as they are.
     return Account._appended(account, new, account.debt - paid), earning
 

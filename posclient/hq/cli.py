@@ -34,8 +34,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(hq=_hq(args, serving=True))
     if args.exit_with_parent:
         _watch_parent(args.exit_with_parent)
+    _fewer_collections()
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
+
+
+#: Allocations between young-generation collections (Python's default: 700).
+GC_THRESHOLD = (50_000, 20, 100)
+
+
+def _fewer_collections() -> None:
+    """Rarer cyclic garbage collections in the serving process.
+
+    A push batch allocates tens of thousands of short-lived containers (request models,
+    answers, rows), all freed by reference counting; with the default thresholds they set off
+    collections that also walk the long-lived heap (the lot cache holds up to 300,000 lots):
+    2-4 % of push time. Objects alive at start-up are frozen out of collection altogether.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
 
 
 def _watch_parent(pid: int) -> None:

@@ -47,7 +47,7 @@ from .sales import INS_SALE
 from .segments import MONTH, SALES_FIGURES, YEAR
 
 #: One category's figures, as ``segments.SALES_FIGURES`` returns them: category, sales, money
-#: kept, sales in the last 30 days, first sale.
+#: kept, sales in the last 30 days, first sale (a datetime).
 Figures = list[Any]
 
 
@@ -137,7 +137,8 @@ class SaleRun:
             SALES_FIGURES.format(members=_marks(counting)),
             (month_ago, month_ago, *counting, fast.dt(self.year_ago)),
         ):
-            self.figures[member_id][category] = [category, *figures]
+            count, kept, recent, first = figures
+            self.figures[member_id][category] = [category, count, kept, recent, _as_dt(first)]
             if oldest_recent is not None:
                 oldest = _as_dt(oldest_recent)
                 known = self.oldest_recent.get(member_id)
@@ -186,7 +187,7 @@ class SaleRun:
                 figures[1] += 1
                 figures[2] += amount_due_fen
                 figures[3] += recent
-                figures[4] = min(_as_dt(figures[4]), occurred_at)
+                figures[4] = min(figures[4], occurred_at)
         return True
 
     def lot_is_stored(self, st: MemberState, lot_id: str) -> bool:
@@ -248,7 +249,7 @@ class SaleRun:
     def _window(self, member_id: str) -> SalesWindow:
         """The member's figures as they stand, to be used again while they hold."""
         groups = self.figures[member_id]
-        firsts = [_as_dt(figures[4]) for figures in groups.values()]
+        firsts = [figures[4] for figures in groups.values()]
         return SalesWindow(
             at=self.at,
             groups={category: tuple(figures) for category, figures in groups.items()},
