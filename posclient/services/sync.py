@@ -223,11 +223,11 @@ class SyncEngine:
     def push_all(self, report: SyncReport) -> int:
         """Push pending events until none are left; returns the highest write checkpoint.
 
-        Requests go one after another, in order, but the till's own work overlaps HQ's: as
-        soon as batch N's answer has arrived, batch N+1 (read and encoded meanwhile) goes out;
-        while HQ applies it, the till reads N's answer, settles N and reads and encodes N+2.
-        HQ waits for the till only as long as a request takes to cross (a long offline queue
-        drains about as fast as HQ alone can apply it).
+        Requests go one after another, in order, each only after the one before was answered
+        (HQ applies a device's events in seq order), but the till's own work overlaps HQ's:
+        while HQ applies batch N+1, the till settles batch N and reads and encodes batch N+2,
+        which goes out the moment N+1's answer has been read (a long offline queue drains
+        about as fast as HQ alone can apply it).
         """
         checkpoint = 0
         batch = self._next_batch()
@@ -239,13 +239,12 @@ class SyncEngine:
         ahead = self._next_batch(after=batch)
         ahead_bodies = self._bodies(ahead, device_id)
         while True:
-            answer: httpx.Response | None
             try:
-                answer = sending.result()
+                response = sending.result()
             except SyncError as exc:
                 if exc.code == "sync.request_refused" and exc.params.get("status") in (413, 422):
                     checkpoint = max(checkpoint, self._split(batch, report, exc))
-                    answer = None
+                    response = None
                 else:
                     self._note_attempt(batch, exc.code)
                     raise
@@ -253,12 +252,7 @@ class SyncEngine:
             if following:
                 sending = self._send(client, device_id, ahead_bodies)
             try:
-                if answer is not None:
-                    try:
-                        response = client.read_push(answer)
-                    except SyncError as exc:  # a malformed answer: as a failed request
-                        self._note_attempt(batch, exc.code)
-                        raise
+                if response is not None:
                     checkpoint = max(checkpoint, self._settle(batch, response, report))
                 ahead = self._next_batch(after=following) if following else []
                 ahead_bodies = self._bodies(ahead, device_id)
@@ -275,11 +269,11 @@ class SyncEngine:
     def _bodies(self, batch: list[OutboxEvent], device_id: str) -> list[str]:
         return [self._event_json(event, device_id) for event in batch]
 
-    def _send(self, client: HqClient, device_id: str, bodies: list[str]) -> Future[httpx.Response]:
-        """Start pushing ``bodies`` on the push thread (HTTP only: no parsing, no database)."""
+    def _send(self, client: HqClient, device_id: str, bodies: list[str]) -> Future[PushResponse]:
+        """Start pushing ``bodies`` on the push thread (HTTP and parsing only, no database)."""
         if self._push_thread is None:
             self._push_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-http")
-        return self._push_thread.submit(client.post_push, device_id, bodies)
+        return self._push_thread.submit(client.push_raw, device_id, bodies)
 
     def _next_batch(self, after: list[OutboxEvent] | None = None) -> list[OutboxEvent]:
         """The next pending events to push: the lowest priority value first, in seq order.

@@ -93,17 +93,8 @@ class HqClient:
 
     def push_raw(self, device_id: str, events: Sequence[str]) -> PushResponse:
         """Push events already serialised as JSON objects (the outbox keeps canonical text)."""
-        return self.read_push(self.post_push(device_id, events))
-
-    def post_push(self, device_id: str, events: Sequence[str]) -> httpx.Response:
-        """The HTTP part of ``push_raw`` (no parsing): what a push thread may do."""
         content = '{"device_id":' + json.dumps(device_id) + ',"events":[' + ",".join(events) + "]}"
-        return self._request("POST", "/v1/sync/push", content=content)
-
-    def read_push(self, response: httpx.Response) -> PushResponse:
-        """The answer in a response from ``post_push`` (SyncError sync.bad_response if
-        malformed)."""
-        return self._parse(response, PushResponse)
+        return self._parse(self._request("POST", "/v1/sync/push", content=content), PushResponse)
 
     def pull(self, cursor: str, limit: int = DEFAULT_PULL_LIMIT) -> PullResponse:
         """A page of the feed, validated once: member puts come as ``pages.MemberPut``."""

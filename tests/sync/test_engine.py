@@ -276,19 +276,19 @@ def test_an_event_hq_did_not_answer_stays_pending_and_goes_again(
     paired = make_till()
     assert paired.engine.sync_once().error is None
     first, second = sell(paired, WANG["phone"]), sell(paired, LI["phone"])
-    read_push = HqClient.read_push
+    push_raw = HqClient.push_raw
 
-    def lossy(self: HqClient, answer):  # type: ignore[no-untyped-def]
-        response = read_push(self, answer)
+    def lossy(self: HqClient, device_id: str, events: list[str]):  # type: ignore[no-untyped-def]
+        response = push_raw(self, device_id, events)
         return response.model_copy(update={"results": response.results[:-1]})
 
-    monkeypatch.setattr(HqClient, "read_push", lossy)
+    monkeypatch.setattr(HqClient, "push_raw", lossy)
     report = paired.engine.sync_once()
     assert report.error == "sync.bad_response"
     assert report.applied == 1 and report.pending == 1
     rows = sql(paired.till.db.path, "SELECT status, attempts, last_error FROM outbox ORDER BY seq")
     assert rows[-2:] == [("applied", 0, None), ("pending", 1, "no_result")]
-    monkeypatch.setattr(HqClient, "read_push", read_push)
+    monkeypatch.setattr(HqClient, "push_raw", push_raw)
     report = paired.engine.sync_once()
     assert report.pending == 0 and report.duplicates == 1
     for receipt in (first, second):
@@ -317,7 +317,7 @@ def test_pushes_overlap_the_tills_work_but_never_each_other(
     sent: list[list[int]] = []
     spans: list[tuple[float, float]] = []
     busy = threading.Lock()
-    post_push = HqClient.post_push
+    push_raw = HqClient.push_raw
 
     def watched(self: HqClient, device_id: str, events: list[str]):  # type: ignore[no-untyped-def]
         assert busy.acquire(blocking=False), "two pushes in flight at once"
@@ -325,12 +325,12 @@ def test_pushes_overlap_the_tills_work_but_never_each_other(
             started = clock.monotonic()
             sent.append([json.loads(event)["seq"] for event in events])
             clock.sleep(0.05)  # HQ "busy": the till's work for the next batch happens now
-            return post_push(self, device_id, events)
+            return push_raw(self, device_id, events)
         finally:
             spans.append((started, clock.monotonic()))
             busy.release()
 
-    monkeypatch.setattr(HqClient, "post_push", watched)
+    monkeypatch.setattr(HqClient, "push_raw", watched)
     report = paired.engine.sync_once()
     assert report.error is None and report.pending == 0 and report.applied == 10
     flat = [seq for batch in sent for seq in batch]
@@ -339,6 +339,35 @@ def test_pushes_overlap_the_tills_work_but_never_each_other(
     for receipt in receipts:
         found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
         assert found == [(1,)]
+
+
+def test_a_malformed_answer_stops_the_round_before_the_next_batch_goes(
+    hq_process, make_till
+) -> None:
+    """A 200 whose body is not a push answer (a middlebox; HQ never saw the batch) must stop
+    the round before the next batch leaves: HQ applies a device's events in seq order, and a
+    batch sent past an unanswered one would be applied before it (and flagged as a gap)."""
+    pushes: list[int] = []
+
+    def schedule(n: int, method: str, path: str) -> str:
+        if not path.startswith("/v1/sync/push"):
+            return "ok"
+        pushes.append(n)
+        return "garbage" if len(pushes) == 2 else "ok"
+
+    with FaultProxy(hq_process.url, schedule=schedule) as proxy:
+        paired = make_till(url=proxy.url)
+        assert paired.engine.sync_once().error is None
+        receipts = [sell(paired, WANG["phone"]) for _ in range(8)]
+        _small_batches(paired)
+        report = paired.engine.sync_once()
+        assert report.error == "sync.bad_response" and len(pushes) == 2
+        final = paired.engine.run_until_idle(deadline_s=20)
+        assert final.error is None and final.pending == 0
+    for receipt in receipts:
+        found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
+        assert found == [(1,)]
+    assert hq_process.sql("SELECT kind FROM chain_issues") == []
 
 
 def test_a_failed_push_stops_the_round_before_the_next_batch_goes(hq_process, make_till) -> None:
