@@ -94,24 +94,26 @@ class Account:
         """``base`` with ``lot`` (a new id) in its place among the lots."""
         lots = base.lots
         at = bisect_right(lots, _LOT_ORDER(lot), key=_LOT_ORDER)
-        account = object.__new__(cls)
-        object.__setattr__(account, "lots", (*lots[:at], lot, *lots[at:]))
-        object.__setattr__(account, "debt", debt)
-        account.__dict__["held_"] = base.held + lot.remaining
-        return account
+        return cls._ordered((*lots[:at], lot, *lots[at:]), debt, held=base.held + lot.remaining)
 
     @classmethod
     def _appended(cls, base: Account, lot: Lot, debt: int) -> Account:
         """``base`` with ``lot`` (a new id that sorts after every lot of ``base``) at its end."""
-        account = object.__new__(cls)
-        object.__setattr__(account, "lots", (*base.lots, lot))
-        object.__setattr__(account, "debt", debt)
-        account.__dict__["held_"] = base.held + lot.remaining
+        account = cls._ordered((*base.lots, lot), debt, held=base.held + lot.remaining)
         # Shared with ``base`` and its other descendants: an entry counts only where the lot
         # at its position has its id (see ``lot``).
         positions = base._positions()
         positions[lot.lot_id] = len(base.lots)
         account.__dict__["positions_"] = positions
+        return account
+
+    @classmethod
+    def _ordered(cls, lots: tuple[Lot, ...], debt: int, *, held: int) -> Account:
+        """An account of lots already in order, each holding points (not checked again)."""
+        account = object.__new__(cls)
+        object.__setattr__(account, "lots", lots)
+        object.__setattr__(account, "debt", debt)
+        account.__dict__["held_"] = held
         return account
 
     @property

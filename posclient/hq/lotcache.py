@@ -27,12 +27,11 @@ from posclient.domain.points import Account
 @dataclass(frozen=True)
 class SalesWindow:
     """A member's sales figures as counted at ``at`` (``segments.SALES_FIGURES`` rows by
-    category: 12-month sales, money kept, sales in the last 30 days, first sale), with the
-    oldest sale counted in each window."""
+    category: 12-month sales, money kept, sales in the last 30 days, first sale) and the
+    oldest sale counted in the 30 days."""
 
     at: datetime
     groups: dict[str | None, tuple[Any, ...]]
-    oldest: datetime | None
     oldest_recent: datetime | None
 
     def as_of(
@@ -42,7 +41,8 @@ class SalesWindow:
         count has left its window since, or the clock went back (a sale could come in)."""
         if now < self.at:
             return None
-        if self.oldest is not None and self.oldest < now - year:
+        firsts = [figures[4] for figures in self.groups.values()]
+        if firsts and min(firsts) < now - year:
             return None
         if self.oldest_recent is not None and self.oldest_recent < now - month:
             return None

@@ -122,10 +122,9 @@ class SaleRun:
                 row, lots.get(member_id, []), account=entry.account if entry else None
             )
             window = entry.window if entry else None
-            counted = window.as_of(self.at, year=YEAR, month=MONTH) if window else None
-            if counted is not None:
+            if window and (counted := window.as_of(self.at, year=YEAR, month=MONTH)) is not None:
                 self.figures[member_id] = counted
-                if window and window.oldest_recent is not None:
+                if window.oldest_recent is not None:
                     self.oldest_recent[member_id] = window.oldest_recent
         counting = [member_id for member_id in self.members if member_id not in self.figures]
         for member_id in counting:
@@ -248,12 +247,11 @@ class SaleRun:
 
     def _window(self, member_id: str) -> SalesWindow:
         """The member's figures as they stand, to be used again while they hold."""
-        groups = self.figures[member_id]
-        firsts = [figures[4] for figures in groups.values()]
         return SalesWindow(
             at=self.at,
-            groups={category: tuple(figures) for category, figures in groups.items()},
-            oldest=min(firsts) if firsts else None,
+            groups={
+                category: tuple(figures) for category, figures in self.figures[member_id].items()
+            },
             oldest_recent=self.oldest_recent.get(member_id),
         )
 

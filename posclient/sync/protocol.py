@@ -105,10 +105,9 @@ class SalePayload(Wire):
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> SalePayload:
-        # HQ checks this for every sale it is sent: one pass over the lines (most have one).
+        # HQ checks this for every sale it is sent: one pass over the lines.
         lines = self.lines
-        sums = [_line_totals(lines[0])] if len(lines) == 1 else map(_line_totals, lines)
-        totals = [sum(column) for column in zip(*sums, strict=True)]
+        totals = [sum(column) for column in zip(*map(_line_totals, lines), strict=True)]
         for total, (what, name) in zip(totals, _TOTALS, strict=True):
             if total != getattr(self, name):
                 raise ValueError(f"line {what} do not add up to {name}")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from posclient.services import pairing, settings
 from posclient.services.checkout import Cart
+from posclient.services.sync import SyncReport
 from posclient.store import fastpath
 from posclient.store.uow import UnitOfWork
 from posclient.sync.client import SyncError
@@ -341,58 +344,60 @@ def test_pushes_overlap_the_tills_work_but_never_each_other(
         assert found == [(1,)]
 
 
+@dataclass
+class _Faulted:
+    """What ``_second_push_faulted`` saw."""
+
+    pushes: int
+    report: SyncReport
+    #: (status, attempts) of the 8 sales' outbox rows after the faulted round.
+    rows: list[tuple[Any, ...]]
+    final: SyncReport
+
+
+def _second_push_faulted(hq_process, make_till, fault: str) -> _Faulted:  # type: ignore[no-untyped-def]
+    """Sell 8 sales (batches of 3), push with ``fault`` on the second push, then sync until
+    idle without faults; every sale must be at HQ exactly once."""
+    pushes: list[int] = []
+
+    def schedule(n: int, method: str, path: str) -> str:
+        if not path.startswith("/v1/sync/push"):
+            return "ok"
+        pushes.append(n)
+        return fault if len(pushes) == 2 else "ok"
+
+    with FaultProxy(hq_process.url, schedule=schedule) as proxy:
+        paired = make_till(url=proxy.url)
+        assert paired.engine.sync_once().error is None
+        receipts = [sell(paired, WANG["phone"]) for _ in range(8)]
+        _small_batches(paired)
+        report = paired.engine.sync_once()
+        sent = len(pushes)
+        rows = sql(paired.till.db.path, "SELECT status, attempts FROM outbox ORDER BY seq")[-8:]
+        final = paired.engine.run_until_idle(deadline_s=20)
+    for receipt in receipts:
+        found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
+        assert found == [(1,)]
+    return _Faulted(sent, report, rows, final)
+
+
 def test_a_malformed_answer_stops_the_round_before_the_next_batch_goes(
     hq_process, make_till
 ) -> None:
     """A 200 whose body is not a push answer (a middlebox; HQ never saw the batch) must stop
     the round before the next batch leaves: HQ applies a device's events in seq order, and a
     batch sent past an unanswered one would be applied before it (and flagged as a gap)."""
-    pushes: list[int] = []
-
-    def schedule(n: int, method: str, path: str) -> str:
-        if not path.startswith("/v1/sync/push"):
-            return "ok"
-        pushes.append(n)
-        return "garbage" if len(pushes) == 2 else "ok"
-
-    with FaultProxy(hq_process.url, schedule=schedule) as proxy:
-        paired = make_till(url=proxy.url)
-        assert paired.engine.sync_once().error is None
-        receipts = [sell(paired, WANG["phone"]) for _ in range(8)]
-        _small_batches(paired)
-        report = paired.engine.sync_once()
-        assert report.error == "sync.bad_response" and len(pushes) == 2
-        final = paired.engine.run_until_idle(deadline_s=20)
-        assert final.error is None and final.pending == 0
-    for receipt in receipts:
-        found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
-        assert found == [(1,)]
+    seen = _second_push_faulted(hq_process, make_till, "garbage")
+    assert seen.report.error == "sync.bad_response" and seen.pushes == 2
+    assert seen.final.error is None and seen.final.pending == 0
     assert hq_process.sql("SELECT kind FROM chain_issues") == []
 
 
 def test_a_failed_push_stops_the_round_before_the_next_batch_goes(hq_process, make_till) -> None:
     """The next batch is read ahead while one is in flight, but sent only after that one was
     answered: when it fails, nothing after it leaves, and the next round sends it all."""
-    pushes: list[int] = []
-
-    def schedule(n: int, method: str, path: str) -> str:
-        if not path.startswith("/v1/sync/push"):
-            return "ok"
-        pushes.append(n)
-        return "drop_response" if len(pushes) == 2 else "ok"
-
-    with FaultProxy(hq_process.url, schedule=schedule) as proxy:
-        paired = make_till(url=proxy.url)
-        assert paired.engine.sync_once().error is None
-        receipts = [sell(paired, WANG["phone"]) for _ in range(8)]
-        _small_batches(paired)
-        report = paired.engine.sync_once()
-        assert report.error is not None and len(pushes) == 2
-        rows = sql(paired.till.db.path, "SELECT status, attempts FROM outbox ORDER BY seq")
-        assert [r[0] for r in rows[-8:]] == ["applied"] * 3 + ["pending"] * 5
-        assert [r[1] for r in rows[-8:]] == [0] * 3 + [1] * 3 + [0] * 2
-        final = paired.engine.run_until_idle(deadline_s=20)
-        assert final.error is None and final.pending == 0 and final.duplicates == 3
-    for receipt in receipts:
-        found = hq_process.sql("SELECT count(*) FROM sales WHERE sale_id = ?", receipt.sale_id)
-        assert found == [(1,)]
+    seen = _second_push_faulted(hq_process, make_till, "drop_response")
+    assert seen.report.error is not None and seen.pushes == 2
+    assert [r[0] for r in seen.rows] == ["applied"] * 3 + ["pending"] * 5
+    assert [r[1] for r in seen.rows] == [0] * 3 + [1] * 3 + [0] * 2
+    assert seen.final.error is None and seen.final.pending == 0 and seen.final.duplicates == 3
