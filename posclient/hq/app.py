@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime, timedelta
@@ -77,7 +78,12 @@ def _responses(*codes_: int) -> dict[int | str, dict[str, Any]]:
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for bodies over MAX_BODY_BYTES, declared or streamed."""
+    """ASGI middleware: the whole body is read here before the app sees it.
+
+    413 for a body over MAX_BODY_BYTES, declared (Content-Length) or streamed (chunked); 408 when
+    the body stops arriving for BODY_TIMEOUT_S (a truncated request must not hold a worker
+    forever). The app then gets the body in one message.
+    """
 
     def __init__(self, app: Callable[..., Awaitable[None]], limit: int = MAX_BODY_BYTES) -> None:
         self.app, self.limit = app, limit
@@ -93,40 +99,74 @@ class BodyLimit:
                 except ValueError:
                     declared = 0
                 if declared > self.limit:
-                    await _send_413(send)
+                    await _discard_rest(receive)
+                    await _send_problem(send, 413, "too_large", _TOO_LARGE)
                     return
+        chunks: list[bytes] = []
         seen = 0
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), BODY_TIMEOUT_S)
+            except TimeoutError:
+                await _send_problem(send, 408, "timeout", "the request body stopped arriving")
+                return
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            more = message.get("more_body", False)
+            if seen > self.limit:
+                if more:
+                    await _discard_rest(receive)
+                await _send_problem(send, 413, "too_large", _TOO_LARGE)
+                return
+            chunks.append(chunk)
+            if not more:
+                break
+        body = b"".join(chunks)
+        delivered = False
 
-        async def limited() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge()
-            return message
+        async def replay() -> Any:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: the disconnect, when it comes
 
+        await self.app(scope, replay, send)
+
+
+#: Seconds a request body may pause before the request is dropped with 408.
+BODY_TIMEOUT_S = 30.0
+_TOO_LARGE = f"request body over {MAX_BODY_BYTES} bytes"
+
+
+async def _discard_rest(receive: Any, most: int = 4 * MAX_BODY_BYTES) -> None:
+    """Read and drop what the client still sends (up to ``most`` bytes) before answering: a
+    client still writing when the connection closes sees a reset, not the 413."""
+    dropped = 0
+    while dropped < most:
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _send_413(send)
+            message = await asyncio.wait_for(receive(), BODY_TIMEOUT_S)
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
-class _TooLarge(Exception):
-    pass
-
-
-async def _send_413(send: Any) -> None:
-    body = Problem(
-        error="too_large", detail=f"request body over {MAX_BODY_BYTES} bytes"
-    ).model_dump_json()
+async def _send_problem(send: Any, status: int, error: str, detail: str) -> None:
+    body = Problem(error=error, detail=detail).model_dump_json()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
             ],
         }
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -17,9 +18,13 @@ from .context import DEFAULT_CHAIN, Hq
 log = logging.getLogger("posclient.hq")
 
 
-def _hq(args: argparse.Namespace, *, serving: bool = False) -> Hq:
-    from .db import Database
+def _hq(args: argparse.Namespace, *, serving: bool = False, create: bool = False) -> Hq:
+    """The HQ at ``--db``. Only ``serve`` and ``demo-data`` (``create``) may start a new one:
+    any other command on a mistyped path says so instead of leaving an empty HQ behind."""
+    from .db import Database, missing_database
 
+    if not create and (reason := missing_database(args.db)):
+        raise SystemExit(f"posclient-hq: {reason} (start `serve` or run `demo-data` first)")
     retention = timedelta(days=getattr(args, "retention_days", 90))
     # A server copies its WAL into the database file from a thread of its own (db.Checkpointer).
     database = Database(args.db, background_checkpoint=serving)
@@ -31,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    app = create_app(hq=_hq(args, serving=True))
+    app = create_app(hq=_hq(args, serving=True, create=True))
     if args.exit_with_parent:
         _watch_parent(args.exit_with_parent)
     _fewer_collections()
@@ -84,7 +89,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     if args.members < 0:
         raise SystemExit("posclient-hq: --members must be ≥ 0")
-    counts = load_demo(_hq(args), members=args.members)
+    counts = load_demo(_hq(args, create=True), members=args.members)
     print(
         f"products {counts['products']}, coupons {counts['coupons']}, members {counts['members']}"
     )
@@ -267,6 +272,16 @@ def openapi_text() -> str:
     return text
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0-65535)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posclient-hq", description="posclient reference HQ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -280,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db("serve", "run the HQ service")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_port, default=8765)
     p.add_argument(
         "--exit-with-parent",
         type=int,
@@ -332,11 +347,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, where a reader that went away is caught below
+        return code
     except ValueError as exc:
         print(f"posclient-hq: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        print(f"posclient-hq: cannot use the database: {_reason(exc)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # Output piped into e.g. `head`, which stopped reading: not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's own first line (no SQL, no parameters, no URL with its password)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import NullPool
 
 from . import models
 
@@ -68,12 +70,41 @@ _REPLACED_INDEXES = {
 }
 
 
+#: Indexes added since schema 1 to tables that already existed (``create_all`` skips them).
+_ADDED_INDEXES = ("ix_members_merged_into ON members (merged_into) WHERE merged_into IS NOT NULL",)
+
+
 def _upgrade_indexes(engine: Engine) -> None:
     """Give a database created by an older HQ the current indexes (idempotent)."""
     with engine.begin() as conn:
+        for index in _ADDED_INDEXES:
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {index}")
         for old, (new, table, columns) in _REPLACED_INDEXES.items():
             conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {new} ON {table} ({columns})")
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
+
+
+def missing_database(url: str) -> str | None:
+    """Why ``url`` holds no HQ yet (a reason to show), or None when it does.
+
+    A SQLite file that does not exist would be created by connecting to it; an empty PostgreSQL
+    database has no HQ tables. Raises what the driver raises when the server cannot be reached.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path and path != ":memory:" and not Path(path).is_file():
+            return f"no HQ database at {path}"
+        if not path or path == ":memory:":
+            return None  # Database() refuses it with its own reason
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table(models.members.name):
+                return f"no HQ tables in {parsed.render_as_string(hide_password=True)}"
+    finally:
+        engine.dispose()
+    return None
 
 
 class Database:

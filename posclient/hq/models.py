@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 
@@ -154,6 +155,13 @@ members = Table(
     #: The member as the feed sends it (MemberData JSON), kept current in the same transaction.
     Column("doc", Text, nullable=False),
     Index("ix_members_store", "home_store", "member_id"),
+    # Few members are merged: only they are indexed (an erasure finds the merged duplicates).
+    Index(
+        "ix_members_merged_into",
+        "merged_into",
+        sqlite_where=text("merged_into IS NOT NULL"),
+        postgresql_where=text("merged_into IS NOT NULL"),
+    ),
 )
 
 lots = Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from posclient.security.codesign import b64url
-from posclient.sync.protocol import PairResponse
+from posclient.sync.protocol import MAX_STORE_CODE, STORE_CODE_PATTERN, PairResponse
 
 from . import models as m
 from .context import Hq
@@ -46,7 +47,12 @@ def normalise_code(code: str) -> str:
 
 
 def new_pairing_code(hq: Hq, store: str) -> str:
-    """A fresh one-time code that pairs one till with ``store`` within 24 hours."""
+    """A fresh one-time code that pairs one till with ``store`` within 24 hours.
+
+    ValueError for a store code the protocol would refuse (the till could never pair with it).
+    """
+    if not (len(store) <= MAX_STORE_CODE and re.fullmatch(STORE_CODE_PATTERN, store)):
+        raise ValueError(f"store code {store!r} is not 1-{MAX_STORE_CODE} letters, digits, _ or -")
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     now = hq.now()
     with hq.db.write() as conn:

@@ -113,8 +113,16 @@ def pull(hq: Hq, *, store: str, cursor: str, limit: int, members: str = "changes
     return _feed(hq, position, limit)
 
 
+def _not_ahead(conn: Connection, position: int) -> None:
+    """A cursor past the feed's end was not issued here, or this HQ lost changes since (restored
+    from a backup): following it would skip everything up to it. The till starts over."""
+    if position > current_position(conn):
+        raise CursorError("the cursor is ahead of this HQ's feed: start a new snapshot")
+
+
 def _feed(hq: Hq, position: int, limit: int) -> bytes:
     with hq.db.read() as conn:
+        _not_ahead(conn, position)
         # Rows first, then the pruning mark: a prune between the two can only cause a 410.
         rows = conn.execute(
             select(
@@ -173,6 +181,7 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -
     with hq.db.read() as conn:
         if start < pruned_through(conn):
             raise CursorGone()
+        _not_ahead(conn, start)
         while phase < len(PHASES) and len(changes) + len(members) < limit:
             room = limit - len(changes) - len(members)
             if PHASES[phase] in ("own", "other"):

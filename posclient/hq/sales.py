@@ -119,6 +119,31 @@ def _earn_expiry(cx: Apply, sale: SalePayload) -> date:
     return wanted
 
 
+def _earn_claim(cx: Apply, sale: SalePayload) -> int:
+    """The points the sale earns: what the till says, unless no tier could earn that much.
+
+    The ledger is HQ's: a claim above the most the sale's money earns at the best tier (with
+    its points coupon) is credited at that most and answered as a conflict, so the till takes
+    HQ's balance. Within it, the till's figure stands (its tier and rules of the moment).
+    """
+    hq, claimed = cx.hq, sale.points_earned
+    per_yuan = hq.rules.earn_per_yuan
+    if claimed <= sale.amount_due_fen // 100 * per_yuan:  # within the base rate: most sales
+        return claimed
+    multiplier = max((tier.points_multiplier for tier in hq.tiers), default=Decimal(1))
+    coupon = coupon_multiplier(cx.conn, sale.coupon_code)
+    if coupon:
+        multiplier *= Decimal(coupon)
+    most = points_earned(from_fen(sale.amount_due_fen), multiplier, per_yuan=per_yuan)
+    if claimed <= most:
+        return claimed
+    cx.out.conflict(
+        "earn_capped",
+        f"the till claimed {claimed} points; the sale can earn at most {most}: {most} credited",
+    )
+    return most
+
+
 def apply_sale(cx: Apply, sale: SalePayload) -> None:
     conn, hq, out = cx.conn, cx.hq, cx.out
     sale_id = str(sale.sale_id)
@@ -146,7 +171,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
             after, earning = earn(
                 st.account,
                 lot_id=lot_id,
-                points=sale.points_earned,
+                points=_earn_claim(cx, sale),
                 expires_on=_earn_expiry(cx, sale),
             )
             book(hq, st, after, "earn", lot_id=lot_id, event_id=cx.event_id, ref=sale_id)

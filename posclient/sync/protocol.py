@@ -7,13 +7,20 @@ unknown fields, so a malformed body gets a 422 with the reason instead of being 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import to_json
 
 from posclient.domain.coupons import Coupon, CouponKind, CouponStatus, DiscountType
@@ -30,12 +37,32 @@ DEFAULT_PULL_LIMIT = 1000
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 HlcText = Annotated[str, Field(pattern=r"^[0-9]{15}-[0-9]{5}$")]
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-StoreCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+STORE_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+MAX_STORE_CODE = 32
+StoreCode = Annotated[
+    str, Field(min_length=1, max_length=MAX_STORE_CODE, pattern=STORE_CODE_PATTERN)
+]
+#: Counters, versions and positions: exact in every JSON reader (2⁵³ − 1, the largest integer a
+#: double holds exactly) and well inside a 64-bit SQL integer.
+MAX_COUNT = 2**53 - 1
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Fen = Annotated[int, Field(ge=-(10**12), le=10**12)]
 NonNegFen = Annotated[int, Field(ge=0, le=10**12)]
 Points = Annotated[int, Field(ge=0, le=10**10)]
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
 ShortText = Annotated[str, Field(max_length=200)]
+
+
+#: Wire dates and times fall in these years. Beyond them nothing is plausible (a sale in 9999)
+#: and arithmetic on them (expiry = sale date + validity, a change of time zone) overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+#: A moment with its UTC offset, in a plausible year (checked by pydantic-core itself).
+WireTime = Annotated[
+    AwareDatetime,
+    Field(ge=datetime(FIRST_YEAR, 1, 1, tzinfo=UTC), lt=datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)),
+]
+#: A calendar date in a plausible year.
+WireDate = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))]
 
 
 class Wire(BaseModel):
@@ -100,8 +127,8 @@ class SalePayload(Wire):
     coupon_code: Annotated[str, Field(max_length=64)] | None = None
     #: The lot the earned points go into (same id at till and HQ), and its expiry.
     earn_lot_id: Annotated[str, Field(max_length=80)] | None = None
-    earn_expires_on: date | None = None
-    occurred_at: AwareDatetime
+    earn_expires_on: WireDate | None = None
+    occurred_at: WireTime
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> SalePayload:
@@ -162,8 +189,8 @@ class RefundPayload(Wire):
     #: (``points.restore``'s ``repaid_lot_id``); None = ``default_repaid_lot(refund_id)``.
     repaid_lot_id: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     #: Expiry of that lot; None = the refund's date + the points validity.
-    repaid_expires_on: date | None = None
-    occurred_at: AwareDatetime
+    repaid_expires_on: WireDate | None = None
+    occurred_at: WireTime
 
     @model_validator(mode="after")
     def _totals_add_up(self) -> RefundPayload:
@@ -213,9 +240,9 @@ class ConsentPayload(Wire):
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
     #: The member's consent version the till had seen when the decision was captured.
-    consent_version_seen: Annotated[int, Field(ge=0)] = 0
+    consent_version_seen: Count = 0
     guardian: bool = False
-    occurred_at: AwareDatetime
+    occurred_at: WireTime
 
 
 class Gender(StrEnum):
@@ -233,7 +260,7 @@ class ProfileFields(Wire):
     phone: Annotated[str, Field(pattern=r"^1[3-9][0-9]{9}$")] | None = None
     name: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     gender: Gender | None = None
-    birthday: date | None = None
+    birthday: WireDate | None = None
     categories: CategoryList | None = None
 
 
@@ -255,7 +282,7 @@ class EnrolPayload(Wire):
     assigned_staff: Annotated[str, Field(max_length=64)] | None = None
     profile: ProfileFields
     consents: Annotated[list[ConsentPayload], Field(min_length=1, max_length=10)]
-    occurred_at: AwareDatetime
+    occurred_at: WireTime
 
     @model_validator(mode="after")
     def _phone_and_membership(self) -> EnrolPayload:
@@ -274,7 +301,7 @@ class PatchedField(Wire):
     #: None clears the field.
     value: Any = None
     #: The field version the till had seen (0 = never set).
-    base_version: Annotated[int, Field(ge=0)]
+    base_version: Count
 
 
 class PatchPayload(Wire):
@@ -282,7 +309,7 @@ class PatchPayload(Wire):
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
     fields: dict[Literal["phone", "name", "gender", "birthday", "categories"], PatchedField]
-    occurred_at: AwareDatetime
+    occurred_at: WireTime
 
     @field_validator("fields")
     @classmethod
@@ -296,11 +323,11 @@ class ErasurePayload(Wire):
     member_id: UUID
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
-    occurred_at: AwareDatetime
+    occurred_at: WireTime
 
 
 class AuditEntry(Wire):
-    at: AwareDatetime
+    at: WireTime
     staff_id: Annotated[str, Field(max_length=64)]
     member_id: UUID | None = None
     action: Annotated[str, Field(max_length=32)]
@@ -324,10 +351,10 @@ class OpeningPointsPayload(Wire):
     staff_id: Annotated[str, Field(max_length=64)] = ""
     points: Annotated[int, Field(ge=1, le=10**9)]
     lot_id: Annotated[str, Field(min_length=1, max_length=80)]
-    expires_on: date
+    expires_on: WireDate
     #: sha256 of the imported file: which import the balance came from.
     source_sha256: Sha256Hex
-    occurred_at: AwareDatetime
+    occurred_at: WireTime
 
     @model_validator(mode="after")
     def _expires_after_import(self) -> OpeningPointsPayload:
@@ -369,12 +396,12 @@ def payload_matches(payload: dict[str, Any], digest: str) -> bool:
 class Event(Wire):
     event_id: UUID
     device_id: DeviceId
-    seq: Annotated[int, Field(ge=1)]
+    seq: Annotated[int, Field(ge=1, le=MAX_COUNT)]
     hlc: HlcText
-    occurred_at: AwareDatetime
+    occurred_at: WireTime
     type: EventType
     #: Versions the till had seen, e.g. {"member": 3}; the conflict rules compare them.
-    base: dict[Annotated[str, Field(max_length=64)], Annotated[int, Field(ge=0)]] = {}
+    base: dict[Annotated[str, Field(max_length=64)], Count] = {}
     payload: dict[str, Any]
     payload_sha256: Sha256Hex
     prev_hash: Sha256Hex | None = None
@@ -429,7 +456,7 @@ class EventResult(Wire):
 class PushResponse(Wire):
     results: list[EventResult]
     #: Feed position at which every change caused by this push is visible to pull.
-    write_checkpoint: Annotated[int, Field(ge=0)]
+    write_checkpoint: Count
 
 
 # ---------------------------------------------------------------- pull
@@ -455,7 +482,7 @@ class Change(Wire):
     entity: Entity
     op: Op
     id: Annotated[str, Field(min_length=1, max_length=80)]
-    version: Annotated[int, Field(ge=0)]
+    version: Count
     #: put: the entity's data; merge: {"from": id, "into": id}; delete: null.
     data: dict[str, Any] | None = None
 
@@ -465,12 +492,12 @@ class PullResponse(Wire):
     next_cursor: str
     has_more: bool
     #: Feed position this page reaches; compare with a push's write_checkpoint.
-    position: Annotated[int, Field(ge=0)]
+    position: Count
     #: True while a new till is still receiving its first snapshot.
     snapshot: bool = False
     #: Snapshot progress (members sent so far / total) for the first-load progress bar.
-    snapshot_done: Annotated[int, Field(ge=0)] | None = None
-    snapshot_total: Annotated[int, Field(ge=0)] | None = None
+    snapshot_done: Count | None = None
+    snapshot_total: Count | None = None
     #: Asked for with ``members=list``: the page's member puts as their data only (MemberData
     #: each, no change envelope), in feed order after ``changes``. HQ uses it on snapshot pages;
     #: a till that did not ask never gets it.
@@ -497,7 +524,7 @@ SEGMENTS: dict[str, tuple[str, str]] = {
 class LotData(Wire):
     lot_id: str
     remaining: Points
-    expires_on: date
+    expires_on: WireDate
 
 
 class MemberData(Wire):
@@ -509,22 +536,22 @@ class MemberData(Wire):
     card_no: str
     home_store: str
     tier_code: str
-    points_balance: int
+    points_balance: Annotated[int, Field(ge=-(10**10), le=10**10)]
     points_debt: Points = 0
     lots: list[LotData] = []
     spend_12m_fen: NonNegFen = 0
-    purchase_count: Annotated[int, Field(ge=0)] = 0
-    last_purchase_at: AwareDatetime | None = None
-    enrolled_at: AwareDatetime
+    purchase_count: Count = 0
+    last_purchase_at: WireTime | None = None
+    enrolled_at: WireTime
     tags: list[str] = []
     segment: str | None = None
     assigned_staff: str | None = None
     profile: ProfileFields = ProfileFields()
-    field_versions: dict[str, int] = {}
+    field_versions: dict[str, Count] = {}
     consents: dict[ConsentPurpose, bool] = {}
-    consent_version: int = 0
+    consent_version: Count = 0
     flagged_overdraft: bool = False
-    version: int
+    version: Count
 
 
 class Problem(Wire):
@@ -545,13 +572,13 @@ class TierData(Wire):
     code: Annotated[str, Field(min_length=1, max_length=32)]
     name_zh: str
     name_en: str
-    rank: Annotated[int, Field(ge=0)]
+    rank: Count
     threshold_fen: NonNegFen
     discount_rate: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
     points_multiplier: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
     benefits_zh: list[str] = []
     benefits_en: list[str] = []
-    version: int = 1
+    version: Count = 1
 
     @classmethod
     def from_domain(cls, tier: Tier, version: int = 1) -> TierData:
@@ -597,7 +624,7 @@ class ProductData(Wire):
     points_price: Points | None = None
     points_cash_fen: NonNegFen | None = None
     active: bool = True
-    version: int = 1
+    version: Count = 1
 
     def to_domain(self) -> Product:
         return Product(
@@ -624,10 +651,10 @@ class CouponData(Wire):
     discount_type: DiscountType
     value: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?$")]
     min_spend_fen: NonNegFen = 0
-    valid_from: date
-    valid_until: date
+    valid_from: WireDate
+    valid_until: WireDate
     status: CouponStatus = CouponStatus.AVAILABLE
-    version: int = 1
+    version: Count = 1
 
     def to_domain(self) -> Coupon:
         value = Decimal(self.value)
@@ -649,15 +676,15 @@ class CouponData(Wire):
 class PointsRules(Wire):
     """The chain's points rules (entity ``rule``, id ``points``)."""
 
-    earn_per_yuan: Annotated[int, Field(ge=0)] = 1
-    validity_days: Annotated[int, Field(ge=1)] = 730
+    earn_per_yuan: Annotated[int, Field(ge=0, le=10_000)] = 1
+    validity_days: Annotated[int, Field(ge=1, le=36_500)] = 730
     bill_cap_percent: Annotated[int, Field(ge=0, le=100)] = 50
     offline_per_sale: Points = 20_000
     offline_per_member_day: Points = 30_000
-    offline_max_balance_age_hours: Annotated[int, Field(ge=0)] = 72
+    offline_max_balance_age_hours: Annotated[int, Field(ge=0, le=87_600)] = 72
     sign_in_points: Points = 10
     referral_points: Points = 500
-    version: int = 1
+    version: Count = 1
 
 
 class KeyData(Wire):
@@ -667,7 +694,7 @@ class KeyData(Wire):
     algorithm: Literal["Ed25519"] = "Ed25519"
     chain: str
     public_key: str
-    version: int = 1
+    version: Count = 1
 
 
 # ---------------------------------------------------------------- other endpoints
@@ -692,4 +719,4 @@ class MemberLookup(Wire):
 
 class DynamicCode(Wire):
     code: str
-    expires_at: AwareDatetime
+    expires_at: WireTime

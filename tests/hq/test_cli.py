@@ -48,11 +48,42 @@ def test_demo_data_members_and_pairing_code(
     )
 
 
-def test_bad_input_exits_non_zero(tmp_path: Path) -> None:
+def test_bad_input_exits_non_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    run(capsys, "demo-data", "--db", db, "--members", "0")
     with pytest.raises(SystemExit) as caught:
-        main(["revoke", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--device", "nope"])
+        main(["revoke", "--db", db, "--device", "nope"])
     assert "no active device" in str(caught.value.code)
     assert main(["members", "--db", "sqlite://"]) == 2
+    # A store code no till could pair with is refused before a code is issued.
+    for store in ("", "s 1/x", "S" * 33):
+        assert main(["pairing-code", "--db", db, "--store", store]) == 2
+        assert "store code" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--db", db, "--port", "99999"])
+    assert "not a TCP port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["members", "pairing-code", "devices", "maintain"])
+def test_a_mistyped_database_path_is_refused_not_created(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "typo.db"
+    extra = ["--store", "S001"] if command == "pairing-code" else []
+    with pytest.raises(SystemExit) as caught:
+        main([command, "--db", f"sqlite:///{path}", *extra])
+    assert str(caught.value.code).startswith(f"posclient-hq: no HQ database at {path}")
+    assert not path.exists()
+
+
+def test_a_file_that_is_not_a_database_gets_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("not a database")
+    assert main(["members", "--db", f"sqlite:///{path}"]) == 2
+    err = capsys.readouterr().err
+    assert err == "posclient-hq: cannot use the database: file is not a database\n"
 
 
 def test_demo_resources_are_valid() -> None:

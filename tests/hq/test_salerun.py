@@ -199,11 +199,11 @@ def test_lots_another_process_wrote_are_read_again(tmp_path: Path) -> None:
     member = members[0]
     try:
         first = _push(
-            hq, till, [till.sale(member, amount_fen=1000, points_earned=100)[1]], runs=True
+            hq, till, [till.sale(member, amount_fen=10_000, points_earned=100)[1]], runs=True
         )
         assert first[0]["status"] == "applied" and hq.lot_cache.hits == 0
         # Another process: 400 points more, in a lot of their own.
-        _, earned = till.sale(member, amount_fen=1000, points_earned=400, lot_id="ELSEWHERE")
+        _, earned = till.sale(member, amount_fen=40_000, points_earned=400, lot_id="ELSEWHERE")
         assert _push(other, till, [earned], runs=True)[0]["status"] == "applied"
         # Back here: spending 1,000 of the 1,000 now held is no overdraft.
         _, spend = till.sale(member, amount_fen=0, points_redeemed=1000, points_earned=0)

@@ -1,0 +1,154 @@
+"""Values at the edges: numbers and dates out of range, cursors from nowhere, bodies that never
+end, points no sale can earn, and what an erasure must also take with it. Never a 500."""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from posclient.domain.events import payload_sha256
+from posclient.hq import app as hq_app
+from posclient.hq import models as m
+from posclient.hq.context import Hq
+from posclient.hq.feed import encode_cursor
+from posclient.hq.merge import merge
+
+from .conftest import LiveServer
+from .helpers import Till
+
+
+def _push(till: Till, client: httpx.Client, events: list[dict[str, Any]]) -> httpx.Response:
+    return client.post(
+        "/v1/sync/push",
+        json={"device_id": till.device_id, "events": events},
+        headers=till.headers,
+    )
+
+
+def _with_payload(event: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    payload = {**event["payload"], **changes}
+    return {**event, "payload": payload, "payload_sha256": payload_sha256(payload)}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"seq": 2**63},
+        {"seq": 10**30},
+        {"occurred_at": "9999-12-31T23:59:59+00:00"},
+        {"occurred_at": "0001-01-01T00:00:00+01:00"},
+        {"base": {"member": 10**30}},
+    ],
+)
+def test_envelope_values_out_of_range_get_422(
+    till: Till, client: httpx.Client, change: dict[str, Any]
+) -> None:
+    _, enrol = till.enrol()
+    response = _push(till, client, [{**enrol, **change}])
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_an_implausible_date_in_a_payload_rejects_that_event_only(
+    hq: Hq, till: Till, client: httpx.Client
+) -> None:
+    member_id, enrol = till.enrol()
+    _, good = till.sale(member_id, amount_fen=1000)
+    _, late = till.sale(member_id, amount_fen=1000)
+    late = _with_payload(late, occurred_at="9999-12-31T23:59:59+00:00")
+    _, early = till.sale(member_id, amount_fen=1000)
+    early = _with_payload(early, occurred_at="0001-01-01T00:00:00+01:00")
+    consent = till.consent(member_id, "marketing", "granted", seen=0)
+    consent = _with_payload(consent, consent_version_seen=10**30)
+    response = _push(till, client, [enrol, good, late, early, consent])
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [
+        "applied",
+        "applied",
+        "rejected",
+        "rejected",
+        "rejected",
+    ]
+    assert {r["reason"] for r in results[2:]} == {"invalid_payload"}
+    with hq.db.read() as conn:
+        assert len(conn.execute(select(m.sales.c.sale_id)).all()) == 1
+
+
+def test_a_claim_no_sale_can_earn_is_capped_as_a_conflict(hq: Hq, till: Till) -> None:
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+    # ¥10 at the best tier (diamond, 2×) earns at most 20 points.
+    best = max(tier.points_multiplier for tier in hq.tiers)
+    most = int(10 * best)
+    _, sale = till.sale(member_id, amount_fen=1000, points_earned=10**10)
+    result = till.push_one(sale)
+    assert result["status"] == "conflict" and result["reason"] == "earn_capped"
+    assert result["state"]["member"]["points_balance"] == most
+    # Within what a tier can earn, the till's figure stands (a 2× promise at 1,000 fen).
+    _, fair = till.sale(member_id, amount_fen=1000, points_earned=most)
+    assert till.push_one(fair)["status"] == "applied"
+
+
+@pytest.mark.parametrize("position", [10**6, 2**63, 10**30])
+def test_a_cursor_ahead_of_the_feed_is_refused_not_followed(till: Till, position: int) -> None:
+    till.push_one(till.enrol()[1])
+    for state in (
+        {"v": 1, "p": position},
+        {"v": 1, "s": position, "ph": 0, "a": "", "d": 0, "t": 0, "st": "S001"},
+    ):
+        response = till.pull(encode_cursor(state))
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "invalid_cursor"
+
+
+def test_a_chunked_body_over_the_limit_gets_413(till: Till, client: httpx.Client) -> None:
+    def chunks() -> Any:
+        block = b"x" * (1024 * 1024)
+        for _ in range(17):
+            yield block
+
+    response = client.post(
+        "/v1/sync/push",
+        content=chunks(),
+        headers={**till.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and response.json()["error"] == "too_large"
+
+
+def test_a_body_that_stops_arriving_gets_408(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hq_app, "BODY_TIMEOUT_S", 0.5)
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"devi'
+        )
+        received = b""
+        while chunk := sock.recv(65536):  # the answer, then the server closes
+            received += chunk
+        answer = received.decode()
+    assert answer.startswith("HTTP/1.1 408"), answer
+    assert json.loads(answer.split("\r\n\r\n", 1)[1])["error"] == "timeout"
+
+
+def test_an_erasure_also_forgets_the_duplicates_merged_into_the_member(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    _, cursor, _ = till.pull_all()
+    kept, first = till.enrol(phone="13911112222", name="王重复")
+    till.push_one(first)
+    duplicate, second = till2.enrol(phone="13911112222", name="王重复")
+    assert till2.push_one(second)["reason"] == "merge_candidate"
+    merge(hq, duplicate, kept)
+    assert till.push_one(till.erase(kept))["status"] == "applied"
+    changes, _, _ = till.pull_all(cursor)
+    text = json.dumps(changes, ensure_ascii=False)
+    assert "13911112222" not in text and "王重复" not in text
