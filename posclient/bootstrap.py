@@ -50,9 +50,11 @@ def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = Non
     """Open (and with ``create``, initialise) the till in ``data_dir``. Migrates on open."""
     data_dir = Path(data_dir)
     path = database_path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise PosError("store.data_dir_not_dir", path=str(data_dir))
     if not create and not path.exists():
         raise PosError("store.not_initialised", path=str(data_dir))
-    db = Database(path)
+    db = Database(path, create=create)
     with UnitOfWork(db) as uow:
         settings.ensure_identity(uow.session)
         install_id = settings.get(uow.session, "install_id")

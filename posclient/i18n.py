@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import string
+from datetime import datetime
 from typing import Any
 
 from posclient.domain.errors import PosError
@@ -100,6 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # cart
     "cart.empty": ("购物车是空的", "The cart is empty"),
     "cart.unknown_sku": ("未知商品：{sku}", "Unknown product: {sku}"),
+    "cart.not_in_cart": ("商品 {sku} 不在本单中", "Product {sku} is not in this sale"),
     "cart.bad_qty": ("数量必须是整数", "Quantity must be a whole number"),
     "cart.qty_not_positive": ("数量必须大于 0", "Quantity must be at least 1"),
     "cart.qty_too_large": ("数量过大（最多 {max}）", "Quantity too large (max {max})"),
@@ -137,6 +139,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "未达到优惠券 {code} 的最低消费 {min_spend}",
         "Coupon {code} needs a minimum spend of {min_spend}",
     ),
+    "coupon.nothing_eligible": (
+        "优惠券 {code} 不适用于本单商品（没有可打折的商品），未使用",
+        "Coupon {code} does not apply to anything in this sale (no discountable item); not used",
+    ),
     # points
     "points.negative": ("积分数不能为负", "Points cannot be negative"),
     "points.not_whole_yuan": (
@@ -146,6 +152,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "points.over_balance": (
         "积分不足：可用 {balance}，需要 {requested}",
         "Not enough points: {balance} available, {requested} requested",
+    ),
+    "points.stale_balance": (
+        "离线中，积分余额为 {as_of} 的数据，已超过可用时限：本单暂不能使用积分",
+        "Offline, and the points balance is from {as_of}, too old to spend: no points now",
+    ),
+    "points.stale_balance_never": (
+        "离线中，积分余额尚未经总部确认：本单暂不能使用积分",
+        "Offline, and HQ has never confirmed the points balance: no points now",
     ),
     "points.over_cap": (
         "超过本单可用积分上限：最多 {limit} 积分",
@@ -185,6 +199,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cannot open the database file (permissions or path): {path}",
     ),
     "store.failed": ("数据库操作失败（{error}）", "Database operation failed ({error})"),
+    "store.data_dir_not_dir": (
+        "数据目录不是文件夹：{path}",
+        "The data directory is not a directory: {path}",
+    ),
+    "store.newer_schema": (
+        "数据库来自更新版本的 posclient（结构版本 {revision}），请先升级本软件：{path}",
+        "The database comes from a newer posclient (schema {revision}); upgrade first: {path}",
+    ),
+    "cli.internal_error": (
+        "内部错误：{error}（详情见日志）",
+        "internal error: {error} (details in the log)",
+    ),
+    # the queue as text (posclient-admin queue): what each event is, and where it stands
+    "event.sale.completed": ("销售", "Sale"),
+    "event.refund.completed": ("退货", "Refund"),
+    "event.member.enrolled": ("会员注册", "Enrolment"),
+    "event.member.patched": ("资料修改", "Profile edit"),
+    "event.consent.recorded": ("同意记录", "Consent decision"),
+    "event.member.erasure_requested": ("删除请求", "Erasure request"),
+    "event.audit.recorded": ("审计记录", "Audit record"),
+    "event.points.opening": ("期初积分", "Opening points balance"),
+    "event.status.pending": ("待上传", "Waiting"),
+    "event.status.rejected": ("总部拒收", "Rejected by HQ"),
+    "event.status.applied": ("已入账", "Applied"),
+    "event.status.duplicate": ("已入账（重复）", "Applied (repeat)"),
+    "event.status.conflict": ("已入账（有冲突）", "Applied (conflict)"),
+    "cli.usage.required": ("缺少必需的参数：{what}", "Missing required arguments: {what}"),
+    "cli.usage.needs_value": ("参数 {what} 需要一个值", "Argument {what} needs a value"),
+    "cli.usage.unknown": ("无法识别的参数：{what}", "Unrecognised arguments: {what}"),
+    "cli.usage.choice": (
+        "{what} 的取值无效：{value}（用 --help 查看可选项）",
+        "Invalid choice for {what}: {value} (see --help)",
+    ),
+    "cli.usage.value": ("参数 {what} 的值无效：{value}", "Invalid value for {what}: {value}"),
+    "cli.usage.other": (
+        "用法错误：{detail}（用 --help 查看用法）",
+        "Usage error: {detail} (see --help)",
+    ),
     "store.not_initialised": (
         "数据目录尚未初始化：请先运行 posclient-admin init",
         "Data directory not initialised: run posclient-admin init first",
@@ -237,6 +289,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.status_sync": ("上次同步：{last}（总部：{hq}）", "Last sync: {last} (HQ: {hq})"),
     "cli.never": ("从未", "never"),
+    "cli.status_online": ("总部：可连接（在线）", "HQ: reachable (online)"),
+    "cli.status_offline": (
+        "总部：现在无法连接（离线，本机照常销售，恢复后自动上传）",
+        "HQ: not reachable now (offline; the till sells as usual and sends everything later)",
+    ),
     "cli.not_paired": ("未配对", "not paired"),
     "cli.queue_empty": (
         "队列为空：所有记录均已上传",
@@ -262,6 +319,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.paired": (
         "已与总部配对：设备 {device}，门店 {store}；令牌保存在 {backend}",
         "Paired with HQ: device {device}, store {store}; token kept in {backend}",
+    ),
+    "cli.token_in_keyring": ("系统钥匙串（{backend}）", "the OS keyring ({backend})"),
+    "cli.token_in_file": (
+        "仅本用户可读的文件中（{path}）",
+        "an owner-only (0600) file in {path}",
     ),
     "cli.sync_report": (
         "上传 {pushed} 条（成功 {applied}，重复 {duplicates}，冲突 {conflicts}，被拒 {rejected}），下载 {pulled} 条变更，待上传 {pending} 条",
@@ -293,6 +355,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sync.pairing_refused": ("配对码无效或已使用", "The pairing code is invalid or already used"),
     "sync.request_refused": ("总部拒绝了请求（{error}）", "HQ refused the request ({error})"),
+    "sync.not_hq": (
+        "该地址没有按总部服务应答（HTTP {status}）：请检查总部地址，配对码未使用",
+        "That address does not answer as an HQ (HTTP {status}): check it; the code is unused",
+    ),
     "consent.membership_is_erasure": (
         "退出会员需要办理注销（删除个人信息），请在会员资料中选择“注销会员”",
         "Leaving the membership is an erasure request: use “Close membership” in the profile",
@@ -339,6 +405,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "hq.reason.coupon_void": ("优惠券已作废", "The coupon was void"),
     "hq.reason.earn_expiry_adjusted": ("积分有效期已由总部调整", "HQ adjusted the points expiry"),
+    "hq.reason.earn_capped": (
+        "本单积分超过规则上限，已按总部可给的最多积分入账",
+        "More points than the rules allow for this sale: HQ credited the most it can",
+    ),
     "hq.reason.merge_candidate": (
         "可能与其他会员重复，待总部合并",
         "Possibly a duplicate member: HQ will review",
@@ -509,6 +579,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "doctor.hq_not_set": ("尚未设置总部地址（未配对）", "No HQ address set (not paired)"),
     "doctor.hq_unreachable": ("无法连接总部 {url}（{code}）", "HQ {url} is unreachable ({code})"),
+    "doctor.hq_not_hq": (
+        "{url} 有应答，但不是总部服务：请检查总部地址",
+        "{url} answers, but not as an HQ: check the address",
+    ),
+    "doctor.hq_token_unreadable": (
+        "总部可连接，但设备令牌文件不可用（见密钥存储一行）",
+        "HQ is reachable, but the device token file cannot be used (see the key storage line)",
+    ),
+    "doctor.secrets_in_data_dir": (
+        "密钥文件在数据目录内（会随备份复制），请把 POSCLIENT_SECRETS_DIR 设到数据目录之外：{path}",
+        "Secret files are inside the data dir (copied with backups); set POSCLIENT_SECRETS_DIR "
+        "outside it: {path}",
+    ),
     "doctor.hq_not_paired": (
         "总部可连接，但本机没有设备令牌，请重新配对",
         "HQ is reachable but this till has no device token: pair again",
@@ -623,6 +706,10 @@ def _render(value: Any) -> Any:
 
     if isinstance(value, Decimal):
         return format_yuan(value)
+    if isinstance(value, datetime):  # a moment, as the store's clock shows it
+        from posclient.services.clock import DEFAULT_TZ
+
+        return value.astimezone(DEFAULT_TZ).strftime("%Y-%m-%d %H:%M")
     return value
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from posclient import log as logsetup
 from posclient.bootstrap import Till, default_data_dir, open_till
 
 
@@ -18,7 +19,11 @@ def data_dir(args: argparse.Namespace) -> Path:
 
 
 def till(args: argparse.Namespace, *, create: bool = False) -> Till:
-    return open_till(data_dir(args), create=create)
+    """The till in the data dir; its log file starts once it is known to be a till's (a refused
+    directory, or another program's database, gets nothing written into it)."""
+    opened = open_till(data_dir(args), create=create)
+    logsetup.setup(opened.data_dir / "logs")
+    return opened
 
 
 def _default(value: Any) -> Any:

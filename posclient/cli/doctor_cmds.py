@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import unicodedata
 
-from posclient.i18n import text
+from posclient.i18n import MESSAGES, text
 from posclient.services import doctor
 
 from .common import add_json, data_dir, print_json
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    checks = doctor.run(data_dir(args), hq_timeout=args.timeout)
+    checks = [_worded(c, args.lang) for c in doctor.run(data_dir(args), hq_timeout=args.timeout)]
     failed = any(check.status == doctor.FAIL for check in checks)
     if args.json:
         print_json(
@@ -45,6 +46,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             pad = " " * (width - _width(name))
             print(f"{_MARK[c.status]}  {name}{pad}  {text(c.code, args.lang, **c.params)}")
     return 1 if failed else 0
+
+
+def _worded(check: doctor.Check, lang: str) -> doctor.Check:
+    """A sync error code in a check's params (``code``: why HQ could not be reached) in words."""
+    code = check.params.get("code")
+    if isinstance(code, str) and code in MESSAGES:
+        return dataclasses.replace(check, params={**check.params, "code": text(code, lang)})
+    return check
 
 
 def _width(value: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from posclient.bootstrap import Till
 from posclient.i18n import text
 from posclient.services import pairing
 from posclient.services.sync import SyncEngine
@@ -50,10 +51,18 @@ def cmd_pair(args: argparse.Namespace) -> int:
                 args.lang,
                 device=paired.device_id,
                 store=paired.store,
-                backend=paired.secrets_backend,
+                backend=_where(t, args.lang),
             )
         )
     return 0
+
+
+def _where(t: Till, lang: str) -> str:
+    """Where the device token went, in words: the OS keyring, or the protected file's folder."""
+    info = t.secrets.info
+    if info.is_os_keyring:
+        return text("cli.token_in_keyring", lang, backend=info.name)
+    return text("cli.token_in_file", lang, path=info.location)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

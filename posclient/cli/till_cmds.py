@@ -11,8 +11,9 @@ from posclient.bootstrap import Till
 from posclient.domain.errors import CartError, PosError
 from posclient.domain.money import format_yuan
 from posclient.i18n import hq_reason, text
-from posclient.services import demo, outbox, settings, status
+from posclient.services import demo, outbox, settings, staff, status
 from posclient.services.checkout import Cart, Receipt, RefundReceipt
+from posclient.services.first_run import normalise_store, normalise_url
 from posclient.services.members import MemberView
 from posclient.store.models import OutboxEvent, SaleRow
 from posclient.store.uow import UnitOfWork
@@ -81,12 +82,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    # Checked before anything is created: a bad option leaves no half-made till behind.
+    hq_url = normalise_url(args.hq) if args.hq is not None else None
+    store = normalise_store(args.store) if args.store is not None else None
     t = till(args, create=True)
     with UnitOfWork(t.db) as uow:
-        if args.hq:
-            settings.put(uow.session, "hq_url", args.hq.rstrip("/"))
-        if args.store:
-            settings.put(uow.session, "store", args.store)
+        if hq_url:
+            settings.put(uow.session, "hq_url", hq_url)
+        if store:
+            settings.put(uow.session, "store", store)
         if args.lang:
             settings.put(uow.session, "lang", args.lang)
         counts: dict[str, int] = {}
@@ -212,11 +216,19 @@ def print_receipt(receipt: Receipt, lang: str) -> None:
             print(f"  {text('cli.provisional', lang)}")
 
 
+def _staff(t: Till, staff_id: str) -> str:
+    """``--staff``: an active staff id of this till, or "" when not given."""
+    if staff_id and staff_id not in {member.staff_id for member in staff.list_staff(t.db)}:
+        raise PosError("staff.unknown")
+    return staff_id
+
+
 def cmd_sale(args: argparse.Namespace) -> int:
     t = till(args)
+    staff_id = _staff(t, args.staff)
     service = t.checkout
     cart = Cart()
-    if args.member:
+    if args.member is not None:  # given but empty: refused, never a sale without the member
         cart.member = service.identify(args.member)
     for item in args.item:
         sku, qty = _parse_item(item)
@@ -224,13 +236,14 @@ def cmd_sale(args: argparse.Namespace) -> int:
     for sku in args.points_price:
         numbers = [i for i, line in enumerate(cart.lines, 1) if line.product.sku == sku]
         if not numbers:
-            raise CartError("cart.unknown_sku", sku=sku[:32])
+            service.find_product(sku)  # an unknown product says so
+            raise CartError("cart.not_in_cart", sku=sku[:32])
         cart.set_points_price(numbers[0], True)
     if args.coupon:
         cart.coupon = service.find_coupon(args.coupon, cart)
     cart.redeem_points = _int_arg(args.redeem, "--redeem")
     service.price(cart)  # the reason for a bad redemption before anything is written
-    receipt = service.complete_sale(cart, staff_id=args.staff)
+    receipt = service.complete_sale(cart, staff_id=staff_id)
     if args.json:
         print_json(receipt_json(receipt))
     else:
@@ -270,7 +283,7 @@ def cmd_refund(args: argparse.Namespace) -> int:
             line_no = _int_arg(number, "--line")
             quantities[line_no] = _int_arg(qty_text, "--line") if sep else sold.get(line_no, 1)
     refund = t.checkout.refund_sale(
-        args.receipt, quantities=quantities, staff_id=args.staff, reason=args.reason
+        args.receipt, quantities=quantities, staff_id=_staff(t, args.staff), reason=args.reason
     )
     if args.json:
         print_json(refund_json(refund))
@@ -309,13 +322,30 @@ def status_data(t: Till) -> dict[str, Any]:
         "rejected": rejected,
         "last_sync": values.get("last_sync_ok"),
         "cursor": values.get("pull_cursor"),
-        # The last attempt reached HQ when a success was recorded after it started.
-        "hq_reachable": None
-        if not values.get("last_sync_attempt")
-        else (values.get("last_sync_ok") or "") >= values["last_sync_attempt"],
+        # Asked now (GET /v1/health, a short timeout), not taken from the last sync attempt.
+        "hq_reachable": _reachable(info.hq_url) if info.hq_url else None,
+        # HQ refused the device token (revoked): sync stops until the till is paired again.
+        "needs_pairing": values.get("auth_failed") == "1",
         "sales": sales,
         "last_seq": last_seq,
     }
+
+
+#: Seconds ``status`` waits for HQ's health answer (a refused connection answers at once).
+PROBE_TIMEOUT_S = 3.0
+
+
+def _reachable(url: str) -> bool:
+    import httpx
+
+    from posclient.sync.client import HqClient, SyncError
+
+    with HqClient(url, None, timeout=httpx.Timeout(PROBE_TIMEOUT_S)) as client:
+        try:
+            client.health()
+        except SyncError:
+            return False
+    return True
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -335,6 +365,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             hq=data["hq_url"] or text("cli.not_paired", lang),
         )
     )
+    if data["hq_url"]:
+        print(text("cli.status_online" if data["hq_reachable"] else "cli.status_offline", lang))
+    if data["needs_pairing"]:
+        print(text("sync.unauthorized", lang))
     return 0
 
 
@@ -350,11 +384,18 @@ def cmd_queue(args: argparse.Namespace) -> int:
     for event in events:
         words = hq_reason(event["reason"], event["detail"], args.lang)
         reason = f"  {words}" if words else ""
+        kind = _words(f"event.{event['type']}", args.lang, event["type"])
+        state = _words(f"event.status.{event['status']}", args.lang, event["status"])
         print(
-            f"{event['seq']:>6}  {event['type']:<20} {event['status']:<9} "
-            f"{event['occurred_at']:%Y-%m-%d %H:%M:%S}{reason}"
+            f"{event['seq']:>6}  {kind:<10} {state:<8} "
+            f"{t.clock.local(event['occurred_at']):%Y-%m-%d %H:%M:%S}{reason}"
         )
     return 0
+
+
+def _words(code: str, lang: str, fallback: str) -> str:
+    words = text(code, lang)
+    return fallback if words == code else words
 
 
 # ---------------------------------------------------------------- products, member

@@ -214,8 +214,26 @@ def parse_member_code(
     """Like parse_scan, but only member codes (the member field, F2)."""
     cleaned = _clean(text)
     compact = _SEPARATORS.sub("", cleaned)
-    if _digits(compact) and len(compact) == 11:
-        return parse_phone(compact)
+    if _digits(compact):
+        # Only member codes go here, so a wrong number of digits is told as what it looks like
+        # (a phone, a card), not as a product barcode with a bad check digit.
+        if (
+            len(compact) == 11
+            or compact.startswith("0086")
+            or (
+                compact.startswith("1")
+                and 8 <= len(compact) <= 12
+                and not compact.startswith(card_prefix)
+            )
+        ):
+            return parse_phone(compact)
+        if compact.startswith(card_prefix):
+            return parse_card(compact, prefix=card_prefix)
+        if len(compact) in (8, 12, 13) and has_valid_gs1_check(compact):
+            raise CodeError("code.product_not_member")
+        if len(compact) == 13:
+            raise CodeError("card.wrong_prefix", prefix=card_prefix)
+        raise CodeError("code.unknown_format")
     result = parse_scan(cleaned, chain=chain, card_prefix=card_prefix)
     if isinstance(result, ProductCode):
         if result.is_barcode:

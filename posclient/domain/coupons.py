@@ -85,6 +85,9 @@ def check_coupon(
         raise CouponError("coupon.first_purchase_only", code=coupon.code)
     if eligible_amount < coupon.min_spend:
         raise CouponError("coupon.below_min_spend", code=coupon.code, min_spend=coupon.min_spend)
+    if eligible_amount <= 0 and coupon.discount_type is not DiscountType.POINTS_MULTIPLIER:
+        # Money off nothing: using it up would only cost the member the coupon.
+        raise CouponError("coupon.nothing_eligible", code=coupon.code)
 
 
 def coupon_discount(coupon: Coupon, eligible_amount: Decimal) -> Decimal:

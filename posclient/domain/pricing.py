@@ -14,7 +14,7 @@ to the totals and a later refund of some lines gives back exactly what those lin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from .coupons import Coupon, check_coupon, coupon_discount, coupon_points_multiplier
@@ -79,6 +79,10 @@ class PricingMember:
     can_redeem: bool = True
     #: Extra cap from the offline policy (None online).
     redeem_cap: int | None = None
+    #: Offline with a cached balance too old to spend from (the cap is then 0): when HQ last
+    #: confirmed it (None: never). Refusals then say that, not just "at most 0 points".
+    stale_balance: bool = False
+    balance_as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ def price_cart(
                 raise CartError("cart.no_points_price", sku=line.product.sku)
             if member is None:
                 raise PointsError("points.member_required")
+            if not member.can_redeem:  # points+cash spends points like a redemption
+                raise PointsError("points.provisional_member")
 
     # 1–2. List price, member price, points+cash.
     gross: list[Decimal] = []
@@ -219,6 +225,10 @@ def price_cart(
     bill = sum(after_coupon, ZERO)
     limit = 0
     if member is not None:
+        if member.stale_balance and (spent_on_items or redeem_points):
+            if member.balance_as_of is None:
+                raise PointsError("points.stale_balance_never")
+            raise PointsError("points.stale_balance", as_of=member.balance_as_of)
         # A member in debt (negative balance) still buys and earns; only points spent are checked.
         if spent_on_items and spent_on_items > member.balance:
             raise PointsError(

@@ -287,8 +287,7 @@ class CheckoutService:
         self, member: mem.MemberView, redeemed_since: Callable[[datetime], int]
     ) -> int:
         """Offline: at most N points per sale and per member per day; none on a stale balance."""
-        now = self.clock.now()
-        if member.as_of is None or now - member.as_of > self.policy.offline_max_balance_age:
+        if self._stale(member):
             return 0
         start = datetime.combine(self.clock.today(), time(0), tzinfo=self.clock.tz)
         left_today = max(0, self.policy.offline_per_member_day - redeemed_since(start))
@@ -511,8 +510,9 @@ class CheckoutService:
             member, lambda since: fastpath.redeemed_since(conn, member.member_id, since)
         )
 
-    @staticmethod
-    def _pricing_member(member: mem.MemberView | None, cap: int | None) -> PricingMember | None:
+    def _pricing_member(
+        self, member: mem.MemberView | None, cap: int | None
+    ) -> PricingMember | None:
         if member is None:
             return None
         return PricingMember(
@@ -522,7 +522,14 @@ class CheckoutService:
             purchase_count=member.purchase_count,
             can_redeem=not member.provisional,
             redeem_cap=cap,
+            stale_balance=cap is not None and self._stale(member),
+            balance_as_of=member.as_of,
         )
+
+    def _stale(self, member: mem.MemberView) -> bool:
+        """The cached balance is too old to spend from offline (DESIGN "offline rules")."""
+        age = self.policy.offline_max_balance_age
+        return member.as_of is None or self.clock.now() - member.as_of > age
 
     def _book_points(
         self,

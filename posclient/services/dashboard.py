@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from posclient.domain.coupons import CouponKind
-from posclient.domain.money import ZERO, from_fen
+from posclient.domain.money import ZERO, from_fen, round_fen
 from posclient.domain.tiers import Tier
 from posclient.store.db import Database
 from posclient.sync.insights import ChainStatsData
@@ -246,7 +246,7 @@ def compute(session: Session, *, now: datetime, tz: tzinfo, store: str | None = 
     averages: list[Value] = []
     for code in tier_x:
         n, total = by_tier.get(code, (0, 0))
-        averages.append(from_fen(round(total / n)) if n else None)
+        averages.append(round_fen(from_fen(total) / n) if n else None)
     avg_ticket = Chart("avg_ticket", tier_x, (Series("average", tuple(averages)),), "money")
 
     # ---- coupon redemptions by kind (30 days)

@@ -73,12 +73,19 @@ def _make_engine(path: Path) -> Engine:
 class Database:
     """The till's database file: engine, sessions, migrations."""
 
-    def __init__(self, path: Path, *, migrate: bool = True):
+    def __init__(self, path: Path, *, migrate: bool = True, create: bool = True):
+        """Open (``create``: or start) the till database at ``path``; ``migrate`` brings it to
+        the current schema. Another program's database, one from a newer posclient, or (unless
+        ``create``) an empty one is refused with a PosError before anything is written."""
         self.path = Path(path)
         if self.path.exists() and self.path.is_dir():
             raise PosError("store.unreadable", path=str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if migrate:
+                from .migrate import check_ours
+
+                check_ours(self.path, create=create)
             self.engine = _make_engine(self.path)
             self._check_readable()
             if migrate:

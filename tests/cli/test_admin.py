@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sqlite3
 import subprocess
 import sys
 
@@ -83,6 +85,36 @@ def test_init_demo_then_sale_json(demo_dir):
         (["sale", "--item", "NUTS-MIX", "--coupon", "FP-CHEN"], "仅限会员", "for members"),
         (["member", "PCM1:ACME:2990000000019"], "其他商家", "another retailer"),
         (["refund", "S001-0000-0009999"], "找不到小票", "No sale with receipt"),
+        # A provisional member (valid card, not cached yet) cannot pay with points at all.
+        (
+            [
+                *("sale", "--member", "2990000000095", "--item", "TOTE-BAG"),
+                *("--points-price", "TOTE-BAG"),
+            ],
+            "不能用积分抵扣",
+            "cannot redeem",
+        ),
+        # A coupon that takes nothing off is not used up.
+        (
+            ["sale", "--member", "13800138001", "--item", "FORMULA-900", "--coupon", "BD-WANG"],
+            "不适用于本单商品",
+            "does not apply",
+        ),
+        (["sale", "--member", "", "--item", "MILK-1L"], "未读取到任何内容", "Nothing was scanned"),
+        (["sale", "--member", "13800138", "--item", "MILK-1L"], "手机号应为 11 位", "11 digits"),
+        (["sale", "--member", "299000000003", "--item", "MILK-1L"], "卡号应为 13 位", "13 digits"),
+        (
+            ["sale", "--member", "15000150003", "--item", "CHIPS", "--points-price", "TOTE-BAG"],
+            "不在本单中",
+            "not in this sale",
+        ),
+        (["init", "--store", "a b/c"], "门店编码", "store code"),
+        (
+            ["sale", "--item", "MILK-1L", "--staff", "nobody"],
+            "员工编号不存在",
+            "Unknown or inactive",
+        ),
+        (["init", "--hq", "notaurl"], "总部地址", "HQ address"),
     ],
 )
 def test_bad_input_one_line_reason_in_both_languages(demo_dir, args, zh, en):
@@ -104,6 +136,68 @@ def test_uninitialised_and_corrupt_data_dirs(tmp_path):
     proc = admin(tmp_path / "bad", "--lang", "en", "status", check=False)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "corrupt" in proc.stderr
+
+
+def test_usage_errors_are_one_line_in_the_users_language(demo_dir):
+    for lang, expected in (("zh_CN", "缺少必需的参数"), ("en", "Missing required arguments")):
+        proc = admin(demo_dir, "sale", lang=lang, check=False)
+        assert proc.returncode == 2
+        assert proc.stderr.count("\n") == 1 and expected in proc.stderr, proc.stderr
+    proc = admin(demo_dir, "nonsense", check=False)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "nonsense" in proc.stderr
+
+
+def test_data_dirs_that_are_not_a_tills_are_refused_untouched(tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    proc = admin(not_a_dir, "status", check=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    # Another program's SQLite database (or an empty file) is neither taken over nor changed.
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    db = foreign / "posclient.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    for command in ("status", "init"):
+        proc = admin(foreign, command, check=False)
+        assert proc.returncode == 1 and "不是本系统的数据库" in proc.stderr, proc.stderr
+    assert db.read_bytes() == before and not (foreign / "logs").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "posclient.sqlite3").write_bytes(b"")
+    proc = admin(empty, "status", check=False)
+    assert proc.returncode == 1 and "init" in proc.stderr
+    assert (empty / "posclient.sqlite3").read_bytes() == b""
+    assert sorted(p.name for p in empty.iterdir()) == ["posclient.sqlite3"]
+
+
+def test_a_database_from_a_newer_version_is_refused(demo_dir):
+    db = demo_dir / "posclient.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    for lang, expected in (("zh_CN", "更新版本"), ("en", "newer posclient")):
+        proc = admin(demo_dir, "status", lang=lang, check=False)
+        assert proc.returncode == 1 and expected in proc.stderr and "9999" in proc.stderr
+    assert sql(db, "SELECT version_num FROM alembic_version") == [("9999",)]
+
+
+def test_output_piped_into_head_is_not_an_error(demo_dir):
+    cmd = [sys.executable, "-m", "posclient.cli", "--data-dir", str(demo_dir), "products"]
+    proc = subprocess.run(
+        f"{shlex.join(cmd)} | head -1",
+        shell=True,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout.count("\n") == 1
+    assert "error" not in proc.stderr and "错误" not in proc.stderr, proc.stderr
 
 
 def test_refund_by_receipt(demo_dir):

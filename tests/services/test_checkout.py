@@ -342,7 +342,9 @@ def test_offline_redemption_refused_when_balance_is_stale(till, clock):
     cart.redeem_points = 100
     with pytest.raises(PointsError) as err:
         till.checkout.price(cart)
-    assert err.value.code == "points.over_cap"
+    # The refusal says why: the balance is too old to spend from, and since when.
+    assert err.value.code == "points.stale_balance"
+    assert err.value.params == {"as_of": clock.now() - timedelta(days=4)}
 
 
 def test_offline_caps_per_sale_and_per_member_day(till):

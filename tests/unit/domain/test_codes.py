@@ -169,6 +169,23 @@ def test_phone_reasons_through_scan_and_member_field() -> None:
     assert reason(parse_member_code, "23800138000", chain=CHAIN) == "phone.bad_prefix"
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("13800138", "phone.wrong_length"),  # a phone number short of digits
+        ("1380013800", "phone.wrong_length"),
+        ("138001380011", "phone.wrong_length"),
+        ("299000000003", "card.wrong_length"),  # a card short of a digit
+        ("29900000000951", "card.wrong_length"),
+        ("2890000000034", "card.wrong_prefix"),
+        ("6901234567892", "code.product_not_member"),  # a real product barcode
+        ("12345", "code.unknown_format"),
+    ],
+)
+def test_the_member_field_tells_a_mistyped_phone_or_card_as_such(text: str, code: str) -> None:
+    assert reason(parse_member_code, text, chain=CHAIN) == code
+
+
 def test_full_width_digits_typed_with_a_chinese_input_method() -> None:
     # A cashier typing with the IME in full-width mode gets the same member, not a riddle.
     assert parse_phone("１３８００１３８０００") == PhoneNumber("13800138000")

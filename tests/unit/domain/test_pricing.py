@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -211,6 +211,8 @@ def test_money_is_conserved(
             assert any(line.use_points_price for line in lines)
         elif error.code == "points.over_cap":  # the offline cap covers item points too
             assert member.redeem_cap is not None and item_points > max(0, member.redeem_cap)
+        elif error.code == "points.provisional_member":  # points+cash spends points
+            assert not member.can_redeem and any(line.use_points_price for line in lines)
         else:
             assert error.code == "points.over_balance"
             assert item_points > member.balance
@@ -306,6 +308,9 @@ def test_points_never_go_below_zero_inside_a_sale(
     except PointsError as error:
         if error.code == "points.over_cap":  # the offline cap covers item points too
             assert member.redeem_cap is not None and item_points > max(0, member.redeem_cap)
+            return
+        if error.code == "points.provisional_member":  # points+cash spends points
+            assert not member.can_redeem and any(line.use_points_price for line in lines)
             return
         assert error.code == "points.over_balance"
         assert item_points > member.balance
@@ -464,7 +469,7 @@ def test_points_and_cash_needs_a_member_and_the_points() -> None:
     assert cart_info.value.code == "cart.no_points_price"
 
 
-def test_provisional_member_can_use_item_points_but_not_pay_the_bill() -> None:
+def test_provisional_member_earns_but_spends_no_points() -> None:
     provisional = member(can_redeem=False)
     priced = price_cart([CartLine(SOAP, 2)], member=provisional, today=TODAY)
     assert priced.max_redeemable == 0
@@ -472,6 +477,42 @@ def test_provisional_member_can_use_item_points_but_not_pay_the_bill() -> None:
     with pytest.raises(PointsError) as info:
         price_cart([CartLine(SOAP, 2)], member=provisional, redeem_points=100, today=TODAY)
     assert info.value.code == "points.provisional_member"
+    # A points+cash price spends points too: refused the same way.
+    with pytest.raises(PointsError) as info:
+        price_cart([CartLine(MUG, 1, use_points_price=True)], member=provisional, today=TODAY)
+    assert info.value.code == "points.provisional_member"
+
+
+def test_a_stale_offline_balance_says_why_no_points_can_be_spent() -> None:
+    confirmed = datetime(2024, 6, 10, 9, 30, tzinfo=UTC)
+    stale = member(redeem_cap=0, stale_balance=True, balance_as_of=confirmed)
+    assert price_cart([CartLine(SOAP, 2)], member=stale, today=TODAY).max_redeemable == 0
+    for lines, redeem in (([CartLine(SOAP, 2)], 100), ([CartLine(MUG, 1, True)], 0)):
+        with pytest.raises(PointsError) as info:
+            price_cart(lines, member=stale, redeem_points=redeem, today=TODAY)
+        assert info.value.code == "points.stale_balance"
+        assert info.value.params == {"as_of": confirmed}
+    never = member(redeem_cap=0, stale_balance=True, balance_as_of=None)
+    with pytest.raises(PointsError) as info:
+        price_cart([CartLine(SOAP, 2)], member=never, redeem_points=100, today=TODAY)
+    assert info.value.code == "points.stale_balance_never"
+
+
+def test_a_coupon_that_takes_nothing_off_is_refused() -> None:
+    fixed = Coupon(
+        "FIX10",
+        CouponKind.BIRTHDAY,
+        DiscountType.FIXED,
+        yuan(10),
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+    )
+    with pytest.raises(CouponError) as info:
+        price_cart([CartLine(RICE, 1)], member=member(), coupon=fixed, today=TODAY)
+    assert info.value.code == "coupon.nothing_eligible"
+    assert price_cart(
+        [CartLine(RICE, 1), CartLine(SOAP, 1)], member=member(), coupon=fixed, today=TODAY
+    ).coupon_discount == yuan(10)
 
 
 def test_redemption_cap_is_half_the_bill_in_whole_yuan() -> None:
