@@ -274,7 +274,13 @@ def create_app(
     def pair(body: PairRequest) -> PairResponse:
         """Trade a one-time pairing code for a device token (shown once, stored hashed at HQ)."""
         try:
-            return pairing.pair(hq, body.pairing_code, body.device_name)
+            return pairing.pair(
+                hq,
+                body.pairing_code,
+                body.device_name,
+                continues_seq=body.continues_seq,
+                continues_hash=body.continues_hash,
+            )
         except pairing.PairingError as exc:
             raise ApiError(403, "pairing_refused", str(exc)) from exc
 

@@ -65,7 +65,17 @@ def new_pairing_code(hq: Hq, store: str) -> str:
     return code
 
 
-def pair(hq: Hq, code: str, device_name: str) -> PairResponse:
+def pair(
+    hq: Hq,
+    code: str,
+    device_name: str,
+    *,
+    continues_seq: int = 0,
+    continues_hash: str | None = None,
+) -> PairResponse:
+    """Pair a device with the code's store. ``continues_seq``/``continues_hash``: where the
+    till's event chain stands (a till paired before): the new device's chain starts there."""
+
     def work(conn: Connection) -> PairResponse:
         row = conn.execute(
             select(m.pairing_codes)
@@ -88,7 +98,8 @@ def pair(hq: Hq, code: str, device_name: str) -> PairResponse:
                 name=device_name,
                 token_hash=_sha(token),
                 created_at=now,
-                last_seq=0,
+                last_seq=continues_seq,
+                last_hash=continues_hash,
                 events=0,
                 chain_issues=0,
             )
@@ -99,6 +110,10 @@ def pair(hq: Hq, code: str, device_name: str) -> PairResponse:
             .values(used_at=now, device_id=device_id)
         )
         log.info("device %s paired with store %s", device_id, row.store)
+        if continues_seq:
+            log.info(
+                "device %s continues its till's event chain after seq %d", device_id, continues_seq
+            )
         return PairResponse(
             device_id=device_id,
             device_token=token,

@@ -11,6 +11,7 @@ import glob
 import shutil
 import socket
 import sqlite3
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,22 +47,21 @@ class _State:
 
 def run(data_dir: Path, *, hq_timeout: float = 5.0) -> list[Check]:
     state = _State(Path(data_dir))
-    checks: list[Callable[[_State], Check]] = [
-        check_database,
-        check_migrations,
-        check_keyring,
-        lambda s: check_hq(s, timeout=hq_timeout),
-        check_zbar,
-        check_camera,
-        check_printer,
-        check_disk,
+    checks: list[tuple[str, Callable[[_State], Check]]] = [
+        ("database", check_database),
+        ("migrations", check_migrations),
+        ("keyring", check_keyring),
+        ("hq", lambda s: check_hq(s, timeout=hq_timeout)),
+        ("zbar", check_zbar),
+        ("camera", check_camera),
+        ("printer", check_printer),
+        ("disk", check_disk),
     ]
     results = []
-    for check in checks:
+    for name, check in checks:
         try:
             results.append(check(state))
-        except PosError as exc:
-            name = getattr(check, "__name__", "hq").removeprefix("check_")
+        except PosError as exc:  # a check that could not finish says why, under its own name
             results.append(Check(name, FAIL, exc.code, dict(exc.params)))
     return results
 
@@ -119,7 +119,20 @@ def check_keyring(state: _State) -> Check:
     info = store.info
     if info.is_os_keyring:
         return Check("keyring", OK, "doctor.keyring_os", {"backend": info.name})
+    folder = Path(info.location)
+    # The fallback must be out of reach: not in the data dir (backups, support copies) and not
+    # readable by anyone but the till's user.
+    if _inside(folder, state.data_dir):
+        return Check("keyring", FAIL, "doctor.secrets_in_data_dir", {"path": str(folder)})
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                return Check("keyring", FAIL, "secrets.file_exposed", {"path": str(path)})
     return Check("keyring", WARN, "doctor.keyring_file", {"path": info.location})
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def check_hq(state: _State, *, timeout: float) -> Check:
@@ -127,7 +140,11 @@ def check_hq(state: _State, *, timeout: float) -> Check:
     if not url:
         return Check("hq", WARN, "doctor.hq_not_set", {})
     store = _secrets(state)
-    token = store.get(TOKEN) if store is not None else None
+    unreadable = False
+    try:
+        token = store.get(TOKEN) if store is not None else None
+    except PosError:  # e.g. the token file readable by others (the keyring row says which)
+        token, unreadable = None, True
     import httpx
 
     from posclient.sync.client import HqClient, SyncError
@@ -137,7 +154,11 @@ def check_hq(state: _State, *, timeout: float) -> Check:
         try:
             client.health()
         except SyncError as exc:
+            if exc.code in ("sync.bad_response", "sync.request_refused"):
+                return Check("hq", FAIL, "doctor.hq_not_hq", {"url": url})
             return Check("hq", FAIL, "doctor.hq_unreachable", {"url": url, "code": exc.code})
+        if unreadable:
+            return Check("hq", FAIL, "doctor.hq_token_unreadable", {"url": url})
         if not token:
             return Check("hq", FAIL, "doctor.hq_not_paired", {"url": url})
         try:

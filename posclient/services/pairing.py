@@ -7,9 +7,13 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from posclient.domain.errors import PosError
 from posclient.security.secrets import SecretStore
 from posclient.store.db import Database
+from posclient.store.models import OutboxEvent
 from posclient.store.uow import UnitOfWork
 
 from . import settings
@@ -28,6 +32,24 @@ class Paired:
     secrets_backend: str
 
 
+def chain_position(session: Session) -> tuple[int, str | None]:
+    """Where this till's event chain stands for HQ: the seq its next push follows and the hash
+    that push links to (0, None: no event yet). A till paired again (its token revoked) sends
+    this, so HQ continues the chain instead of flagging a gap."""
+    first_pending = session.execute(
+        select(OutboxEvent.seq, OutboxEvent.prev_hash)
+        .where(OutboxEvent.status == "pending")
+        .order_by(OutboxEvent.seq)
+        .limit(1)
+    ).first()
+    if first_pending is not None:
+        return first_pending.seq - 1, first_pending.prev_hash
+    last = session.execute(
+        select(OutboxEvent.seq, OutboxEvent.event_hash).order_by(OutboxEvent.seq.desc()).limit(1)
+    ).first()
+    return (last.seq, last.event_hash) if last is not None else (0, None)
+
+
 def pair(
     db: Database,
     secrets: SecretStore,
@@ -38,13 +60,23 @@ def pair(
     client_factory: ClientFactory = default_client,
 ) -> Paired:
     """Exchange ``code`` for a device token; the token goes to the SecretStore, never the DB."""
+    from .first_run import normalise_url
+
     with db.read() as session:
         url = (hq_url or settings.get(session, "hq_url") or "").rstrip("/")
     if not url:
         raise PosError("sync.no_hq_url")
+    url = normalise_url(url)
+    with db.read() as session:
+        seq, prev_hash = chain_position(session)
     client = client_factory(url, None)
     try:
-        answer = client.pair(code.strip(), device_name or socket.gethostname()[:64] or "till")
+        answer = client.pair(
+            code.strip(),
+            device_name or socket.gethostname()[:64] or "till",
+            continues_seq=seq,
+            continues_hash=prev_hash,
+        )
     finally:
         client.close()
     secrets.set(TOKEN, answer.device_token)

@@ -86,8 +86,23 @@ class HqClient:
     def health(self) -> Health:
         return self._parse(self._request("GET", "/v1/health"), Health)
 
-    def pair(self, pairing_code: str, device_name: str) -> PairResponse:
-        body = PairRequest(pairing_code=pairing_code, device_name=device_name)
+    def pair(
+        self,
+        pairing_code: str,
+        device_name: str,
+        *,
+        continues_seq: int = 0,
+        continues_hash: str | None = None,
+    ) -> PairResponse:
+        try:
+            body = PairRequest(
+                pairing_code=pairing_code,
+                device_name=device_name,
+                continues_seq=continues_seq,
+                continues_hash=continues_hash,
+            )
+        except ValidationError as exc:  # too short or long to be a code: HQ need not be asked
+            raise SyncError("sync.pairing_refused", status=0, error="invalid_code") from exc
         response = self._request("POST", "/v1/pair", content=body.model_dump_json())
         return self._parse(response, PairResponse)
 
@@ -176,6 +191,8 @@ class HqClient:
         if status >= 500:
             raise SyncError("sync.server_error", status=status)
         if path == "/v1/pair":
+            if error == "unknown":  # no HQ problem body: a web server's 404, a proxy's page
+                raise SyncError("sync.not_hq", status=status)
             raise SyncError("sync.pairing_refused", status=status, error=error)
         raise SyncError("sync.request_refused", status=status, error=error, detail=detail[:200])
 

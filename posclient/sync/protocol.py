@@ -75,6 +75,11 @@ class Wire(BaseModel):
 class PairRequest(Wire):
     pairing_code: Annotated[str, Field(min_length=6, max_length=32)]
     device_name: Annotated[str, Field(min_length=1, max_length=64)] = "till"
+    #: A till paired before (e.g. again after its token was revoked) keeps its event chain: the
+    #: seq its next event follows and that event's prev_hash. The new device's chain starts
+    #: there, so the next push is no "gap". A new till sends 0 and null.
+    continues_seq: Count = 0
+    continues_hash: Sha256Hex | None = None
 
 
 class PairResponse(Wire):

@@ -147,7 +147,7 @@ class ConflictsDialog(QDialog):
 
     def _line(self, conflict: Conflict) -> str:
         what = event_type_words(conflict.event_type)
-        when = conflict.created_at.astimezone().strftime("%m-%d %H:%M")
+        when = self.ctx.clock.local(conflict.created_at).strftime("%m-%d %H:%M")
         return f"{when}  {what} · {hq_reason(conflict.kind, None, self.ctx.lang)}"
 
     def _render(self) -> None:

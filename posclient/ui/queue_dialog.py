@@ -132,7 +132,7 @@ class QueueDialog(QDialog):
                 str(event["seq"]),
                 event_type_words(event["type"]),
                 self._state_words(event["status"]),
-                occurred.astimezone().strftime("%m-%d %H:%M:%S"),
+                self.ctx.clock.local(occurred).strftime("%m-%d %H:%M:%S"),
                 reason,
             ]
             for column, value in enumerate(cells):

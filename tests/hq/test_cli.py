@@ -48,9 +48,7 @@ def test_demo_data_members_and_pairing_code(
     )
 
 
-def test_bad_input_exits_non_zero(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_input_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'x.db'}"
     run(capsys, "demo-data", "--db", db, "--members", "0")
     with pytest.raises(SystemExit) as caught:

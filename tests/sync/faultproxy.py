@@ -46,8 +46,16 @@ Schedule = Callable[[int, str, str], str]
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, schedule: Schedule | None = None, delay_s: float = 0.3):
+    def __init__(
+        self,
+        upstream: str,
+        schedule: Schedule | None = None,
+        delay_s: float = 0.3,
+        retry_after: str = "0",
+    ):
         parts = urlsplit(upstream)
+        #: The Retry-After header value of injected 503 answers.
+        self.retry_after = retry_after
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.schedule: Schedule = schedule or (lambda n, m, p: "ok")
         self.delay_s = delay_s
@@ -108,7 +116,7 @@ class FaultProxy:
             return
         if fault in ("error_500", "error_503"):
             status = 500 if fault == "error_500" else 503
-            extra = "Retry-After: 0\r\n" if status == 503 else ""
+            extra = f"Retry-After: {self.retry_after}\r\n" if status == 503 else ""
             payload = b'{"error":"injected","detail":"fault proxy"}'
             sock.sendall(
                 f"HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n{extra}"

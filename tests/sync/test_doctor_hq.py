@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from posclient.i18n import text
 from posclient.services import settings
 from posclient.services.sync import TOKEN
 from tests.cli.test_admin import admin
@@ -36,4 +38,21 @@ def test_doctor_reports_hq_and_token(hq_process: HqProcess, make_till) -> None:
     hq_process.stop()
     proc, hq = hq_check(paired.till.data_dir)
     assert proc.returncode == 1
-    assert hq["code"] == "doctor.hq_unreachable" and "sync.offline" in hq["message"]
+    assert hq["code"] == "doctor.hq_unreachable"
+    assert text("sync.offline", "en") in hq["message"]  # the reason in words, not its code
+
+
+def test_doctor_names_an_exposed_token_file_and_still_checks_hq(
+    hq_process: HqProcess, make_till
+) -> None:
+    paired = make_till()
+    folder = Path(paired.till.secrets.info.location)
+    token_file = next(p for p in folder.iterdir() if "token" in p.name)
+    token_file.chmod(0o644)
+    proc = admin(paired.till.data_dir, "doctor", "--json", "--timeout", "3", lang="en", check=False)
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert proc.returncode == 1
+    assert checks["keyring"]["status"] == "fail"
+    assert checks["keyring"]["code"] == "secrets.file_exposed"
+    assert str(token_file) in checks["keyring"]["message"]
+    assert checks["hq"]["code"] == "doctor.hq_token_unreadable"

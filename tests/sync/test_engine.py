@@ -14,6 +14,7 @@ import pytest
 from posclient.services import pairing, settings
 from posclient.services.checkout import Cart
 from posclient.services.sync import SyncReport
+from posclient.services.sync_schedule import SyncSchedule
 from posclient.store import fastpath
 from posclient.store.uow import UnitOfWork
 from posclient.sync.client import SyncError
@@ -172,6 +173,49 @@ def test_revoked_token_stops_sync_and_asks_for_pairing(hq_process, make_till) ->
     assert report.error == "sync.unauthorized" and report.pending == 1
     with paired.till.db.read() as session:
         assert settings.get(session, "auth_failed") == "1"
+    from tests.cli.test_admin import admin
+
+    status = json.loads(admin(paired.till.data_dir, "status", "--json").stdout)
+    assert status["needs_pairing"] is True and status["hq_reachable"] is True
+
+
+def test_paired_again_the_till_continues_its_event_chain(hq_process, make_till) -> None:
+    """The documented remedy for a revoked token (pair again) must not look like tampering:
+    the new device's chain starts where the till's stands, so no gap is flagged."""
+    paired = make_till()
+    paired.engine.sync_once()  # the members
+    sell(paired, WANG["phone"])
+    assert paired.engine.sync_once().pending == 0
+    with paired.till.db.read() as session:
+        device_id = settings.get(session, "device_id")
+    hq_cli("revoke", "--db", hq_process.db_url, "--device", device_id)
+    sell(paired, WANG["phone"])
+    sell(paired, None)
+    assert paired.engine.sync_once().error == "sync.unauthorized"
+    pairing.pair(
+        paired.till.db,
+        paired.till.secrets,
+        code=hq_process.pairing_code(),
+        client_factory=fast_client,
+    )
+    report = paired.engine.run_until_idle(deadline_s=20)
+    assert report.error is None and report.pending == 0
+    devices = json.loads(hq_cli("devices", "--db", hq_process.db_url, "--json"))
+    assert len(devices) == 2
+    assert [d["chain_issues"] for d in devices] == [[], []]
+    assert [d["last_seq"] for d in devices] == [1, 3]
+
+
+def test_hqs_retry_after_reaches_the_schedule(hq_process, make_till) -> None:
+    with FaultProxy(hq_process.url, retry_after="7") as proxy:
+        paired = make_till(url=proxy.url)
+        paired.engine.sync_once()
+        sell(paired, None)
+        proxy.schedule = lambda n, m, p: "error_503"
+        report = paired.engine.sync_once()
+        assert report.error == "sync.retry_later" and report.retry_after == 7.0
+        assert report.pending == 1
+        assert SyncSchedule().after(report) == 7.0  # never sooner than HQ asked
 
 
 def test_offline_is_normal_and_retries_later(hq_process, make_till) -> None:
@@ -265,6 +309,13 @@ def test_status_json_reports_sync(hq_process, make_till, tmp_path) -> None:
     status = json.loads(admin(paired.till.data_dir, "status", "--json").stdout)
     assert status["paired"] is True and status["pending"] == 0
     assert status["hq_reachable"] is True and status["last_sync"]
+    assert status["needs_pairing"] is False
+    # Asked now, not remembered: HQ gone means unreachable at once, without a sync attempt.
+    hq_process.stop()
+    status = json.loads(admin(paired.till.data_dir, "status", "--json").stdout)
+    assert status["hq_reachable"] is False
+    text_status = admin(paired.till.data_dir, "--lang", "en", "status").stdout
+    assert "not reachable now" in text_status
 
 
 def test_an_event_hq_did_not_answer_stays_pending_and_goes_again(
