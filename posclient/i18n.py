@@ -405,6 +405,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "hq.reason.coupon_void": ("优惠券已作废", "The coupon was void"),
     "hq.reason.earn_expiry_adjusted": ("积分有效期已由总部调整", "HQ adjusted the points expiry"),
+    "hq.reason.reversal_completed": (
+        "整单已退款：总部已收回该单剩余的全部积分",
+        "The whole sale is refunded: HQ took back all the points it earned",
+    ),
     "hq.reason.earn_capped": (
         "本单积分超过规则上限，已按总部可给的最多积分入账",
         "More points than the rules allow for this sale: HQ credited the most it can",

@@ -1,8 +1,9 @@
 """posclient-admin: operator commands. Each module registers its own subcommands.
 
 Every command exits 0 on success, 1 with a one-line reason (in the user's language) on bad input
-or a condition a person can act on, 2 on a usage error; ``--json`` output is documented in the
-README and stable.
+or a condition a person can act on (nothing changed), 2 on a usage error, 141 when the reader of
+its output went away (``| head``: the command's work may be done); ``--json`` output is
+documented in the README and stable.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from . import (
 )
 
 log = logging.getLogger("posclient.cli")
+#: The reader of our output went away (e.g. ``| head``): 128 + SIGPIPE, as a shell reports it.
+EXIT_BROKEN_PIPE = 141
 
 MODULES = [till_cmds, sync_cmds, scan_cmds, member_cmds, doctor_cmds, backup_cmds]
 
@@ -115,9 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # Output piped into e.g. `head`, which stopped reading: not an error of ours.
+        # Output piped into e.g. `head`, which stopped reading. Not exit 1 ("refused, nothing
+        # changed"): the command may have done its work (a sale). 141 is what a shell reports.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: log the traceback, tell the operator in one line
         log.exception("command failed", extra={"command": args.command})
         print(text("cli.internal_error", args.lang, error=type(exc).__name__), file=sys.stderr)

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -282,6 +282,21 @@ def _port(text: str) -> int:
     return port
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (else a one-line refusal)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number {low}-{high}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posclient-hq", description="posclient reference HQ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -290,7 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         p.add_argument("--db", required=True, help="sqlite:///path or postgresql+psycopg://...")
         p.add_argument("--chain", default=DEFAULT_CHAIN, help="chain code (first start only)")
-        p.add_argument("--retention-days", type=int, default=90, help="feed retention")
+        p.add_argument(
+            "--retention-days", type=_bounded(1, 36_500), default=90, help="feed retention"
+        )
         return p
 
     p = with_db("serve", "run the HQ service")
@@ -305,14 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
     p = with_db("demo-data", "load tiers, products, members and coupons")
-    p.add_argument("--members", type=int, default=200)
+    p.add_argument("--members", type=_bounded(0, 100_000_000), default=200)
     p.set_defaults(func=cmd_demo_data)
     p = with_db("pairing-code", "print a one-time pairing code for a store")
     p.add_argument("--store", required=True)
     p.set_defaults(func=cmd_pairing_code)
     p = with_db("members", "members with codes, tier, points balance, version")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--limit", type=_bounded(0, 1_000_000_000), default=0, help="0: all")
     p.set_defaults(func=cmd_members)
     p = with_db("devices", "paired devices and their hash-chain issues")
     p.add_argument("--json", action="store_true")
@@ -331,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db("credit", "credit activity points (sign-in, referral)")
     p.add_argument("--member", required=True)
     p.add_argument("--kind", required=True, choices=["sign_in", "referral"])
-    p.add_argument("--points", type=int)
+    p.add_argument("--points", type=_bounded(1, 1_000_000_000))
     p.add_argument("--ref", help="activity id (required for referral: the referred member)")
     p.set_defaults(func=cmd_credit)
     p = with_db("maintain", "expire points, refresh ageing tiers/segments, prune the feed")
@@ -360,9 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"posclient-hq: cannot use the database: {_reason(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        # Output piped into e.g. `head`, which stopped reading: not an error of ours.
+        # Output piped into e.g. `head`, which stopped reading: 141, as a shell reports it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return 141
 
 
 def _reason(exc: Exception) -> str:

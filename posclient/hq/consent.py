@@ -9,7 +9,7 @@ from posclient.sync.protocol import FIELD_PURPOSE, ConsentDecision, ConsentPaylo
 from . import models as m
 from .members import MemberState, load_member, resolve, save_member
 from .outcome import Apply, Reject
-from .privacy import forget_personal_data
+from .privacy import forget_personal_data, merged_into
 
 
 def record_consent(cx: Apply, st: MemberState, consent: ConsentPayload) -> bool:
@@ -90,7 +90,8 @@ def purge_fields(cx: Apply, st: MemberState, purpose: str) -> list[str]:
         if field_name == "phone":
             st.row["phone_index"] = None
     st.dirty = True
-    if purged:
+    # The member's earlier puts carried the fields; so did those of duplicates merged into it.
+    if purged or merged_into(cx.conn, st.member_id):
         forget_personal_data(cx.conn, st.member_id)
     return purged
 

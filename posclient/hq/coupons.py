@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -113,14 +114,18 @@ def apply_coupon(cx: Apply, sale: SalePayload) -> int:
     return discount
 
 
-def coupon_multiplier(conn: Connection, code: str | None) -> str | None:
-    """The points multiplier of a points coupon (decimal text), else None."""
+def coupon_multiplier(
+    conn: Connection, code: str | None, *, member_id: UUID | str | None = None
+) -> str | None:
+    """The points multiplier of a points coupon (decimal text), else None. With ``member_id``:
+    None too when the coupon belongs to another member (it cannot multiply this one's points)."""
     if code is None:
         return None
-    row = conn.execute(
-        select(m.coupons.c.discount_type, m.coupons.c.value).where(m.coupons.c.code == code)
-    ).first()
+    c = m.coupons.c
+    row = conn.execute(select(c.discount_type, c.value, c.member_id).where(c.code == code)).first()
     if row is None or row.discount_type != "points_multiplier":
+        return None
+    if member_id is not None and row.member_id is not None and row.member_id != str(member_id):
         return None
     return str(row.value)
 

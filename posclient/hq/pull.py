@@ -108,7 +108,7 @@ def pull(hq: Hq, *, store: str, cursor: str, limit: int, members: str = "changes
     if "s" in state:
         return _snapshot(hq, state, limit, listed)
     position = state.get("p")
-    if not isinstance(position, int) or position < 0:
+    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
         raise CursorError("not a cursor issued by this HQ")
     return _feed(hq, position, limit)
 
@@ -163,6 +163,12 @@ def _latest_puts(rows: Sequence[Any]) -> list[Any]:
             if key in later:
                 continue
             later.add(key)
+        else:
+            # A delete or merge is a barrier for the entities it names: their puts before it
+            # stay (a merge's survivor must exist on the till when the merge is applied).
+            later.discard((row.entity, row.entity_id))
+            if row.op == Op.MERGE.value:
+                later.discard((row.entity, str(json.loads(row.data).get("into", ""))))
         kept.append(row)
     kept.reverse()
     return kept

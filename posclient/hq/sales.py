@@ -131,7 +131,7 @@ def _earn_claim(cx: Apply, sale: SalePayload) -> int:
     if claimed <= sale.amount_due_fen // 100 * per_yuan:  # within the base rate: most sales
         return claimed
     multiplier = max((tier.points_multiplier for tier in hq.tiers), default=Decimal(1))
-    coupon = coupon_multiplier(cx.conn, sale.coupon_code)
+    coupon = coupon_multiplier(cx.conn, sale.coupon_code, member_id=sale.member_id)
     if coupon:
         multiplier *= Decimal(coupon)
     most = points_earned(from_fen(sale.amount_due_fen), multiplier, per_yuan=per_yuan)
@@ -294,6 +294,24 @@ def _stale_tier(
     return data
 
 
+def _points_reversed(cx: Apply, sale: Any, refund: RefundPayload, earned: int) -> int:
+    """The earned points this refund takes back: the till's figure, except that the refund
+    giving back the last of the sale's money takes back the last of the points it earned
+    (points are earned on money paid; a till that says less is corrected, as a conflict)."""
+    completes = sale.amount_due_fen > 0 and (
+        sale.refunded_fen + refund.amount_fen == sale.amount_due_fen
+    )
+    left = earned - int(sale.points_reversed)
+    if not completes or refund.points_reversed >= left:
+        return refund.points_reversed
+    cx.out.conflict(
+        "reversal_completed",
+        f"the sale's money is all refunded: its remaining {left} earned points are taken back "
+        f"(the till said {refund.points_reversed})",
+    )
+    return left
+
+
 def apply_refund(cx: Apply, refund: RefundPayload) -> None:
     conn, hq, out = cx.conn, cx.hq, cx.out
     refund_id = str(refund.refund_id)
@@ -321,6 +339,7 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
         or sale.points_reversed + refund.points_reversed > earned
     ):
         raise Reject("refund_exceeds_sale", "the refund gives back more than the sale took")
+    reversed_ = _points_reversed(cx, sale, refund, earned)
     st = None
     if sale.member_id is not None:
         member_id = resolve(conn, sale.member_id)
@@ -339,10 +358,8 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
                 repaid_expires_on=refund.repaid_expires_on or refunded_on + hq.validity,
             )
             book(hq, st, after, "restore", event_id=cx.event_id, ref=refund_id)
-        if refund.points_reversed and earning is not None:
-            part_e = earning_slice(
-                earning, done=sale.points_reversed, points=refund.points_reversed
-            )
+        if reversed_ and earning is not None:
+            part_e = earning_slice(earning, done=sale.points_reversed, points=reversed_)
             after, taken = reverse_earn(st.account, part_e, today=hq.today())
             book(
                 hq, st, after, "reverse", lot_id=earning.lot_id, event_id=cx.event_id, ref=refund_id
@@ -354,7 +371,7 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
                     f"{taken.debt_added} of the points the sale earned were already spent; "
                     "they are booked as debt",
                 )
-        if sale.correction and sale.points_reversed + refund.points_reversed == earned:
+        if sale.correction and sale.points_reversed + reversed_ == earned:
             # The last refund also takes back the stale-tier correction credited for the sale.
             fix = earning_from(json.loads(sale.correction))
             after, _ = reverse_earn(st.account, fix, today=hq.today())
@@ -367,7 +384,7 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
         .values(
             refunded_fen=sale.refunded_fen + refund.amount_fen,
             points_restored=sale.points_restored + refund.points_restored,
-            points_reversed=sale.points_reversed + refund.points_reversed,
+            points_reversed=sale.points_reversed + reversed_,
         )
     )
     conn.execute(
@@ -377,7 +394,7 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
             event_id=cx.event_id,
             amount_fen=refund.amount_fen,
             points_restored=refund.points_restored,
-            points_reversed=refund.points_reversed,
+            points_reversed=reversed_,
             occurred_at=refund.occurred_at,
         )
     )

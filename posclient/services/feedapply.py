@@ -517,13 +517,20 @@ def delete_member(conn: sqlite3.Connection, member_id: str) -> None:
 
 
 def merge_members(conn: sqlite3.Connection, source: str, into: str) -> None:
-    """Repoint everything that referred to ``source`` to ``into`` (HQ merged them)."""
+    """Repoint everything that referred to ``source`` to ``into`` (HQ merged them).
+
+    A survivor this till does not hold (erased at HQ since, its puts gone from the feed) takes
+    the history but not the codes: they would point at nobody.
+    """
     for table in ("sales", "points_ledger", "coupons", "consents", "audit_log", "conflicts"):
         conn.execute(f"UPDATE {table} SET member_id = ? WHERE member_id = ?", (into, source))
-    conn.execute(
-        "UPDATE OR REPLACE member_identities SET member_id = ? WHERE member_id = ?",
-        (into, source),
-    )
+    if conn.execute("SELECT 1 FROM members WHERE member_id = ?", (into,)).fetchone():
+        conn.execute(
+            "UPDATE OR REPLACE member_identities SET member_id = ? WHERE member_id = ?",
+            (into, source),
+        )
+    else:
+        conn.execute("DELETE FROM member_identities WHERE member_id = ?", (source,))
     conn.execute("DELETE FROM members WHERE member_id = ?", (source,))
 
 

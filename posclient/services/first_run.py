@@ -6,6 +6,8 @@ A till counts as set up once it is paired with HQ (``paired_at``) or the wizard 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from posclient.domain.errors import PosError
 from posclient.store.db import Database
 from posclient.store.uow import UnitOfWork
@@ -23,6 +25,13 @@ def needs_setup(db: Database) -> bool:
 def normalise_url(url: str) -> str:
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")) or len(url) < 10 or " " in url:
+        raise PosError("setup.bad_url", url=url[:60])
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError as exc:
+        raise PosError("setup.bad_url", url=url[:60]) from exc
+    if not parts.hostname:
         raise PosError("setup.bad_url", url=url[:60])
     return url
 

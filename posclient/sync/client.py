@@ -191,9 +191,10 @@ class HqClient:
         if status >= 500:
             raise SyncError("sync.server_error", status=status)
         if path == "/v1/pair":
-            if error == "unknown":  # no HQ problem body: a web server's 404, a proxy's page
-                raise SyncError("sync.not_hq", status=status)
-            raise SyncError("sync.pairing_refused", status=status, error=error)
+            if error in ("pairing_refused", "invalid_request"):  # HQ looked at the code
+                raise SyncError("sync.pairing_refused", status=status, error=error)
+            # Anything else: a web server's 404, a proxy's page, HQ at a wrong path.
+            raise SyncError("sync.not_hq", status=status)
         raise SyncError("sync.request_refused", status=status, error=error, detail=detail[:200])
 
     @staticmethod

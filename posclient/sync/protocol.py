@@ -53,16 +53,19 @@ Sku = Annotated[str, Field(min_length=1, max_length=64)]
 ShortText = Annotated[str, Field(max_length=200)]
 
 
-#: Wire dates and times fall in these years. Beyond them nothing is plausible (a sale in 9999)
-#: and arithmetic on them (expiry = sale date + validity, a change of time zone) overflows.
+#: Wire times fall in these years. Beyond them nothing is plausible (a sale in 9999) and
+#: arithmetic on them (expiry = sale date + validity, a change of time zone) overflows.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
+#: Dates may lie a century further: a lot earned on the last plausible day still expires
+#: (validity is at most 36,500 days), and a till must accept what HQ computes from it.
+LAST_DATE_YEAR = LAST_YEAR + 100
 #: A moment with its UTC offset, in a plausible year (checked by pydantic-core itself).
 WireTime = Annotated[
     AwareDatetime,
     Field(ge=datetime(FIRST_YEAR, 1, 1, tzinfo=UTC), lt=datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)),
 ]
 #: A calendar date in a plausible year.
-WireDate = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))]
+WireDate = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_DATE_YEAR, 12, 31))]
 
 
 class Wire(BaseModel):

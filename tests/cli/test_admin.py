@@ -115,6 +115,7 @@ def test_init_demo_then_sale_json(demo_dir):
             "Unknown or inactive",
         ),
         (["init", "--hq", "notaurl"], "总部地址", "HQ address"),
+        (["init", "--hq", "http://127.0.0.1:99999"], "总部地址", "HQ address"),
     ],
 )
 def test_bad_input_one_line_reason_in_both_languages(demo_dir, args, zh, en):

@@ -15,11 +15,13 @@ from posclient.domain.events import payload_sha256
 from posclient.hq import app as hq_app
 from posclient.hq import models as m
 from posclient.hq.context import Hq
+from posclient.hq.demo import load_demo
 from posclient.hq.feed import encode_cursor
 from posclient.hq.merge import merge
 
 from .conftest import LiveServer
 from .helpers import Till
+from .test_sales import balance, enrolled
 
 
 def _push(till: Till, client: httpx.Client, events: list[dict[str, Any]]) -> httpx.Response:
@@ -152,3 +154,64 @@ def test_an_erasure_also_forgets_the_duplicates_merged_into_the_member(
     changes, _, _ = till.pull_all(cursor)
     text = json.dumps(changes, ensure_ascii=False)
     assert "13911112222" not in text and "王重复" not in text
+
+
+def test_a_pull_page_keeps_the_survivors_put_ahead_of_a_merge(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    """Puts of one member are folded into their last one in a page, but not across a merge:
+    a till applying the page must already hold the survivor when the merge comes."""
+    _, cursor, _ = till.pull_all()
+    kept = enrolled(till, phone="13911113333")
+    duplicate = enrolled(till2, phone="13911114444")
+    merge(hq, duplicate, kept)
+    changes, _, _ = till.pull_all(cursor)
+    order = [(c["op"], c["id"]) for c in changes if c["entity"] == "member"]
+    merge_at = order.index(("merge", duplicate))
+    assert ("put", kept) in order[:merge_at], order
+    assert order[-1] == ("put", kept)  # and the survivor's state after the merge
+
+
+def test_a_withdrawal_by_the_survivor_forgets_what_its_merged_duplicate_sent(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    _, cursor, _ = till.pull_all()
+    kept = enrolled(till, phone="13911115555")
+    duplicate = enrolled(
+        till2, phone="13911116666", purposes=("membership", "sensitive"), birthday="1966-06-06"
+    )
+    merge(hq, duplicate, kept)
+    result = till.push_one(till.consent(kept, "sensitive", "withdrawn", seen=1))
+    assert result["status"] in ("applied", "conflict"), result
+    changes, _, _ = till.pull_all(cursor)
+    assert "1966-06-06" not in json.dumps(changes, ensure_ascii=False)
+
+
+def test_the_refund_of_the_last_money_takes_back_the_last_earned_points(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    sale_id, sale = till.sale(member_id, amount_fen=5000, points_earned=50)
+    till.push_one(sale)
+    part = till.push_one(till.refund(sale_id, amount_fen=2000, points_reversed=20))
+    assert part["status"] == "applied"
+    rest = till.push_one(till.refund(sale_id, amount_fen=3000, points_reversed=0))
+    assert rest["status"] == "conflict" and rest["reason"] == "reversal_completed"
+    assert balance(hq, member_id) == 0
+
+
+def test_another_members_points_coupon_does_not_raise_the_earn_cap(hq: Hq, till: Till) -> None:
+    load_demo(hq, members=0)
+    member_id = enrolled(till)
+    # CB-ZHAO doubles points, but it is another member's: ¥10 earns at most 10 × the best tier.
+    most = int(10 * max(tier.points_multiplier for tier in hq.tiers))
+    _, sale = till.sale(member_id, amount_fen=1000, points_earned=2 * most, coupon_code="CB-ZHAO")
+    result = till.push_one(sale)
+    assert result["reason"] in ("earn_capped", "coupon_already_used") or result["status"] == (
+        "conflict"
+    )
+    assert balance(hq, member_id) == most
+
+
+@pytest.mark.parametrize("bad", [True, False, None, "7", 1.5])
+def test_a_cursor_position_that_is_not_a_whole_number_is_refused(till: Till, bad: Any) -> None:
+    response = till.pull(encode_cursor({"v": 1, "p": bad}))
+    assert response.status_code == 422 and response.json()["error"] == "invalid_cursor"

@@ -62,6 +62,17 @@ def test_bad_input_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit):
         main(["serve", "--db", db, "--port", "99999"])
     assert "not a TCP port" in capsys.readouterr().err
+    # Numbers a database cannot hold are refused by the parser, not by a traceback.
+    for args in (
+        ["members", "--db", db, "--limit", "99999999999999999999"],
+        ["members", "--db", db, "--limit", "-5"],
+        ["credit", "--db", db, "--member", "x", "--kind", "sign_in", "--points", str(10**23)],
+        ["maintain", "--db", db, "--retention-days", str(10**20)],
+    ):
+        with pytest.raises(SystemExit) as caught:
+            main(args)
+        assert caught.value.code == 2
+        assert "is not a whole number" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["members", "pairing-code", "devices", "maintain"])

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from posclient.bootstrap import open_till
+from posclient.domain.errors import PosError
 from posclient.services import pairing, settings
 from posclient.services.checkout import Cart
 from posclient.services.sync import SyncReport
@@ -204,6 +206,25 @@ def test_paired_again_the_till_continues_its_event_chain(hq_process, make_till) 
     assert len(devices) == 2
     assert [d["chain_issues"] for d in devices] == [[], []]
     assert [d["last_seq"] for d in devices] == [1, 3]
+
+
+def test_an_address_that_is_not_an_hq_is_not_called_a_bad_code(hq_process, tmp_path) -> None:
+    till = open_till(tmp_path / "t", create=True)
+    code = hq_process.pairing_code()
+    try:
+        for url in (f"{hq_process.url}/v1", f"{hq_process.url}/nothing-here"):
+            with pytest.raises(PosError) as caught:
+                pairing.pair(
+                    till.db, till.secrets, code=code, hq_url=url, client_factory=fast_client
+                )
+            assert caught.value.code == "sync.not_hq"
+        # The code was not used up: it still pairs with the right address.
+        paired = pairing.pair(
+            till.db, till.secrets, code=code, hq_url=hq_process.url, client_factory=fast_client
+        )
+        assert paired.device_id
+    finally:
+        till.close()
 
 
 def test_hqs_retry_after_reaches_the_schedule(hq_process, make_till) -> None:

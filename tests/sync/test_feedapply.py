@@ -480,3 +480,48 @@ def test_a_malformed_listed_member_is_skipped_and_the_rest_applied(
     assert ids == {MEMBERS[0]["member_id"], MEMBERS[3]["member_id"]}
     assert "skipped malformed member in feed" in caplog.text
     assert "秘密" not in caplog.text and "not-a-phone" not in caplog.text
+
+
+def _put(data: dict[str, Any]) -> Change:
+    return Change(entity="member", op=Op.PUT, id=data["member_id"], version=1, data=data)
+
+
+def _merge(source: str, into: str) -> Change:
+    return Change(
+        entity="member", op=Op.MERGE, id=source, version=2, data={"from": source, "into": into}
+    )
+
+
+def test_a_merge_into_a_member_put_before_it_moves_the_codes(bare_till: Till) -> None:
+    kept, duplicate = member(1), member(2)
+    apply(
+        bare_till, [_put(kept), _put(duplicate), _merge(duplicate["member_id"], kept["member_id"])]
+    )
+    ids = dict(sql(bare_till.db.path, "SELECT value, member_id FROM member_identities"))
+    assert ids[duplicate["card_no"]] == kept["member_id"]  # the old card still finds them
+    assert sql(bare_till.db.path, "SELECT member_id FROM members") == [(kept["member_id"],)]
+
+
+def test_a_merge_into_a_member_this_till_never_got_does_not_stop_the_feed(
+    bare_till: Till,
+) -> None:
+    """HQ erased the survivor since (its puts left the feed): the page must still apply."""
+    duplicate = member(2)
+    apply(bare_till, [_put(duplicate)])
+    gone = "00000000-0000-4000-8000-000000000099"
+    apply(
+        bare_till,
+        [
+            _merge(duplicate["member_id"], gone),
+            Change(entity="member", op=Op.DELETE, id=gone, version=3, data=None),
+        ],
+    )
+    assert sql(bare_till.db.path, "SELECT count(*) FROM members") == [(0,)]
+    assert sql(bare_till.db.path, "SELECT count(*) FROM member_identities") == [(0,)]
+
+
+def test_a_lot_earned_on_the_last_plausible_day_is_accepted() -> None:
+    """HQ may compute an expiry a validity beyond the last plausible sale date (2199)."""
+    data = member(1, lots=[{"lot_id": "late", "remaining": 10, "expires_on": "2201-12-31"}])
+    assert MemberData.model_validate(data).lots[0].expires_on.year == 2201
+    assert member_record(data)["lots"][0]["expires_on"].year == 2201
