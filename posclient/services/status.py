@@ -1,8 +1,11 @@
 """What the till's status bar shows: online or offline, events waiting, last sync (Qt-free).
 
-The sync engine writes ``last_sync_attempt`` and ``last_sync_ok`` (ISO datetimes) to ``meta``
-after each exchange with HQ, and ``paired_at`` once paired. Online means paired and the last
-attempt succeeded within ``ONLINE_WINDOW``.
+The sync engine writes ISO datetimes to ``meta``: ``last_sync_attempt`` when a pass starts,
+``last_sync_ok`` when one succeeds, ``last_sync_failed`` when one fails, and ``last_contact``
+whenever HQ answered inside a pass (each pull page written, each push batch settled); and
+``paired_at`` once paired. Online means paired, HQ answered within ``ONLINE_WINDOW``, and no
+pass failed since. A pass still running is no sign of being offline (a first load takes
+minutes while pages stream in).
 """
 
 from __future__ import annotations
@@ -46,11 +49,21 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def is_online(
-    *, paired: bool, ok: datetime | None, attempt: datetime | None, now: datetime
+    *,
+    paired: bool,
+    ok: datetime | None,
+    now: datetime,
+    contact: datetime | None = None,
+    failed: datetime | None = None,
 ) -> bool:
-    if not paired or ok is None or attempt is None:
+    """HQ answered lately (a finished pass or a page of one still running) and nothing failed
+    after that."""
+    heard = max((t for t in (ok, contact) if t is not None), default=None)
+    if not paired or heard is None:
         return False
-    return ok >= attempt and timedelta(0) <= now - attempt <= ONLINE_WINDOW
+    if failed is not None and failed >= heard:
+        return False
+    return timedelta(0) <= now - heard <= ONLINE_WINDOW
 
 
 def snapshot(session: Session, *, now: datetime) -> TillStatus:
@@ -58,9 +71,11 @@ def snapshot(session: Session, *, now: datetime) -> TillStatus:
     paired = bool(values.get("paired_at"))
     ok = parse_time(values.get("last_sync_ok"))
     attempt = parse_time(values.get("last_sync_attempt"))
+    contact = parse_time(values.get("last_contact"))
+    failed = parse_time(values.get("last_sync_failed"))
     return TillStatus(
         paired=paired,
-        online=is_online(paired=paired, ok=ok, attempt=attempt, now=now),
+        online=is_online(paired=paired, ok=ok, now=now, contact=contact, failed=failed),
         pending=outbox.pending_count(session),
         rejected=outbox.rejected_count(session),
         last_sync_ok=ok,

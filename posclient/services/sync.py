@@ -172,10 +172,11 @@ class SyncEngine:
         except SyncError as exc:
             report.error = exc.code
             report.retry_after = exc.retry_after
-            if exc.code == "sync.unauthorized":
-                with UnitOfWork(self.db) as uow:
+            with UnitOfWork(self.db) as uow:
+                settings.put(uow.session, "last_sync_failed", self.now().isoformat())
+                if exc.code == "sync.unauthorized":
                     settings.put(uow.session, "auth_failed", "1")
-                    uow.commit()
+                uow.commit()
             log.info("sync pass stopped", extra={"code": exc.code})
         else:
             self._mark("last_sync_ok", also_clear="auth_failed")
@@ -438,6 +439,7 @@ class SyncEngine:
             if conflicted:
                 by_seq = {event.seq: event for event in batch}
                 self._conflicts(session, [(by_seq[seq], result) for seq, result in conflicted], now)
+            settings.put(session, "last_contact", now.isoformat())  # HQ answered this batch
             uow.commit()
         return len(unanswered)
 
@@ -587,6 +589,7 @@ class SyncEngine:
             raise _bad_page(exc) from exc
         settings.put(session, "pull_cursor", page.next_cursor)
         settings.put(session, "pull_position", str(page.position))
+        settings.put(session, "last_contact", self.now().isoformat())  # HQ is answering
         if page.snapshot:
             settings.put(session, "snapshot_in_progress", "1")
         elif settings.get(session, "snapshot_in_progress") == "1":

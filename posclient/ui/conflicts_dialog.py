@@ -30,6 +30,7 @@ from posclient.domain.errors import PosError
 from posclient.i18n import hq_reason
 from posclient.services import conflicts as conflict_service
 from posclient.services.conflicts import Conflict
+from posclient.services.status import parse_time
 
 from .context import Context
 from .format import named, with_key
@@ -180,14 +181,18 @@ class ConflictsDialog(QDialog):
             return
         reason = hq_reason(conflict.kind, conflict.detail, self.ctx.lang)
         member = conflict.member_id[:8] if conflict.member_id else "—"
+        # HQ's own words are English: shown as they are only in English; in Chinese the
+        # reason above says it (hq_reason falls back to them when it has no words of its own).
+        detail = conflict.detail if conflict.detail and self.ctx.lang == "en" else ""
         self.headline.setText(
             self.tr("%1 — member %2").replace("%1", reason).replace("%2", member)
-            + (f"\n{conflict.detail}" if conflict.detail else "")
+            + (f"\n{detail}" if detail else "")
         )
         self.fieldsTable.setRowCount(len(conflict.fields))
         for index, field in enumerate(conflict.fields):
             where = field.winner_store or self.tr("HQ")
-            when = (field.winner_at or "")[:16].replace("T", " ")
+            winner_at = parse_time(field.winner_at)
+            when = self.ctx.clock.local(winner_at).strftime("%Y-%m-%d %H:%M") if winner_at else ""
             cells = [
                 self._field_words(field.name),
                 self._value(field.mine),

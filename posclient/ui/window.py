@@ -6,13 +6,14 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -38,6 +39,11 @@ log = logging.getLogger("posclient.ui")
 
 STATUS_REFRESH_MS = 5_000
 MIN_SIZE = (1024, 720)
+
+
+#: Status bar layout allowances (px): around each widget, and at the bar's ends.
+STATUS_BAR_SPACING = 8
+STATUS_BAR_MARGIN = 24
 
 
 class MainWindow(QMainWindow):
@@ -100,13 +106,15 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
         self.staffLabel = named(QLabel(), "staffLabel")
+        # Who is logged in gives way first when the bar is full (the connection text never).
+        self.staffLabel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.staffLabel.setMinimumWidth(80)
         self.logoutButton = named(QPushButton(), "logoutButton")
         self.settingsButton = named(QPushButton(), "settingsButton")
         self.dashboardButton = named(QPushButton(), "dashboardButton")  # issue 8
         self.syncStatus = named(QLabel(), "syncStatus")
         self.syncStatus.setProperty("online", False)
         self.syncProgress = named(QProgressBar(), "syncProgress")
-        self.syncProgress.setMaximumWidth(220)
         self.syncProgress.setVisible(False)
         self.queueButton = named(QPushButton(), "queueButton")
         self.conflictsButton = named(QPushButton(), "conflictsButton")
@@ -165,10 +173,13 @@ class MainWindow(QMainWindow):
         self.memberActions.retranslate()  # issue 7
         self.syncStatus.setAccessibleName(self.tr("Connection and queue"))
         self.queueButton.setText(with_key(self.tr("Queue"), "Ctrl+J"))
-        self.syncProgress.setFormat(self.tr("Loading members %v / %m"))
+        # Numbers only on the bar (the status bar is full); what it is, in its tooltip.
+        self.syncProgress.setFormat("%v / %m")
+        self.syncProgress.setToolTip(self.tr("First load from HQ"))
         self.syncProgress.setAccessibleName(self.tr("First load from HQ"))
         self._render_staff()
         self._render_status()
+        self._fit_status_bar()
 
     # ------------------------------------------------------------------ login
 
@@ -276,6 +287,35 @@ class MainWindow(QMainWindow):
         self.syncStatus.setProperty("online", status.online)
         self.syncStatus.style().unpolish(self.syncStatus)
         self.syncStatus.style().polish(self.syncStatus)
+        self._fit_status_bar()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_status_bar()
+
+    def _fit_status_bar(self) -> None:
+        """The connection and queue text is never cut: when the status bar would not fit the
+        window, its buttons drop their key hints (the tooltip keeps them)."""
+        buttons = self.statusBar().findChildren(QPushButton)
+        for button in buttons:
+            full = button.property("fullText")
+            text = button.text()
+            if full is None or text not in (full, full.partition("  ")[0]):
+                full = text  # set anew (language, counts) since the last fit
+                button.setProperty("fullText", full)
+            button.setText(full)
+            if "  " in full:
+                button.setToolTip(full)
+        self.syncStatus.setMinimumWidth(self.syncStatus.sizeHint().width())
+        if self._status_bar_width() > self.width() - STATUS_BAR_MARGIN:
+            for button in buttons:
+                button.setText(str(button.property("fullText")).partition("  ")[0])
+
+    def _status_bar_width(self) -> int:
+        """What the status bar's visible widgets ask for, side by side."""
+        shown = [w for w in self.statusBar().findChildren(QWidget) if w.isVisibleTo(self)]
+        direct = [w for w in shown if w.parentWidget() is self.statusBar()]
+        return sum(w.sizeHint().width() + STATUS_BAR_SPACING for w in direct)
 
     def _on_sale_completed(self, _receipt: object) -> None:
         self.refresh_status()
@@ -306,16 +346,27 @@ class MainWindow(QMainWindow):
             return
         self.syncProgress.setRange(0, total)
         self.syncProgress.setValue(done)
-        self.syncProgress.setVisible(True)
+        if not self.syncProgress.isVisible():
+            widest = "8" * len(str(total))  # room for the count at its widest
+            text = self.syncProgress.format().replace("%v", widest).replace("%m", widest)
+            self.syncProgress.setFixedWidth(
+                self.syncProgress.fontMetrics().horizontalAdvance(text) + 24
+            )
+            self.syncProgress.setVisible(True)
+            self._fit_status_bar()
 
     def open_queue(self) -> None:
         from .queue_dialog import QueueDialog
 
         dialog = QueueDialog(self.ctx, self)
         dialog.syncRequested.connect(self._sync_now)
-        dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
+        dialog.finished.connect(lambda _=0: self.checkoutPage.focus_scan())
         self.queueDialog = dialog
         dialog.open()
+
+    def _after_conflicts(self) -> None:
+        self.refresh_status()
+        self.checkoutPage.focus_scan()  # scanner keys must reach the scan field again
 
     def _sync_now(self) -> None:
         if self.sync is None:
@@ -334,7 +385,7 @@ class MainWindow(QMainWindow):
 
         dialog = ConflictsDialog(self.ctx, self)
         dialog.reapplied.connect(self._sync_now)
-        dialog.finished.connect(lambda _=0: self.refresh_status())
+        dialog.finished.connect(lambda _=0: self._after_conflicts())
         self.conflictsDialog = dialog
         dialog.open()
 

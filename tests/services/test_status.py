@@ -25,17 +25,32 @@ def test_unpaired_till_is_offline_with_its_queue(till):
     assert snap.last_sync_ok is None
 
 
-def test_online_only_when_the_last_attempt_succeeded_recently(till):
+def test_online_only_when_hq_answered_recently_and_nothing_failed_since(till):
     now = till.clock.now()
     recent = (now - timedelta(seconds=30)).isoformat()
     put(till, paired_at=now.isoformat(), last_sync_attempt=recent, last_sync_ok=recent)
     assert status.read(till.db, now=now).online
     # Two minutes without a successful exchange: offline.
     assert not status.read(till.db, now=now + timedelta(minutes=3)).online
-    # The last attempt failed (ok is older than the attempt): offline.
-    older = (now - timedelta(minutes=1)).isoformat()
-    put(till, last_sync_ok=older)
+    # A pass still running (started after the last success) is no sign of being offline.
+    put(till, last_sync_attempt=(now - timedelta(seconds=5)).isoformat())
+    assert status.read(till.db, now=now).online
+    # The last pass failed: offline at once.
+    put(till, last_sync_failed=(now - timedelta(seconds=2)).isoformat())
     assert not status.read(till.db, now=now).online
+
+
+def test_a_first_load_in_progress_is_online(till):
+    """No pass has finished yet, but HQ is answering page after page."""
+    now = till.clock.now()
+    put(
+        till,
+        paired_at=now.isoformat(),
+        last_sync_attempt=(now - timedelta(minutes=5)).isoformat(),
+        last_contact=(now - timedelta(seconds=1)).isoformat(),
+    )
+    assert status.read(till.db, now=now).online
+    assert not status.read(till.db, now=now + timedelta(minutes=3)).online
 
 
 def test_unreadable_times_count_as_never(till):
