@@ -349,7 +349,8 @@ def _reachable(url: str) -> bool:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    data = status_data(till(args))
+    t = till(args)
+    data = status_data(t)
     if args.json:
         print_json(data)
         return 0
@@ -361,7 +362,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         text(
             "cli.status_sync",
             lang,
-            last=data["last_sync"] or never,
+            last=_store_time(t, data["last_sync"]) or never,
             hq=data["hq_url"] or text("cli.not_paired", lang),
         )
     )
@@ -391,6 +392,12 @@ def cmd_queue(args: argparse.Namespace) -> int:
             f"{t.clock.local(event['occurred_at']):%Y-%m-%d %H:%M:%S}{reason}"
         )
     return 0
+
+
+def _store_time(t: Till, iso: str | None) -> str | None:
+    """An ISO time from meta as the store's clock shows it (None when missing or unreadable)."""
+    moment = status.parse_time(iso)
+    return f"{t.clock.local(moment):%Y-%m-%d %H:%M:%S}" if moment else None
 
 
 def _words(code: str, lang: str, fallback: str) -> str:

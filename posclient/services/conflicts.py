@@ -73,6 +73,8 @@ class Conflict:
     created_at: datetime
     resolution: str | None
     fields: tuple[FieldConflict, ...] = ()
+    #: The member's card number, how staff know a member (None: not on this till).
+    card_no: str | None = None
 
     @property
     def actionable(self) -> bool:
@@ -149,12 +151,14 @@ def list_conflicts(
                     )
                 )
             detail = row.detail or {}
+            member = session.get(MemberRow, row.member_id) if row.member_id else None
             result.append(
                 Conflict(
                     id=row.id,
                     kind=row.kind,
                     event_type=str(detail.get("type", "")),
                     member_id=row.member_id,
+                    card_no=member.card_no if member is not None else None,
                     detail=str(detail.get("detail") or ""),
                     occurred_at=str(detail.get("occurred_at", "")),
                     created_at=row.created_at,

@@ -180,7 +180,7 @@ class ConflictsDialog(QDialog):
                 button.setVisible(False)
             return
         reason = hq_reason(conflict.kind, conflict.detail, self.ctx.lang)
-        member = conflict.member_id[:8] if conflict.member_id else "—"
+        member = conflict.card_no or (conflict.member_id[:8] if conflict.member_id else "—")
         # HQ's own words are English: shown as they are only in English; in Chinese the
         # reason above says it (hq_reason falls back to them when it has no words of its own).
         detail = conflict.detail if conflict.detail and self.ctx.lang == "en" else ""
