@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", required=True, help="sqlite:///path or postgresql+psycopg://...")
         p.add_argument("--chain", default=DEFAULT_CHAIN, help="chain code (first start only)")
         p.add_argument(
-            "--retention-days", type=_bounded(1, 36_500), default=90, help="feed retention"
+            "--retention-days", type=_bounded(0, 36_500), default=90, help="feed retention"
         )
         return p
 
