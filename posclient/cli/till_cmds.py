@@ -13,7 +13,7 @@ from posclient.domain.money import format_yuan
 from posclient.i18n import hq_reason, text
 from posclient.services import demo, outbox, settings, staff, status
 from posclient.services.checkout import Cart, Receipt, RefundReceipt
-from posclient.services.first_run import normalise_store, normalise_url
+from posclient.services.first_run import check_hq, normalise_store, normalise_url
 from posclient.services.members import MemberView
 from posclient.store.models import OutboxEvent, SaleRow
 from posclient.store.uow import UnitOfWork
@@ -338,13 +338,15 @@ PROBE_TIMEOUT_S = 3.0
 def _reachable(url: str) -> bool:
     import httpx
 
-    from posclient.sync.client import HqClient, SyncError
+    from posclient.sync.client import HqClient
 
-    with HqClient(url, None, timeout=httpx.Timeout(PROBE_TIMEOUT_S)) as client:
-        try:
-            client.health()
-        except SyncError:
-            return False
+    def probe(base: str, token: str | None) -> HqClient:
+        return HqClient(base, token, timeout=httpx.Timeout(PROBE_TIMEOUT_S))
+
+    try:
+        check_hq(url, client_factory=probe)
+    except PosError:
+        return False
     return True
 
 

@@ -87,8 +87,6 @@ def _watch_parent(pid: int) -> None:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from .demo import load_demo
 
-    if args.members < 0:
-        raise SystemExit("posclient-hq: --members must be ≥ 0")
     counts = load_demo(_hq(args, create=True), members=args.members)
     print(
         f"products {counts['products']}, coupons {counts['coupons']}, members {counts['members']}"
@@ -272,17 +270,7 @@ def openapi_text() -> str:
     return text
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0-65535)")
-    return port
-
-
-def _bounded(low: int, high: int) -> Callable[[str], int]:
+def _bounded(low: int, high: int, what: str = "a whole number") -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high`` (else a one-line refusal)."""
 
     def parse(text: str) -> int:
@@ -291,7 +279,7 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
         except ValueError:
             value = low - 1
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number {low}-{high}")
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} ({low}-{high})")
         return value
 
     return parse
@@ -312,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db("serve", "run the HQ service")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=_port, default=8765)
+    p.add_argument("--port", type=_bounded(0, 65535, "a TCP port"), default=8765)
     p.add_argument(
         "--exit-with-parent",
         type=int,

@@ -313,9 +313,11 @@ class MainWindow(QMainWindow):
 
     def _status_bar_width(self) -> int:
         """What the status bar's visible widgets ask for, side by side."""
-        shown = [w for w in self.statusBar().findChildren(QWidget) if w.isVisibleTo(self)]
-        direct = [w for w in shown if w.parentWidget() is self.statusBar()]
-        return sum(w.sizeHint().width() + STATUS_BAR_SPACING for w in direct)
+        direct = self.statusBar().findChildren(
+            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+        )
+        shown = [w for w in direct if w.isVisibleTo(self)]
+        return sum(w.sizeHint().width() + STATUS_BAR_SPACING for w in shown)
 
     def _on_sale_completed(self, _receipt: object) -> None:
         self.refresh_status()

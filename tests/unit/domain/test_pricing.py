@@ -369,6 +369,11 @@ RICE = Product("rice", "大米", yuan("30.00"), discountable=False)
 MUG = Product("mug", "杯子", yuan("25.00"), points_price=1000, points_cash=yuan("10.00"))
 
 
+def year_coupon(code: str, kind: CouponKind, discount: DiscountType, value: Decimal) -> Coupon:
+    """A coupon valid all of 2024 (TODAY's year)."""
+    return Coupon(code, kind, discount, value, date(2024, 1, 1), date(2024, 12, 31))
+
+
 def member(tier: Tier = NORMAL, **changes: object) -> PricingMember:
     return replace(PricingMember("m1", tier, balance=1_000_000), **changes)  # type: ignore[arg-type]
 
@@ -437,14 +442,7 @@ def test_points_and_cash_line() -> None:
 
 
 def test_points_and_cash_line_is_not_discounted_by_a_coupon() -> None:
-    percent = Coupon(
-        "C",
-        CouponKind.GENERAL,
-        DiscountType.PERCENT,
-        Decimal(50),
-        date(2024, 1, 1),
-        date(2024, 12, 31),
-    )
+    percent = year_coupon("C", CouponKind.GENERAL, DiscountType.PERCENT, Decimal(50))
     priced = price_cart(
         [CartLine(MUG, 1, use_points_price=True), CartLine(SOAP, 1)],
         member=member(),
@@ -499,14 +497,7 @@ def test_a_stale_offline_balance_says_why_no_points_can_be_spent() -> None:
 
 
 def test_a_coupon_that_takes_nothing_off_is_refused() -> None:
-    fixed = Coupon(
-        "FIX10",
-        CouponKind.BIRTHDAY,
-        DiscountType.FIXED,
-        yuan(10),
-        date(2024, 1, 1),
-        date(2024, 12, 31),
-    )
+    fixed = year_coupon("FIX10", CouponKind.BIRTHDAY, DiscountType.FIXED, yuan(10))
     with pytest.raises(CouponError) as info:
         price_cart([CartLine(RICE, 1)], member=member(), coupon=fixed, today=TODAY)
     assert info.value.code == "coupon.nothing_eligible"
