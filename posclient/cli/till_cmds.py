@@ -193,7 +193,7 @@ def print_receipt(receipt: Receipt, lang: str) -> None:
     priced = receipt.priced
     print(text("cli.receipt_header", lang, store=receipt.store_name, receipt=receipt.receipt_no))
     for line in priced.lines:
-        print(f"  {line.name}  ×{line.qty}  {format_yuan(line.gross)}")
+        print(f"  {line.display_name(lang)}  ×{line.qty}  {format_yuan(line.gross)}")
     rows = [
         ("cli.subtotal", format_yuan(priced.subtotal)),
         ("cli.member_savings", format_yuan(-priced.member_savings)),

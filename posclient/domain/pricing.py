@@ -103,10 +103,15 @@ class PricedLine:
     points_value: Decimal
     amount_due: Decimal
     points_earned: int
+    name_en: str = ""  # the catalogue's English name, if it has one
 
     @property
     def discounts(self) -> Decimal:
         return self.member_saving + self.tier_discount + self.coupon_discount
+
+    def display_name(self, lang: str) -> str:
+        """The name a receipt in ``lang`` shows (Chinese unless English is asked and known)."""
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 @dataclass(frozen=True)
@@ -269,6 +274,7 @@ def price_cart(
             line_no=index + 1,
             sku=line.product.sku,
             name=line.product.name,
+            name_en=line.product.name_en,
             qty=line.qty,
             unit_price=line.product.price,
             unit_paid=unit_paid[index],

@@ -63,7 +63,7 @@ def build(receipt: Receipt, *, lang: str, clock: Clock, reprint: bool = False) -
         header.insert(0, words["reprint"])
     items = tuple(
         (
-            line.name,
+            line.display_name(lang),
             f"{line.qty} × {format_yuan(line.unit_paid)}",
             format_yuan(line.gross - line.member_saving),
         )

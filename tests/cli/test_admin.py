@@ -187,6 +187,13 @@ def test_a_database_from_a_newer_version_is_refused(demo_dir):
     assert sql(db, "SELECT version_num FROM alembic_version") == [("9999",)]
 
 
+def test_sale_text_names_products_in_the_chosen_language(demo_dir):
+    english = admin(demo_dir, "sale", "--item", "MILK-1L", lang="en").stdout
+    chinese = admin(demo_dir, "sale", "--item", "MILK-1L").stdout
+    assert "Whole milk 1 L" in english and "纯牛奶" not in english
+    assert "纯牛奶 1L" in chinese
+
+
 def test_output_piped_into_head_is_not_an_error(demo_dir):
     cmd = [sys.executable, "-m", "posclient.cli", "--data-dir", str(demo_dir), "products"]
     proc = subprocess.run(

@@ -54,3 +54,11 @@ def test_a_failing_printer_is_a_reason(tmp_path):
     with pytest.raises(PosError) as err:
         escpos_printer.print_receipt(f"file:{tmp_path}/missing/lp0", ["hello"])
     assert err.value.code == "print.escpos_failed"
+
+
+def test_receipt_names_products_in_its_language(qapp, receipt, till):
+    """An English receipt names the products in English where the catalogue has the name."""
+    english = "\n".join(receipt_doc.to_text(receipt_doc.build(receipt, lang="en", clock=till.clock)))
+    chinese = "\n".join(receipt_doc.to_text(receipt_doc.build(receipt, lang="zh_CN", clock=till.clock)))
+    assert "Whole milk 1 L" in english and "纯牛奶 1L" not in english
+    assert "纯牛奶 1L" in chinese and "Whole milk" not in chinese
