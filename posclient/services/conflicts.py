@@ -30,6 +30,7 @@ from posclient.store.models import AuditRow, ConflictRow, MemberRow
 from posclient.store.uow import UnitOfWork
 
 from . import outbox, settings
+from .staff import StaffMember, require
 
 PROFILE_KINDS = frozenset({"profile_conflict"})
 #: Kinds an assistant resolves; the rest are information for the manager.
@@ -182,10 +183,20 @@ def _open_row(session: Session, conflict_id: int) -> ConflictRow:
     return row
 
 
-def discard(db: Database, conflict_id: int, *, staff_id: str, now: datetime) -> None:
-    """Keep HQ's outcome (for information kinds: acknowledged)."""
+def may_acknowledge(staff: StaffMember | None, kind: str) -> bool:
+    """Whether ``staff`` may close a conflict of ``kind``: profile conflicts are the assistants'
+    and managers'; the information kinds (overdraft, coupon, tier) only the manager's, so an
+    assistant cannot mark read what the manager has not seen."""
+    action = "conflicts" if kind in PROFILE_KINDS else "conflict_info"
+    return staff is not None and staff.can(action)
+
+
+def discard(db: Database, conflict_id: int, *, staff: StaffMember | None, now: datetime) -> None:
+    """Keep HQ's outcome (for information kinds: acknowledged, by a manager)."""
     with UnitOfWork(db) as uow:
         row = _open_row(uow.session, conflict_id)
+        staff = require(staff, "conflicts" if row.kind in PROFILE_KINDS else "conflict_info")
+        staff_id = staff.staff_id
         row.resolved_at = now
         row.resolution = "discarded" if row.kind in PROFILE_KINDS else "acknowledged"
         uow.session.add(
@@ -201,7 +212,12 @@ def discard(db: Database, conflict_id: int, *, staff_id: str, now: datetime) -> 
 
 
 def reapply(
-    db: Database, cipher: FieldCipher, conflict_id: int, *, staff_id: str, now: datetime
+    db: Database,
+    cipher: FieldCipher,
+    conflict_id: int,
+    *,
+    staff: StaffMember | None,
+    now: datetime,
 ) -> str:
     """Send the till's losing values again, based on HQ's current field versions.
 
@@ -210,6 +226,7 @@ def reapply(
     still lose if the field changes again at HQ before
     it arrives; then a new conflict shows up (never a silent overwrite).
     """
+    staff_id = require(staff, "conflicts").staff_id
     with UnitOfWork(db) as uow:
         session = uow.session
         row = _open_row(session, conflict_id)

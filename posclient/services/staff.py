@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "refund": frozenset({"cashier", "manager"}),
     "settings": frozenset({"manager"}),
     "conflicts": frozenset({"assistant", "manager"}),
+    # Overdrafts, coupon and tier corrections are for the manager: only they mark them read.
+    "conflict_info": frozenset({"manager"}),
     "dashboard": frozenset({"manager"}),  # issue 8: store dashboard (F11)
     # issue 7: members and personal data (R15)
     "enrol": frozenset(ROLES),

@@ -202,18 +202,20 @@ class ConflictsDialog(QDialog):
             for column, value in enumerate(cells):
                 self.fieldsTable.setItem(index, column, QTableWidgetItem(value))
         staff = self.ctx.staff
-        may_resolve = staff is not None and staff.can("conflicts")
+        may_resolve = conflict_service.may_acknowledge(staff, conflict.kind)
         self.reapplyButton.setVisible(conflict.actionable and may_resolve)
         self.discardButton.setVisible(may_resolve)
+        for_manager = self.tr("For the manager: only they mark it as read.")
+        if not may_resolve and not conflict.actionable:
+            self.message.show_info(for_manager)
+        elif self.message.text() == for_manager:
+            self.message.show_info("")
         self.reapplyButton.setText(self.tr("Re-apply this till's value"))
         self.discardButton.setText(
             self.tr("Keep HQ's value") if conflict.actionable else self.tr("Mark as read")
         )
 
     # ------------------------------------------------------------------ actions
-
-    def _staff_id(self) -> str:
-        return self.ctx.staff.staff_id if self.ctx.staff else ""
 
     def _reapply(self) -> None:
         conflict = self.selected()
@@ -225,7 +227,7 @@ class ConflictsDialog(QDialog):
             till.db,
             till.cipher,
             conflict.id,
-            staff_id=self._staff_id(),
+            staff=self.ctx.staff,
             now=till.clock.now(),
         ).success(self._after_reapply).failure(self._failed).run()
 
@@ -243,7 +245,7 @@ class ConflictsDialog(QDialog):
             conflict_service.discard,
             till.db,
             conflict.id,
-            staff_id=self._staff_id(),
+            staff=self.ctx.staff,
             now=till.clock.now(),
         ).success(self._after_discard).failure(self._failed).run()
 

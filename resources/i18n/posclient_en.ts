@@ -361,6 +361,10 @@
         <translation>HQ</translation>
     </message>
     <message>
+        <source>For the manager: only they mark it as read.</source>
+        <translation>For the manager: only they mark it as read.</translation>
+    </message>
+    <message>
         <source>Re-apply this till's value</source>
         <translation>Re-apply this till's value</translation>
     </message>
@@ -871,7 +875,7 @@
     <name>MainWindow</name>
     <message>
         <source>posclient checkout · %1</source>
-        <extracomment>The checkout screen is showing with the scan field focused.</extracomment>
+        <extracomment>Status bar layout allowances (px): around each widget, and at the bar's ends. The checkout screen is showing with the scan field focused.</extracomment>
         <translation>posclient checkout · %1</translation>
     </message>
     <message>
@@ -893,10 +897,6 @@
     <message>
         <source>Queue</source>
         <translation>Queue</translation>
-    </message>
-    <message>
-        <source>Loading members %v / %m</source>
-        <translation>Loading members %v / %m</translation>
     </message>
     <message>
         <source>First load from HQ</source>

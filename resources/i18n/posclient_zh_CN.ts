@@ -362,6 +362,10 @@
         <translation>总部</translation>
     </message>
     <message>
+        <source>For the manager: only they mark it as read.</source>
+        <translation>此条供店长查看，由店长标记为已读。</translation>
+    </message>
+    <message>
         <source>Re-apply this till&apos;s value</source>
         <translation>重新提交本机的值</translation>
     </message>
@@ -872,7 +876,7 @@
     <name>MainWindow</name>
     <message>
         <source>posclient checkout · %1</source>
-        <extracomment>The checkout screen is showing with the scan field focused.</extracomment>
+        <extracomment>Status bar layout allowances (px): around each widget, and at the bar&apos;s ends. The checkout screen is showing with the scan field focused.</extracomment>
         <translation>收银台 · %1</translation>
     </message>
     <message>
@@ -894,10 +898,6 @@
     <message>
         <source>Queue</source>
         <translation>上传队列</translation>
-    </message>
-    <message>
-        <source>Loading members %v / %m</source>
-        <translation>正在载入会员 %v / %m</translation>
     </message>
     <message>
         <source>First load from HQ</source>

@@ -58,7 +58,12 @@ def test_a_failing_printer_is_a_reason(tmp_path):
 
 def test_receipt_names_products_in_its_language(qapp, receipt, till):
     """An English receipt names the products in English where the catalogue has the name."""
-    english = "\n".join(receipt_doc.to_text(receipt_doc.build(receipt, lang="en", clock=till.clock)))
-    chinese = "\n".join(receipt_doc.to_text(receipt_doc.build(receipt, lang="zh_CN", clock=till.clock)))
+
+    def text(lang: str) -> str:
+        return "\n".join(
+            receipt_doc.to_text(receipt_doc.build(receipt, lang=lang, clock=till.clock))
+        )
+
+    english, chinese = text("en"), text("zh_CN")
     assert "Whole milk 1 L" in english and "纯牛奶 1L" not in english
     assert "纯牛奶 1L" in chinese and "Whole milk" not in chinese

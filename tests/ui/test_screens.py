@@ -229,3 +229,37 @@ def test_every_action_shows_its_shortcut(qtbot, window):
         assert button.minimumSizeHint().height() >= 44 or button.height() >= 44, attribute
     assert window.settingsButton.text().endswith("F10")
     assert window.logoutButton.text().endswith("Ctrl+L")
+
+
+def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, till):
+    """An assistant sees a coupon conflict but cannot close it; the manager marks it read."""
+    from posclient.store.models import ConflictRow
+    from posclient.store.uow import UnitOfWork
+
+    with UnitOfWork(till.db) as uow:
+        uow.session.add(
+            ConflictRow(
+                event_id="e-coupon",
+                kind="coupon_already_used",
+                member_id=SILVER["member_id"],
+                detail={},
+                created_at=till.clock.now(),
+            )
+        )
+        uow.commit()
+    for staff_id, pin, may_close in (("a01", "2222", False), ("m01", "9999", True)):
+        login(qtbot, window, staff_id, pin)
+        window.open_conflicts()
+        dialog = window.conflictsDialog
+        qtbot.waitUntil(lambda d=dialog: d.list.count() == 1)
+        assert dialog.discardButton.isVisible() is may_close
+        assert not dialog.reapplyButton.isVisible()
+        assert ("店长" in dialog.message.text()) is not may_close
+        if may_close:
+            assert dialog.discardButton.text() == "标记为已读"
+            dialog.discardButton.click()
+            qtbot.waitUntil(lambda d=dialog: d.list.count() == 0)
+        dialog.close()
+        wait_idle(qtbot, window)
+        window.logout()
+    assert sql(till.db.path, "SELECT resolution FROM conflicts") == [("acknowledged",)]
