@@ -32,15 +32,14 @@ def _hq(args: argparse.Namespace, *, serving: bool = False, create: bool = False
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .app import create_app
+    from .server import serve
 
     app = create_app(hq=_hq(args, serving=True, create=True))
     if args.exit_with_parent:
         _watch_parent(args.exit_with_parent)
     _fewer_collections()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    serve(app, host=args.host, port=args.port, head_timeout=args.head_timeout)
     return 0
 
 
@@ -301,6 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db("serve", "run the HQ service")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_bounded(0, 65535, "a TCP port"), default=8765)
+    p.add_argument(
+        "--head-timeout",
+        type=_bounded(1, 3600, "seconds"),
+        default=None,
+        metavar="SECONDS",
+        help="close a connection that has not sent a whole request head by then (default 20)",
+    )
     p.add_argument(
         "--exit-with-parent",
         type=int,

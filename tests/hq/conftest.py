@@ -17,6 +17,7 @@ from posclient.hq.app import create_app
 from posclient.hq.context import Hq
 from posclient.hq.db import Database
 from posclient.hq.pairing import new_pairing_code
+from posclient.hq.server import HeadTimeoutProtocol
 
 from .helpers import Till
 from .pg import PgCluster, find_bindir
@@ -88,7 +89,13 @@ class LiveServer:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")  # type: ignore[arg-type]
+        config = uvicorn.Config(
+            app,  # type: ignore[arg-type]
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http=HeadTimeoutProtocol,  # as posclient-hq serve runs it
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from posclient.hq.context import Hq
 from posclient.hq.demo import load_demo
 from posclient.hq.feed import encode_cursor
 from posclient.hq.merge import merge
+from posclient.hq.server import HeadTimeoutProtocol
 
 from .conftest import LiveServer
 from .helpers import Till
@@ -139,6 +141,47 @@ def test_a_body_that_stops_arriving_gets_408(
         answer = received.decode()
     assert answer.startswith("HTTP/1.1 408"), answer
     assert json.loads(answer.split("\r\n\r\n", 1)[1])["error"] == "timeout"
+
+
+def _closed_after(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"",  # connects and sends nothing
+        b"GET /v1/health HTTP/1.1\r\nHost: x\r\n",  # a head that never ends (slowloris)
+    ],
+)
+def test_a_request_head_that_never_ends_is_cut_off(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch, head: bytes
+) -> None:
+    monkeypatch.setattr(HeadTimeoutProtocol, "head_timeout", 0.5)
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head)
+        assert _closed_after(sock) == b""  # closed, nothing to answer: no request arrived
+
+
+def test_a_kept_alive_connection_still_gets_its_deadline_for_the_next_head(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(HeadTimeoutProtocol, "head_timeout", 0.5)
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        # A slow but steady client is served: each part arrives within the deadline.
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\n")
+        time.sleep(0.2)
+        sock.sendall(b"Host: x\r\n\r\n")
+        answer = sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHo")  # then stalls in the next head
+        assert _closed_after(sock) == b""
 
 
 def test_an_erasure_also_forgets_the_duplicates_merged_into_the_member(
