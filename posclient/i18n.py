@@ -404,6 +404,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The coupon was used elsewhere first; HQ's outcome applies",
     ),
     "hq.reason.coupon_void": ("优惠券已作废", "The coupon was void"),
+    "hq.reason.coupon_not_members": (
+        "优惠券属于其他会员，优惠计为门店折让",
+        "The coupon belongs to another member: its discount is the store's",
+    ),
     "hq.reason.earn_expiry_adjusted": ("积分有效期已由总部调整", "HQ adjusted the points expiry"),
     "hq.reason.reversal_completed": (
         "整单已退款：总部已收回该单剩余的全部积分",

@@ -44,8 +44,9 @@ def put_coupon(conn: Connection, feed: Feed, code: str, **values: Any) -> dict[s
     return doc
 
 
-def apply_coupon(cx: Apply, sale: SalePayload) -> int:
-    """Record the coupon use of a sale. Returns the discount booked as a store discount (fen)."""
+def apply_coupon(cx: Apply, sale: SalePayload, member_id: str | None = None) -> int:
+    """Record the coupon use of a sale (``member_id``: the member HQ books it to). Returns the
+    discount booked as a store discount (fen)."""
     hq, conn, ev, feed, out = cx.hq, cx.conn, cx.ev, cx.feed, cx.out
     code = sale.coupon_code
     assert code is not None
@@ -71,6 +72,16 @@ def apply_coupon(cx: Apply, sale: SalePayload) -> int:
         conn.execute(insert(m.coupon_uses).values(**use, winner=False, note="void"))
         out.conflict(
             "coupon_void", "the coupon was void; its discount is booked as a store discount"
+        )
+        return discount
+    buyers = {str(sale.member_id) if sale.member_id else None, member_id}
+    if row.member_id is not None and row.member_id not in buyers:
+        # Someone else's coupon (a till never allows it; a forged or broken event might): the
+        # sale stands, the owner keeps the coupon, the discount is the store's.
+        conn.execute(insert(m.coupon_uses).values(**use, winner=False, note="not_members"))
+        out.conflict(
+            "coupon_not_members",
+            "the coupon belongs to another member; its discount is booked as a store discount",
         )
         return discount
     mine = (ev.hlc, ev.device_id)

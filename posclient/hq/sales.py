@@ -149,7 +149,8 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     sale_id = str(sale.sale_id)
     fast = Fast.of(conn)
     st = _member_for_sale(cx, sale)
-    store_discount = apply_coupon(cx, sale) if sale.coupon_code else 0
+    owner = st.member_id if st else None
+    store_discount = apply_coupon(cx, sale, owner) if sale.coupon_code else 0
     notes: dict[str, Any] = {}
     redemption = earning = correction = None
     if st is not None:

@@ -92,3 +92,26 @@ def coupon_state_discount(hq: Hq, sale_id: str) -> int:
                 select(m.sales.c.store_discount_fen).where(m.sales.c.sale_id == sale_id)
             ).scalar_one()
         )
+
+
+WANG = "eeeb34aa-c85d-5893-831f-da1cbb843956"  # BD-WANG is his
+
+
+def test_another_members_coupon_stays_with_its_owner(hq: Hq, till: Till) -> None:
+    """A sale (for someone else, or for no member) using a member's coupon stands, but the
+    coupon is not used up: its discount is the store's and the owner can still use it."""
+    from .test_sales import enrolled
+
+    load_demo(hq, members=10)  # the demo's own members, 王芳 among them
+    for buyer in (enrolled(till), None):
+        sale_id, sale = till.sale(
+            buyer, amount_fen=9000, coupon_code="BD-WANG", coupon_discount_fen=1000
+        )
+        result = till.push_one(sale)
+        assert result["status"] == "conflict" and result["reason"] == "coupon_not_members"
+        assert coupon_state_discount(hq, sale_id) == 1000
+    assert coupon_state(hq, "BD-WANG")[:2] == ("available", None)
+    own_id, own = till.sale(WANG, amount_fen=9000, coupon_code="BD-WANG", coupon_discount_fen=1000)
+    result = till.push_one(own)
+    assert result["status"] == "applied", result
+    assert coupon_state(hq, "BD-WANG")[:2] == ("used", own_id)
