@@ -142,6 +142,62 @@ def test_an_intact_chain_has_no_issues(hq: Hq, till: Till) -> None:
     assert report["chain_issues"] == [] and report["last_seq"] == 5
 
 
+def test_withdrawals_and_erasures_that_jump_the_queue_are_not_chain_issues(
+    hq: Hq, till: Till
+) -> None:
+    """The till sends consent withdrawals and erasures ahead of older events (DESIGN): HQ
+    sees seq 5 and 7 before 1..4 and 6. That is no gap, no reuse; the chain still holds."""
+    member_id, enrol = till.enrol()
+    first = till.sale(member_id, amount_fen=100)[1]
+    second = till.sale(member_id, amount_fen=200)[1]
+    third = till.sale(member_id, amount_fen=300)[1]
+    withdrawal = till.consent(member_id, "marketing", "withdrawn", seen=0)
+    fourth = till.sale(member_id, amount_fen=400)[1]
+    erasure = till.erase(member_id)
+    assert [e["seq"] for e in (withdrawal, erasure)] == [5, 7]
+    till.push(withdrawal, erasure)  # the urgent ones first, as the till's queue does
+    till.push(enrol, first, second)
+    till.push(third, fourth)
+    report = device_report(hq)[0]
+    assert report["chain_issues"] == [], report["chain_issues"]
+    # The chain walked through the early ones: the next event links on seq 7.
+    last = till.sale(None, amount_fen=500)[1]
+    till.push(last)
+    report = device_report(hq)[0]
+    assert report["chain_issues"] == [] and report["last_seq"] == 8
+
+
+def test_a_queue_jumper_does_not_hide_a_missing_event_behind_it(hq: Hq, till: Till) -> None:
+    member_id, enrol = till.enrol()
+    till.sale(member_id, amount_fen=100)  # seq 2: never arrives
+    withdrawal = till.consent(member_id, "marketing", "withdrawn", seen=0)  # seq 3
+    _, after = till.sale(member_id, amount_fen=200)  # seq 4
+    till.push(withdrawal)
+    till.push(enrol)
+    till.push(after)
+    kinds = [(i["seq"], i["kind"]) for i in device_report(hq)[0]["chain_issues"]]
+    assert kinds == [(4, "gap")]
+
+
+def test_an_event_altered_before_a_queue_jumper_is_a_broken_link(hq: Hq, till: Till) -> None:
+    """The chain walks through the early withdrawal with HQ's own hashes: an altered event
+    before it (re-hashed by whoever altered it) still breaks the link of the event after it."""
+    member_id, enrol = till.enrol()  # seq 1
+    withdrawal = till.consent(member_id, "marketing", "withdrawn", seen=0)  # seq 2
+    _, after = till.sale(member_id, amount_fen=200)  # seq 3
+    forged_payload = {**enrol["payload"], "name": "改过的名字"}
+    enrol = {
+        **enrol,
+        "payload": forged_payload,
+        "payload_sha256": payload_sha256(forged_payload),
+    }
+    till.push(withdrawal)
+    till.push(enrol)
+    till.push(after)
+    kinds = [(i["seq"], i["kind"]) for i in device_report(hq)[0]["chain_issues"]]
+    assert kinds == [(3, "broken_link")]
+
+
 def test_concurrent_pushes_over_the_same_members_all_apply(hq: Hq, till: Till, till2: Till) -> None:
     """Two tills push batches touching the same members in opposite orders at once (on
     PostgreSQL a deadlock, retried as a whole batch); every sale lands exactly once."""

@@ -165,6 +165,11 @@ def test_erasure_reaches_hq_ahead_of_the_queue(tmp_path: Path, hq_process: HqPro
     assert sql(
         till.db.path, "SELECT count(*) FROM members WHERE member_id = ?", done.member_id
     ) == [(0,)]
+    # Arriving ahead of the sale before it is no gap in the till's journal; a sale after it
+    # links on it through HQ's chain.
+    till.checkout.complete_sale(cart)
+    paired.engine.run_until_idle(deadline_s=30)
+    assert hq_process.sql("SELECT seq, kind FROM chain_issues") == []
 
 
 def test_imported_members_are_accepted_by_hq(tmp_path: Path, hq_process: HqProcess, make_till):
