@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -38,6 +39,8 @@ from .wedge_filter import WedgeFilter
 log = logging.getLogger("posclient.ui")
 
 STATUS_REFRESH_MS = 5_000
+#: While first-load pages arrive, the status is read again at most this often (seconds).
+PROGRESS_STATUS_S = 1.0
 MIN_SIZE = (1024, 720)
 
 
@@ -91,6 +94,7 @@ class MainWindow(QMainWindow):
         self._queue_shortcut = QShortcut(QKeySequence("Ctrl+J"), self)
         self._conflicts_shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
         self.sync: SyncController | None = None
+        self._progress_status_at = float("-inf")  # monotonic time of the last refresh by pages
         self._dashboard_shortcut = QShortcut(QKeySequence("F11"), self)  # issue 8
         self._crash_dialogs: list[CrashDialog] = []
         # issue 7: enrol, member profile, audit log (buttons in the status bar, Ctrl+N/I/Shift+A)
@@ -342,7 +346,15 @@ class MainWindow(QMainWindow):
             dialog.reload()
 
     def _on_sync_progress(self, done: int, total: int) -> None:
-        """First load: a progress bar while members arrive; the till already sells."""
+        """First load: a progress bar while members arrive; the till already sells.
+
+        Pages arriving prove HQ is answering: the status (online, and with it the online
+        redemption rules) follows them at once instead of at the next timed refresh.
+        """
+        now = time.monotonic()
+        if now - self._progress_status_at >= PROGRESS_STATUS_S:
+            self._progress_status_at = now
+            self.refresh_status()
         if total <= 0 or done >= total:
             self.syncProgress.setVisible(False)
             return

@@ -176,3 +176,20 @@ def _name_version(till, member_id: str) -> int:
     """The name's field version in the till's cache, as HQ last sent it."""
     rows = sql(till.db.path, "SELECT field_versions FROM members WHERE member_id = ?", member_id)
     return int(json.loads(rows[0][0]).get("name", 0))
+
+
+def test_first_load_pages_turn_the_status_online_at_once(qtbot, window, till, hq):
+    """The first page written proves HQ answers: the status says online then, not at the
+    next timed refresh (a big first load used to sell under offline rules meanwhile)."""
+    from posclient.services import settings
+    from posclient.store.uow import UnitOfWork
+
+    window._status_timer.stop()
+    wait_idle(qtbot, window)
+    assert "离线" in window.syncStatus.text()
+    with UnitOfWork(till.db) as uow:  # what writing a page records
+        settings.put(uow.session, "last_contact", till.clock.now().isoformat())
+        uow.commit()
+    window._on_sync_progress(1000, 40000)
+    qtbot.waitUntil(lambda: "在线" in window.syncStatus.text(), timeout=5_000)
+    assert window.ctx.online and window.syncProgress.isVisible()
