@@ -159,7 +159,7 @@ def list_conflicts(
                     kind=row.kind,
                     event_type=str(detail.get("type", "")),
                     member_id=row.member_id,
-                    card_no=member.card_no if member is not None else None,
+                    card_no=member.card_no if member is not None else detail.get("card_no"),
                     detail=str(detail.get("detail") or ""),
                     occurred_at=str(detail.get("occurred_at", "")),
                     created_at=row.created_at,

@@ -466,22 +466,28 @@ class SyncEngine:
         for row, result in answered:
             member = (result.state or {}).get("member")
             member_id: str | None = None
+            card_no = None
             if isinstance(member, dict):
                 member_id = str(member.get("member_id"))
             else:  # HQ sends a member's state once per batch: the event names the member
                 payload = json.loads(outbox.payload_text(self.cipher, row))
                 member_id = payload.get("member_id")
+                # A card sold to before the till knew it: the inbox names the member by it.
+                card_no = payload.get("provisional_card_no")
+            detail = {
+                "type": row.type,
+                "detail": result.detail,
+                "losing": conflicts.seal_losing(self.cipher, row.event_id, result.losing),
+                "occurred_at": row.occurred_at.isoformat(),
+            }
+            if card_no:
+                detail["card_no"] = card_no
             session.add(
                 ConflictRow(
                     event_id=row.event_id,
                     kind=result.reason or "conflict",
                     member_id=member_id,
-                    detail={
-                        "type": row.type,
-                        "detail": result.detail,
-                        "losing": conflicts.seal_losing(self.cipher, row.event_id, result.losing),
-                        "occurred_at": row.occurred_at.isoformat(),
-                    },
+                    detail=detail,
                     created_at=now,
                 )
             )

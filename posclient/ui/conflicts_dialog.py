@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -54,10 +54,14 @@ class ConflictsDialog(QDialog):
         body = QHBoxLayout()
         self.list = named(QListWidget(), "conflictsList")
         self.list.setMinimumWidth(300)
+        # Long lines are cut with "…" (the whole line is the item's tooltip), never scrolled.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         body.addWidget(self.list, 2)
         right = QVBoxLayout()
         self.headline = named(QLabel(), "conflictHeadline")
         self.headline.setWordWrap(True)
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         right.addWidget(self.headline)
         self.fieldsTable = named(QTableWidget(0, 4), "conflictFields")
         self.fieldsTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -66,6 +70,7 @@ class ConflictsDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         right.addWidget(self.fieldsTable, 1)
+        right.addStretch(0)  # takes the room when there is no table (information only)
         self.message = named(MessageLine(), "conflictsMessage")
         right.addWidget(self.message)
         buttons = QHBoxLayout()
@@ -161,7 +166,9 @@ class ConflictsDialog(QDialog):
         row = self.list.currentRow()
         self.list.clear()
         for conflict in self.conflicts:
-            self.list.addItem(QListWidgetItem(self._line(conflict)))
+            item = QListWidgetItem(self._line(conflict))
+            item.setToolTip(item.text())
+            self.list.addItem(item)
         if self.conflicts:
             self.list.setCurrentRow(min(max(row, 0), len(self.conflicts) - 1))
         self.list.blockSignals(False)
@@ -180,14 +187,17 @@ class ConflictsDialog(QDialog):
                 button.setVisible(False)
             return
         reason = hq_reason(conflict.kind, conflict.detail, self.ctx.lang)
-        member = conflict.card_no or (conflict.member_id[:8] if conflict.member_id else "—")
+        member = conflict.card_no or (conflict.member_id[:8] if conflict.member_id else "")
         # HQ's own words are English: shown as they are only in English; in Chinese the
         # reason above says it (hq_reason falls back to them when it has no words of its own).
         detail = conflict.detail if conflict.detail and self.ctx.lang == "en" else ""
-        self.headline.setText(
+        headline = (
             self.tr("%1 — member %2").replace("%1", reason).replace("%2", member)
-            + (f"\n{detail}" if detail else "")
+            if member
+            else reason
         )
+        self.headline.setText(headline + (f"\n{detail}" if detail else ""))
+        self.fieldsTable.setVisible(bool(conflict.fields))
         self.fieldsTable.setRowCount(len(conflict.fields))
         for index, field in enumerate(conflict.fields):
             where = field.winner_store or self.tr("HQ")

@@ -128,6 +128,22 @@ def test_coupon_used_at_two_offline_tills_first_wins(hq_process, make_till) -> N
         ]
 
 
+def test_a_card_hq_does_not_know_is_named_in_the_conflicts_inbox(hq_process, make_till) -> None:
+    from posclient.domain.codes import make_card_no
+    from posclient.services import conflicts
+
+    paired = make_till()
+    paired.engine.sync_once()
+    card = make_card_no(987_654)  # a valid card no till or HQ has heard of
+    receipt = sell(paired, card)
+    assert receipt.provisional
+    assert paired.engine.sync_once().conflicts == 1
+    (shown,) = conflicts.list_conflicts(
+        paired.till.db, paired.till.cipher, staff_id="m01", now=paired.till.clock.now()
+    )
+    assert shown.kind == "unknown_member" and shown.card_no == card
+
+
 def test_rejected_event_does_not_block_the_queue(hq_process, make_till) -> None:
     paired = make_till()
     paired.engine.sync_once()

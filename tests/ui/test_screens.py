@@ -254,6 +254,9 @@ def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, t
         qtbot.waitUntil(lambda d=dialog: d.list.count() == 1)
         assert dialog.discardButton.isVisible() is may_close
         assert not dialog.reapplyButton.isVisible()
+        # Information only: no empty table of fields; the member named by card.
+        assert not dialog.fieldsTable.isVisible()
+        assert SILVER["card_no"] in dialog.headline.text()
         assert ("店长" in dialog.message.text()) is not may_close
         if may_close:
             assert dialog.discardButton.text() == "标记为已读"
