@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime, timedelta
@@ -124,6 +125,11 @@ class BodyLimit:
             if not more:
                 break
         body = b"".join(chunks)
+        if b"\\u0000" in body and _holds_nul(body):
+            # PostgreSQL cannot store U+0000 in text: refused here, for every endpoint, rather
+            # than failing deep in a transaction (a 500 that a till would retry forever).
+            await _send_problem(send, 422, "invalid_request", _NUL, close=False)
+            return
         delivered = False
 
         async def replay() -> Any:
@@ -139,6 +145,28 @@ class BodyLimit:
 #: Seconds a request body may pause before the request is dropped with 408.
 BODY_TIMEOUT_S = 30.0
 _TOO_LARGE = f"request body over {MAX_BODY_BYTES} bytes"
+_NUL = "text may not contain the NUL character (\\u0000)"
+
+
+def _holds_nul(body: bytes) -> bool:
+    """Whether the JSON ``body`` has a NUL in a string or key (a literal backslash followed
+    by u0000 in the text does not count). Not JSON: False, the endpoint says what is wrong."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 async def _discard_rest(receive: Any, most: int = 4 * MAX_BODY_BYTES) -> None:
@@ -157,19 +185,17 @@ async def _discard_rest(receive: Any, most: int = 4 * MAX_BODY_BYTES) -> None:
             return
 
 
-async def _send_problem(send: Any, status: int, error: str, detail: str) -> None:
+async def _send_problem(
+    send: Any, status: int, error: str, detail: str, *, close: bool = True
+) -> None:
     body = Problem(error=error, detail=detail).model_dump_json()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:  # the rest of the request may still be coming: end the connection
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body.encode()})
 
 

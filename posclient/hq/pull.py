@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from posclient.sync.protocol import Op
+from posclient.sync.protocol import MAX_COUNT, MAX_STORE_CODE, Op
 
 from . import models as m
 from .context import Hq
@@ -174,10 +174,24 @@ def _latest_puts(rows: Sequence[Any]) -> list[Any]:
     return kept
 
 
+def _count(value: Any) -> int:
+    """A counter from a cursor: a JSON whole number in 0..MAX_COUNT (ValueError if not)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValueError("not a counter")
+    return value
+
+
+def _cursor_text(value: Any, longest: int) -> str:
+    """A member id or store code from a cursor, as this HQ writes them (ValueError if not)."""
+    if not isinstance(value, str) or len(value) > longest or "\x00" in value:
+        raise ValueError("not cursor text")
+    return value
+
+
 def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -> bytes:
     try:
-        start, phase, after = int(state["s"]), int(state["ph"]), str(state["a"])
-        done, total, store = int(state["d"]), int(state["t"]), str(state["st"])
+        start, phase, done, total = (_count(state[key]) for key in ("s", "ph", "d", "t"))
+        after, store = _cursor_text(state["a"], 128), _cursor_text(state["st"], MAX_STORE_CODE)
     except (KeyError, TypeError, ValueError) as exc:
         raise CursorError("not a cursor issued by this HQ") from exc
     if not 0 <= phase <= len(PHASES):

@@ -143,6 +143,35 @@ def test_a_body_that_stops_arriving_gets_408(
     assert json.loads(answer.split("\r\n\r\n", 1)[1])["error"] == "timeout"
 
 
+def test_a_nul_anywhere_in_a_body_is_a_422_not_a_500(till: Till, client: httpx.Client) -> None:
+    """PostgreSQL cannot store U+0000 in text: refused before any of it is applied."""
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+    _, sale = till.sale(member_id, amount_fen=1000)
+    sale = _with_payload(sale, receipt_no="R-1\x00")
+    response = _push(till, client, [sale])
+    assert response.status_code == 422, response.text
+    assert "NUL" in response.json()["detail"]
+    assert _push(till, client, [sale]).status_code == 422  # and stays refused, nothing half-done
+    response = client.post("/v1/pair", json={"pairing_code": "ABCDEFGH", "device_name": "t\x00"})
+    assert response.status_code == 422 and "NUL" in response.json()["detail"]
+    # A backslash followed by "u0000" is just text.
+    _, fine = till.sale(member_id, amount_fen=1000)
+    fine = _with_payload(fine, receipt_no="R-2\\u0000")
+    assert _push(till, client, [fine]).json()["results"][0]["status"] == "applied"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"st": "S001\x00"}, {"a": "\x00"}, {"t": -5}, {"d": -1}, {"s": True}, {"a": 7}],
+)
+def test_a_hand_made_snapshot_cursor_is_refused(till: Till, change: dict[str, Any]) -> None:
+    till.push_one(till.enrol()[1])
+    state = {"v": 1, "s": 0, "ph": 0, "a": "", "d": 0, "t": 10, "st": "S001", **change}
+    response = till.pull(encode_cursor(state))
+    assert response.status_code == 422 and response.json()["error"] == "invalid_cursor"
+
+
 def _closed_after(sock: socket.socket) -> bytes:
     """Everything the server sends until it closes the connection."""
     received = b""
