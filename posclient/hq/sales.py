@@ -144,8 +144,18 @@ def _earn_claim(cx: Apply, sale: SalePayload) -> int:
     return most
 
 
+#: How far ahead of HQ's clock a till's sale may be dated before HQ dates it itself.
+CLOCK_SLACK = timedelta(minutes=10)
+
+
 def apply_sale(cx: Apply, sale: SalePayload) -> None:
     conn, hq, out = cx.conn, cx.hq, cx.out
+    now = hq.now()
+    if sale.occurred_at > now + CLOCK_SLACK:
+        # A till whose clock runs ahead (or a forged date): a sale cannot happen after HQ hears
+        # of it. Dated now, it counts in the 12-month tier window for 12 months, not forever.
+        sale = sale.model_copy(update={"occurred_at": now})
+        out.note("the till's clock is ahead of HQ's: the sale is dated when HQ received it")
     sale_id = str(sale.sale_id)
     fast = Fast.of(conn)
     st = _member_for_sale(cx, sale)

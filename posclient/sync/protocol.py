@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -49,6 +50,12 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Fen = Annotated[int, Field(ge=-(10**12), le=10**12)]
 NonNegFen = Annotated[int, Field(ge=0, le=10**12)]
 Points = Annotated[int, Field(ge=0, le=10**10)]
+#: What tills send is checked strictly: a number must be a JSON whole number (not "2", 2.0 or
+#: true) and a flag true or false. Lax parsing would store what the till did not mean.
+InCount = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+InFen = Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)]
+InNonNegFen = Annotated[int, Field(strict=True, ge=0, le=10**12)]
+InPoints = Annotated[int, Field(strict=True, ge=0, le=10**10)]
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
 ShortText = Annotated[str, Field(max_length=200)]
 
@@ -102,19 +109,19 @@ class PairResponse(Wire):
 
 
 class SaleLinePayload(Wire):
-    line_no: Annotated[int, Field(ge=1, le=10_000)]
+    line_no: Annotated[int, Field(strict=True, ge=1, le=10_000)]
     sku: Sku
-    qty: Annotated[int, Field(ge=1, le=999)]
-    unit_price_fen: NonNegFen
-    unit_paid_fen: NonNegFen
-    gross_fen: NonNegFen
-    member_saving_fen: NonNegFen = 0
-    tier_discount_fen: NonNegFen = 0
-    coupon_discount_fen: NonNegFen = 0
-    item_points: Points = 0
-    points_redeemed: Points = 0
-    amount_due_fen: NonNegFen
-    points_earned: Points = 0
+    qty: Annotated[int, Field(strict=True, ge=1, le=999)]
+    unit_price_fen: InNonNegFen
+    unit_paid_fen: InNonNegFen
+    gross_fen: InNonNegFen
+    member_saving_fen: InNonNegFen = 0
+    tier_discount_fen: InNonNegFen = 0
+    coupon_discount_fen: InNonNegFen = 0
+    item_points: InPoints = 0
+    points_redeemed: InPoints = 0
+    amount_due_fen: InNonNegFen
+    points_earned: InPoints = 0
 
 
 class SalePayload(Wire):
@@ -127,11 +134,11 @@ class SalePayload(Wire):
     provisional_card_no: Annotated[str, Field(pattern=r"^[0-9]{13}$")] | None = None
     tier_code: Annotated[str, Field(max_length=32)] | None = None
     lines: Annotated[list[SaleLinePayload], Field(min_length=1, max_length=500)]
-    subtotal_fen: NonNegFen
-    amount_due_fen: NonNegFen
-    item_points: Points = 0
-    points_redeemed: Points = 0
-    points_earned: Points = 0
+    subtotal_fen: InNonNegFen
+    amount_due_fen: InNonNegFen
+    item_points: InPoints = 0
+    points_redeemed: InPoints = 0
+    points_earned: InPoints = 0
     coupon_code: Annotated[str, Field(max_length=64)] | None = None
     #: The lot the earned points go into (same id at till and HQ), and its expiry.
     earn_lot_id: Annotated[str, Field(max_length=80)] | None = None
@@ -174,11 +181,11 @@ _TOTALS = (
 
 
 class RefundLinePayload(Wire):
-    line_no: Annotated[int, Field(ge=1, le=10_000)]
-    qty: Annotated[int, Field(ge=1, le=999)]
-    amount_fen: NonNegFen
-    points_restored: Points = 0
-    points_reversed: Points = 0
+    line_no: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+    qty: Annotated[int, Field(strict=True, ge=1, le=999)]
+    amount_fen: InNonNegFen
+    points_restored: InPoints = 0
+    points_reversed: InPoints = 0
 
 
 class RefundPayload(Wire):
@@ -189,9 +196,9 @@ class RefundPayload(Wire):
     staff_id: Annotated[str, Field(max_length=64)] = ""
     member_id: UUID | None = None
     lines: Annotated[list[RefundLinePayload], Field(min_length=1, max_length=500)]
-    amount_fen: NonNegFen
-    points_restored: Points = 0
-    points_reversed: Points = 0
+    amount_fen: InNonNegFen
+    points_restored: InPoints = 0
+    points_reversed: InPoints = 0
     reason: ShortText = ""
     #: Where points come back that the sale overdrew and later earnings already repaid
     #: (``points.restore``'s ``repaid_lot_id``); None = ``default_repaid_lot(refund_id)``.
@@ -248,8 +255,8 @@ class ConsentPayload(Wire):
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
     #: The member's consent version the till had seen when the decision was captured.
-    consent_version_seen: Count = 0
-    guardian: bool = False
+    consent_version_seen: InCount = 0
+    guardian: StrictBool = False
     occurred_at: WireTime
 
 
@@ -309,7 +316,7 @@ class PatchedField(Wire):
     #: None clears the field.
     value: Any = None
     #: The field version the till had seen (0 = never set).
-    base_version: Count
+    base_version: InCount
 
 
 class PatchPayload(Wire):
@@ -357,7 +364,7 @@ class OpeningPointsPayload(Wire):
     member_id: UUID
     store: StoreCode
     staff_id: Annotated[str, Field(max_length=64)] = ""
-    points: Annotated[int, Field(ge=1, le=10**9)]
+    points: Annotated[int, Field(strict=True, ge=1, le=10**9)]
     lot_id: Annotated[str, Field(min_length=1, max_length=80)]
     expires_on: WireDate
     #: sha256 of the imported file: which import the balance came from.
@@ -404,12 +411,12 @@ def payload_matches(payload: dict[str, Any], digest: str) -> bool:
 class Event(Wire):
     event_id: UUID
     device_id: DeviceId
-    seq: Annotated[int, Field(ge=1, le=MAX_COUNT)]
+    seq: Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
     hlc: HlcText
     occurred_at: WireTime
     type: EventType
     #: Versions the till had seen, e.g. {"member": 3}; the conflict rules compare them.
-    base: dict[Annotated[str, Field(max_length=64)], Count] = {}
+    base: dict[Annotated[str, Field(max_length=64)], InCount] = {}
     payload: dict[str, Any]
     payload_sha256: Sha256Hex
     prev_hash: Sha256Hex | None = None

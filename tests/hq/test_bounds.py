@@ -47,6 +47,9 @@ def _with_payload(event: dict[str, Any], **changes: Any) -> dict[str, Any]:
         {"occurred_at": "9999-12-31T23:59:59+00:00"},
         {"occurred_at": "0001-01-01T00:00:00+01:00"},
         {"base": {"member": 10**30}},
+        {"seq": "1"},  # numbers are JSON numbers, whole ones
+        {"seq": 1.0},
+        {"base": {"member": True}},
     ],
 )
 def test_envelope_values_out_of_range_get_422(
@@ -82,6 +85,44 @@ def test_an_implausible_date_in_a_payload_rejects_that_event_only(
     assert {r["reason"] for r in results[2:]} == {"invalid_payload"}
     with hq.db.read() as conn:
         assert len(conn.execute(select(m.sales.c.sale_id)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("amount_due_fen", "1000"), ("points_earned", 10.0), ("points_earned", True)],
+)
+def test_a_payload_number_of_the_wrong_json_type_rejects_the_event(
+    till: Till, field: str, value: Any
+) -> None:
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+    _, sale = till.sale(member_id, amount_fen=1000)
+    result = till.push_one(_with_payload(sale, **{field: value}))
+    assert (result["status"], result["reason"]) == ("rejected", "invalid_payload"), result
+    line = {**sale["payload"]["lines"][0], "qty": "1"}
+    _, other = till.sale(member_id, amount_fen=1000)
+    result = till.push_one(_with_payload(other, lines=[line]))
+    assert (result["status"], result["reason"]) == ("rejected", "invalid_payload"), result
+
+
+def test_a_sale_dated_in_the_future_is_dated_when_hq_received_it(hq: Hq, till: Till) -> None:
+    """Else it would count in the member's 12-month tier window forever."""
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+    _, sale = till.sale(member_id, amount_fen=1000)
+    result = till.push_one(_with_payload(sale, occurred_at="2150-01-01T00:00:00+00:00"))
+    assert result["status"] == "applied" and "clock" in result["detail"]
+    with hq.db.read() as conn:
+        (when,) = conn.execute(select(m.sales.c.occurred_at)).scalars().all()
+    assert when.year == hq.now().year
+
+
+def test_a_consent_flag_must_be_true_or_false(till: Till) -> None:
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+    consent = till.consent(member_id, "marketing", "granted", seen=0)
+    result = till.push_one(_with_payload(consent, guardian="yes"))
+    assert (result["status"], result["reason"]) == ("rejected", "invalid_payload"), result
 
 
 def test_a_claim_no_sale_can_earn_is_capped_as_a_conflict(hq: Hq, till: Till) -> None:
@@ -172,6 +213,22 @@ def test_a_hand_made_snapshot_cursor_is_refused(till: Till, change: dict[str, An
     assert response.status_code == 422 and response.json()["error"] == "invalid_cursor"
 
 
+def _one_response(sock: socket.socket) -> bytes:
+    """One whole response (head and Content-Length body), however the bytes arrive."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(65536)
+    head, body = received.split(b"\r\n\r\n", 1)
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
 def _closed_after(sock: socket.socket) -> bytes:
     """Everything the server sends until it closes the connection."""
     received = b""
@@ -207,7 +264,7 @@ def test_a_kept_alive_connection_still_gets_its_deadline_for_the_next_head(
         sock.sendall(b"GET /v1/health HTTP/1.1\r\n")
         time.sleep(0.2)
         sock.sendall(b"Host: x\r\n\r\n")
-        answer = sock.recv(65536)
+        answer = _one_response(sock)
         assert answer.startswith(b"HTTP/1.1 200"), answer
         sock.sendall(b"GET /v1/health HTTP/1.1\r\nHo")  # then stalls in the next head
         assert _closed_after(sock) == b""
