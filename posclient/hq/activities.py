@@ -21,6 +21,10 @@ class ActivityError(ValueError):
     """An activity that cannot be credited (unknown member or kind)."""
 
 
+#: The activities table's key column holds this many characters.
+MAX_ACTIVITY_ID = 80
+
+
 def credit_activity(
     hq: Hq, member_id: str, kind: str, *, points: int | None = None, activity_id: str | None = None
 ) -> tuple[bool, dict[str, Any]]:
@@ -29,6 +33,8 @@ def credit_activity(
         raise ActivityError(f"unknown activity kind {kind!r}")
     if kind == "referral" and not activity_id:
         raise ActivityError("a referral needs an activity id (the referred member)")
+    if activity_id is not None and not 0 < len(activity_id) <= MAX_ACTIVITY_ID:
+        raise ActivityError(f"an activity id is 1 to {MAX_ACTIVITY_ID} characters")
     amount = points if points is not None else getattr(hq.rules, f"{kind}_points")
     if amount <= 0:
         raise ActivityError("activity points must be positive")

@@ -18,13 +18,17 @@ from .context import DEFAULT_CHAIN, Hq
 log = logging.getLogger("posclient.hq")
 
 
+class Refused(Exception):
+    """A command that cannot do what was asked; nothing was changed (one line, exit 2)."""
+
+
 def _hq(args: argparse.Namespace, *, serving: bool = False, create: bool = False) -> Hq:
     """The HQ at ``--db``. Only ``serve`` and ``demo-data`` (``create``) may start a new one:
     any other command on a mistyped path says so instead of leaving an empty HQ behind."""
     from .db import Database, missing_database
 
     if not create and (reason := missing_database(args.db)):
-        raise SystemExit(f"posclient-hq: {reason} (start `serve` or run `demo-data` first)")
+        raise Refused(f"{reason} (start `serve` or run `demo-data` first)")
     retention = timedelta(days=getattr(args, "retention_days", 90))
     # A server copies its WAL into the database file from a thread of its own (db.Checkpointer).
     database = Database(args.db, background_checkpoint=serving)
@@ -182,7 +186,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     from .pairing import revoke
 
     if not revoke(_hq(args), args.device):
-        raise SystemExit(f"posclient-hq: no active device {args.device}")
+        raise Refused(f"no active device {args.device}")
     print(f"revoked {args.device}")
     return 0
 
@@ -198,9 +202,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
             merge(hq, args.from_id, args.into_id)
             done = [(args.from_id, args.into_id)]
         else:
-            raise SystemExit("posclient-hq: merge needs --phone, or --from and --into")
+            raise Refused("merge needs --phone, or --from and --into")
     except MergeError as exc:
-        raise SystemExit(f"posclient-hq: {exc}") from exc
+        raise Refused(f"{exc}") from exc
     for src, dst in done:
         print(f"merged {src} into {dst}")
     if not done:
@@ -228,7 +232,7 @@ def cmd_credit(args: argparse.Namespace) -> int:
             _hq(args), args.member, args.kind, points=args.points, activity_id=args.ref
         )
     except ActivityError as exc:
-        raise SystemExit(f"posclient-hq: {exc}") from exc
+        raise Refused(f"{exc}") from exc
     print(("credited" if credited else "already credited") + f"; balance {doc['points_balance']}")
     return 0
 
@@ -245,7 +249,7 @@ def cmd_dynamic_code(args: argparse.Namespace) -> int:
 
     code = dynamic_code(_hq(args), args.member)
     if code is None:
-        raise SystemExit(f"posclient-hq: no active member {args.member}")
+        raise Refused(f"no active member {args.member}")
     print(code.code)
     return 0
 
@@ -364,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.func(args))
         sys.stdout.flush()  # here, where a reader that went away is caught below
         return code
-    except ValueError as exc:
+    except (Refused, ValueError) as exc:
         print(f"posclient-hq: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -104,6 +105,8 @@ def merge(hq: Hq, from_id: str, into_id: str) -> dict[str, Any]:
 
 def merge_by_phone(hq: Hq, phone: str) -> list[tuple[str, str]]:
     """Merge every live member with ``phone`` into the earliest enrolled one."""
+    if not re.fullmatch(r"1[3-9][0-9]{9}", phone):
+        raise MergeError(f"not a mainland mobile number: {phone[:20]!r}")
     with hq.db.read() as conn:
         ids = list(
             conn.execute(

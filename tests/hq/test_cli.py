@@ -51,9 +51,20 @@ def test_demo_data_members_and_pairing_code(
 def test_bad_input_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'x.db'}"
     run(capsys, "demo-data", "--db", db, "--members", "0")
-    with pytest.raises(SystemExit) as caught:
-        main(["revoke", "--db", db, "--device", "nope"])
-    assert "no active device" in str(caught.value.code)
+    # Refusals are one line and exit 2, as docs/hq.md says.
+    for args, words in (
+        (["revoke", "--db", db, "--device", "nope"], "no active device"),
+        (["merge", "--db", db, "--phone", "abc"], "not a mainland mobile number"),
+        (["merge", "--db", db], "merge needs --phone"),
+        (
+            ["credit", "--db", db, "--member", "x", "--kind", "referral", "--ref", "r" * 81],
+            "activity id is 1 to 80",
+        ),
+        (["dynamic-code", "--db", db, "--member", "nobody"], "no active member"),
+    ):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert err.startswith("posclient-hq: ") and words in err and err.count("\n") == 1
     assert main(["members", "--db", "sqlite://"]) == 2
     # A store code no till could pair with is refused before a code is issued.
     for store in ("", "s 1/x", "S" * 33):
@@ -76,12 +87,13 @@ def test_bad_input_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.parametrize("command", ["members", "pairing-code", "devices", "maintain"])
-def test_a_mistyped_database_path_is_refused_not_created(tmp_path: Path, command: str) -> None:
+def test_a_mistyped_database_path_is_refused_not_created(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "typo.db"
     extra = ["--store", "S001"] if command == "pairing-code" else []
-    with pytest.raises(SystemExit) as caught:
-        main([command, "--db", f"sqlite:///{path}", *extra])
-    assert str(caught.value.code).startswith(f"posclient-hq: no HQ database at {path}")
+    assert main([command, "--db", f"sqlite:///{path}", *extra]) == 2
+    assert capsys.readouterr().err.startswith(f"posclient-hq: no HQ database at {path}")
     assert not path.exists()
 
 
