@@ -84,6 +84,11 @@ class SyncReport:
         return {k: v for k, v in vars(self).items() if k != "notes"}
 
 
+#: run_until_idle adds these up over its passes and keeps the last pass's value of the others.
+_SUMMED = ("pushed", "applied", "duplicates", "conflicts", "rejected", "pulled", "pages")
+_LATEST = ("position", "pending", "error", "retry_after")
+
+
 def _version(member: dict[str, Any]) -> int:
     version = member.get("version")
     return version if isinstance(version, int) else -1
@@ -200,13 +205,16 @@ class SyncEngine:
         end = time.monotonic() + deadline_s
         while True:
             report = self.sync_once()
-            for name in ("pushed", "applied", "duplicates", "conflicts", "rejected", "pulled"):
+            for name in _SUMMED:
                 setattr(total, name, getattr(total, name) + getattr(report, name))
-            total.position, total.pending, total.error = (
-                report.position,
-                report.pending,
-                report.error,
-            )
+            for name in _LATEST:
+                setattr(total, name, getattr(report, name))
+            if report.snapshot_total is not None:  # a pass that loaded (part of) a snapshot
+                total.snapshot_done, total.snapshot_total = (
+                    report.snapshot_done,
+                    report.snapshot_total,
+                )
+            total.notes.extend(report.notes)
             if report.error is None and report.pending == 0:
                 return total
             if report.error in ("sync.unauthorized", "sync.not_paired"):
@@ -217,7 +225,10 @@ class SyncEngine:
                 backoff.reset()
                 continue
             delay = report.retry_after or backoff.next_delay()
-            sleep(min(delay, max(0.0, end - time.monotonic())))
+            left = end - time.monotonic()
+            if report.retry_after is not None and delay > left:
+                return total  # HQ asked for more time than is left: stop, do not knock early
+            sleep(min(delay, max(0.0, left)))
 
     # ------------------------------------------------------------------ push
 
@@ -555,8 +566,9 @@ class SyncEngine:
                 for done in pages:
                     report.pulled += done.count
                     report.position = done.position
-                    report.snapshot_done = done.snapshot_done
-                    report.snapshot_total = done.snapshot_total
+                    if done.snapshot:  # the feed pages after a snapshot keep its figures
+                        report.snapshot_done = done.snapshot_done
+                        report.snapshot_total = done.snapshot_total
                     report.pages += 1
                     if self.on_page is not None:
                         self.on_page(report)

@@ -338,7 +338,8 @@ class MainWindow(QMainWindow):
         controller.progress.connect(self._on_sync_progress)
 
     def _on_sync_pass(self, report: object) -> None:
-        if getattr(report, "snapshot_done", None) is None:
+        done = getattr(report, "snapshot_done", None)
+        if done is None or done >= (getattr(report, "snapshot_total", None) or 0):
             self.syncProgress.setVisible(False)
         self.refresh_status()
         dialog = getattr(self, "queueDialog", None)

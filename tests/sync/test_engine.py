@@ -255,6 +255,29 @@ def test_hqs_retry_after_reaches_the_schedule(hq_process, make_till) -> None:
         assert SyncSchedule().after(report) == 7.0  # never sooner than HQ asked
 
 
+def test_until_idle_stops_rather_than_knock_before_retry_after(hq_process, make_till) -> None:
+    """HQ asks for an hour (the till waits 10 min at most); 5 s are left: the till stops with
+    the reason, asking nothing more."""
+    with FaultProxy(hq_process.url, retry_after="3600") as proxy:
+        paired = make_till(url=proxy.url)
+        paired.engine.sync_once()
+        sell(paired, None)
+        proxy.schedule = lambda n, m, p: "error_503"
+        before = proxy.stats.requests
+        slept: list[float] = []
+        report = paired.engine.run_until_idle(deadline_s=5, sleep=slept.append)
+        assert report.error == "sync.retry_later" and report.retry_after == 600.0
+        assert proxy.stats.requests - before == 1 and slept == []
+        assert report.pending == 1
+
+
+def test_until_idle_reports_every_pass(hq_process, make_till) -> None:
+    paired = make_till()
+    report = paired.engine.run_until_idle(deadline_s=20)
+    assert report.error is None and report.pulled > 30 and report.pages >= 1
+    assert report.snapshot_total is not None and report.snapshot_done == report.snapshot_total
+
+
 def test_offline_is_normal_and_retries_later(hq_process, make_till) -> None:
     with FaultProxy(hq_process.url) as proxy:
         paired = make_till(url=proxy.url)
