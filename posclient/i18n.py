@@ -255,16 +255,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Personal data cannot be decrypted (wrong key or tampered)",
     ),
     # commands
-    "cli.bad_item": (
-        "商品参数格式应为 SKU 或 SKU:数量，而不是 {item}",
-        "Items are SKU or SKU:QTY, not {item}",
-    ),
-    "cli.bad_number": ("{name} 必须是整数", "{name} must be a whole number"),
-    "cli.init_done": ("已初始化收银机数据库：{path}", "Till database initialised: {path}"),
-    "cli.demo_loaded": (
-        "已载入演示数据：商品 {products}、会员 {members}、优惠券 {coupons}、员工 {staff}",
-        "Demo data loaded: {products} products, {members} members, {coupons} coupons, {staff} staff",
-    ),
     "cli.receipt_header": ("{store}  小票号 {receipt}", "{store}  receipt {receipt}"),
     "cli.subtotal": ("商品合计", "Subtotal"),
     "cli.member_savings": ("会员价优惠", "Member prices"),
@@ -355,6 +345,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sync.pairing_refused": ("配对码无效或已使用", "The pairing code is invalid or already used"),
     "sync.request_refused": ("总部拒绝了请求（{error}）", "HQ refused the request ({error})"),
+    "sync.pair_unreachable": (
+        "无法连接总部 {url}：本机尚未配对，配对码未使用；请检查网络和地址后重试",
+        "Cannot reach HQ at {url}: the till is not paired and the code is unused; check the "
+        "network and the address, then try again",
+    ),
     "sync.not_hq": (
         "该地址没有按总部服务应答（HTTP {status}）：请检查总部地址，配对码未使用",
         "That address does not answer as an HQ (HTTP {status}): check it; the code is unused",
@@ -685,6 +680,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.missing_column": (
         "导入文件缺少“{column}”列",
         "The import file has no “{column}” column",
+    ),
+    # posclient-admin: usage errors found after parsing, re-running init --demo, lost output
+    "cli.usage.choice_from": (
+        "{what} 的取值无效：{value}（可选：{choices}）",
+        "Invalid choice for {what}: {value} (choose from {choices})",
+    ),
+    "cli.usage.digits": (
+        "{what} 的数量只能用数字 0-9 书写，而不是 {value}",
+        "{what} takes plain digits 0-9, not {value}",
+    ),
+    "cli.usage.bad_item": (
+        "--item 的格式应为 SKU 或 SKU:数量，而不是 {item}",
+        "--item is SKU or SKU:QTY, not {item}",
+    ),
+    "cli.usage.line_twice": (
+        "--line 重复给出了第 {line} 行：每行只能给一次（数量写在 {line}:数量 里）",
+        "--line gives line {line} twice: give each line once (the quantity as {line}:QTY)",
+    ),
+    "cli.demo_on_used_till": (
+        "该收银机已有数据，不能再载入演示数据（会覆盖会员、优惠券和员工）；"
+        "请用新的 --data-dir：{path}",
+        "This till already has data: demo data is not loaded again (it would overwrite "
+        "members, coupons and staff); use a new --data-dir: {path}",
+    ),
+    "cli.output_lost": (
+        "无法写出输出：命令可能已经完成，重做之前请先核对",
+        "The output could not be written: the command's work may be done, check before "
+        "running it again",
+    ),
+    "cli.output_lost.sale": (
+        "销售已完成（小票号 {receipt}），但小票无法写出到输出",
+        "The sale is done (receipt {receipt}) but its receipt could not be written to the output",
+    ),
+    "cli.output_lost.refund": (
+        "退货已完成（原小票号 {receipt}），但结果无法写出到输出",
+        "The refund is done (receipt {receipt}) but its result could not be written to the output",
     ),
 }
 

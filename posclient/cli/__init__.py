@@ -1,14 +1,16 @@
 """posclient-admin: operator commands. Each module registers its own subcommands.
 
 Every command exits 0 on success, 1 with a one-line reason (in the user's language) on bad input
-or a condition a person can act on (nothing changed), 2 on a usage error, 141 when the reader of
-its output went away (``| head``: the command's work may be done); ``--json`` output is
-documented in the README and stable.
+or a condition a person can act on (nothing changed), 2 on a usage error (also a malformed value
+such as a quantity that is not plain digits), 141 when its output could not be written (the
+reader went away as with ``| head``, stdout full, failing or closed: the command's work may be
+done); ``--json`` output is documented in the README and stable.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -19,7 +21,7 @@ from typing import NoReturn
 
 from posclient import __version__
 from posclient.domain.errors import PosError
-from posclient.i18n import message, normalise_lang, text
+from posclient.i18n import LANGS, message, normalise_lang, text
 
 from . import (
     backup_cmds,
@@ -54,6 +56,13 @@ _ARGPARSE = (
     (re.compile(r"argument (?P<what>\S+): expected one argument"), "cli.usage.needs_value"),
     (re.compile(r"unrecognized arguments: (?P<what>.+)"), "cli.usage.unknown"),
     (re.compile(r"argument (?P<what>\S+): invalid choice: (?P<value>'[^']*')"), "cli.usage.choice"),
+    (
+        re.compile(
+            r"argument (?P<what>\S+): invalid choice: (?P<value>.+?)"
+            r" \(choose from (?P<choices>.*)\)"
+        ),
+        "cli.usage.choice_from",
+    ),
     (
         re.compile(r"argument (?P<what>\S+): invalid \w+ value: (?P<value>'[^']*')"),
         "cli.usage.value",
@@ -90,7 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the till's data directory (default: the platform data dir)",
     )
-    parser.add_argument("--lang", default=None, help="zh_CN (default) or en; also POSCLIENT_LANG")
+    parser.add_argument(
+        "--lang",
+        default=None,
+        choices=LANGS,
+        help="zh_CN (default) or en; also POSCLIENT_LANG (an unknown value there: Chinese)",
+    )
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
@@ -100,32 +114,92 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    real_stdout = sys.stdout
+    sys.stdout = common.GuardedStdout(real_stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = real_stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except common.OutputLost as exc:  # --help or --version into a closed or full stdout
+        return _output_lost(exc, None, None)
+    args.lang_given = args.lang is not None
     args.lang = normalise_lang(args.lang)
     data_dir = common.data_dir(args)
     if data_dir.exists() and not data_dir.is_dir():
-        print(text("store.data_dir_not_dir", args.lang, path=str(data_dir)), file=sys.stderr)
+        _say(text("store.data_dir_not_dir", args.lang, path=str(data_dir)))
         return 1
     try:
         code = int(args.func(args) or 0)
-        sys.stdout.flush()  # here, where a reader that went away is caught below
+        sys.stdout.flush()  # here, where output that cannot be written is caught below
         return code
+    except common.UsageError as exc:
+        _say(f"{parser.prog}: {text(exc.code, args.lang, **exc.params)}")
+        return 2
     except PosError as exc:
         log.info("command refused", extra={"command": args.command, "code": exc.code})
-        print(message(exc, args.lang), file=sys.stderr)
+        _say(message(exc, args.lang))
         return 1
     except KeyboardInterrupt:
         return 130
+    except common.OutputLost as exc:
+        return _output_lost(exc, args, args.lang)
     except BrokenPipeError:
-        # Output piped into e.g. `head`, which stopped reading. Not exit 1 ("refused, nothing
-        # changed"): the command may have done its work (a sale). 141 is what a shell reports.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: log the traceback, tell the operator in one line
         log.exception("command failed", extra={"command": args.command})
-        print(text("cli.internal_error", args.lang, error=type(exc).__name__), file=sys.stderr)
+        _say(text("cli.internal_error", args.lang, error=type(exc).__name__))
         return 3
+
+
+def _output_lost(exc: common.OutputLost, args: argparse.Namespace | None, lang: str | None) -> int:
+    """The command ran but its output could not be written: not exit 1 ("refused, nothing
+    changed") nor 3 ("internal error"), since the work may be done (a sale is committed before
+    its receipt is printed). 141 is what a shell reports for a reader that went away (``| head``,
+    said nothing about: that reader stopped on purpose); a full disk, an I/O error or a closed
+    stdout get one line on stderr, naming the sale or refund when there was one."""
+    _stdout_to_devnull()
+    if isinstance(exc.__cause__, BrokenPipeError):
+        return EXIT_BROKEN_PIPE
+    command = getattr(args, "command", None)
+    done = getattr(args, "done", None)
+    log.info("output lost", extra={"command": command, "error": str(exc)})
+    if done:
+        _say(text(done[0], lang, **done[1]))
+    else:
+        _say(text("cli.output_lost", lang))
+    return EXIT_BROKEN_PIPE
+
+
+def _stdout_to_devnull() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush of what is still buffered does
+    not fail again (a second message, exit 120)."""
+    stream = sys.stdout.wrapped() if isinstance(sys.stdout, common.GuardedStdout) else sys.stdout
+    if stream is None:
+        return
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
+def _say(line: str) -> None:
+    """One line on stderr, when stderr can be written at all."""
+    if sys.stderr is None:  # closed (2>&-): print(file=None) would write to stdout
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(line, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,8 @@ import argparse
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session
 
 from posclient.bootstrap import Till
 from posclient.domain.errors import CartError, PosError
@@ -15,10 +17,10 @@ from posclient.services import demo, outbox, settings, staff, status
 from posclient.services.checkout import Cart, Receipt, RefundReceipt
 from posclient.services.first_run import check_hq, normalise_store, normalise_url
 from posclient.services.members import MemberView
-from posclient.store.models import OutboxEvent, SaleRow
+from posclient.store.models import Meta, OutboxEvent, SaleRow
 from posclient.store.uow import UnitOfWork
 
-from .common import add_json, print_json, till
+from .common import UsageError, add_json, digits, print_json, till
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,11 +89,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     store = normalise_store(args.store) if args.store is not None else None
     t = till(args, create=True)
     with UnitOfWork(t.db) as uow:
+        if args.demo and _has_data(uow.session):
+            # Loading the demo again would put members' purchase counts, coupons and staff
+            # PINs back to the demo's (a used first-purchase coupon valid again): refused
+            # before anything is written. On a new or empty till it loads as before.
+            raise PosError("cli.demo_on_used_till", path=str(t.data_dir))
         if hq_url:
             settings.put(uow.session, "hq_url", hq_url)
         if store:
             settings.put(uow.session, "store", store)
-        if args.lang:
+        # The till's language (screens, receipts): set by a new till's init, or by --lang; a
+        # later init without --lang leaves what the till was set to (e.g. in its settings).
+        if getattr(args, "lang_given", True) or uow.session.get(Meta, "lang") is None:
             settings.put(uow.session, "lang", args.lang)
         counts: dict[str, int] = {}
         if args.demo:
@@ -99,8 +108,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         info = settings.TillInfo.load(uow.session)
         uow.commit()
     result = {
-        "data_dir": str(t.data_dir),
-        "database": str(t.db.path),
+        "data_dir": str(t.data_dir.resolve()),
+        "database": str(t.db.path.resolve()),
         "device_id": info.device_id,
         "store": info.store,
         "hq_url": info.hq_url or None,
@@ -116,27 +125,39 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What ``init --demo`` would overwrite: a till with rows in any of these is not loaded again.
+_TILL_DATA = ("products", "members", "coupons", "staff", "tiers", "sales")
+
+
+def _has_data(session: Session) -> bool:
+    return any(
+        session.execute(sql_text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None
+        for table in _TILL_DATA
+    )
+
+
 # ---------------------------------------------------------------- sale
 
 
 def _parse_item(item: str) -> tuple[str, int]:
+    """``SKU`` or ``SKU:QTY``; a malformed one is a usage error (exit 2)."""
     sku, sep, qty_text = item.partition(":")
     if not sku or (sep and not qty_text):
-        raise PosError("cli.bad_item", item=item[:40])
-    if not sep:
-        return sku, 1
-    try:
-        qty = int(qty_text)
-    except ValueError as exc:
-        raise CartError("cart.bad_qty", qty=qty_text[:12]) from exc
-    return sku, qty
+        raise UsageError("cli.usage.bad_item", item=repr(item[:40]))
+    return sku, digits(qty_text, "--item") if sep else 1
 
 
-def _int_arg(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise PosError("cli.bad_number", name=name) from exc
+def _parse_lines(items: list[str]) -> dict[int, int | None]:
+    """``--line LINE[:QTY]`` values: line number → quantity (None: all that is left). A line
+    given twice is a usage error, never silently the last one."""
+    lines: dict[int, int | None] = {}
+    for item in items:
+        number, sep, qty_text = item.partition(":")
+        line_no = digits(number, "--line")
+        if line_no in lines:
+            raise UsageError("cli.usage.line_twice", line=line_no)
+        lines[line_no] = digits(qty_text, "--line") if sep else None
+    return lines
 
 
 def receipt_json(receipt: Receipt) -> dict[str, Any]:
@@ -168,6 +189,7 @@ def receipt_json(receipt: Receipt) -> dict[str, Any]:
                 "tier_discount": line.tier_discount,
                 "coupon_discount": line.coupon_discount,
                 "item_points": line.item_points,
+                "item_points_value": line.item_points_value,
                 "points_redeemed": line.points_redeemed,
                 "amount_due": line.amount_due,
                 "points_earned": line.points_earned,
@@ -180,6 +202,7 @@ def receipt_json(receipt: Receipt) -> dict[str, Any]:
         "coupon_code": priced.coupon_code,
         "coupon_discount": priced.coupon_discount,
         "item_points": priced.item_points,
+        "item_points_value": priced.item_points_value,
         "points_redeemed": priced.points_redeemed,
         "points_value": priced.points_value,
         "amount_due": priced.amount_due,
@@ -224,14 +247,16 @@ def _staff(t: Till, staff_id: str) -> str:
 
 
 def cmd_sale(args: argparse.Namespace) -> int:
+    # Malformed arguments first: a usage error whatever the till's state.
+    items = [_parse_item(item) for item in args.item]
+    redeem = digits(args.redeem, "--redeem")
     t = till(args)
     staff_id = _staff(t, args.staff)
     service = t.checkout
     cart = Cart()
     if args.member is not None:  # given but empty: refused, never a sale without the member
         cart.member = service.identify(args.member)
-    for item in args.item:
-        sku, qty = _parse_item(item)
+    for sku, qty in items:
         cart.add(service.find_product(sku), qty)
     for sku in args.points_price:
         numbers = [i for i, line in enumerate(cart.lines, 1) if line.product.sku == sku]
@@ -241,9 +266,11 @@ def cmd_sale(args: argparse.Namespace) -> int:
         cart.set_points_price(numbers[0], True)
     if args.coupon:
         cart.coupon = service.find_coupon(args.coupon, cart)
-    cart.redeem_points = _int_arg(args.redeem, "--redeem")
+    cart.redeem_points = redeem
     service.price(cart)  # the reason for a bad redemption before anything is written
     receipt = service.complete_sale(cart, staff_id=staff_id)
+    # Committed: should the receipt not reach stdout, main says the sale is done (exit 141).
+    args.done = ("cli.output_lost.sale", {"receipt": receipt.receipt_no})
     if args.json:
         print_json(receipt_json(receipt))
     else:
@@ -272,19 +299,17 @@ def refund_json(refund: RefundReceipt) -> dict[str, Any]:
 
 
 def cmd_refund(args: argparse.Namespace) -> int:
+    lines = _parse_lines(args.line)
     t = till(args)
     quantities: dict[int, int] | None = None
-    if args.line:
-        quantities = {}
+    if lines:
         sale = t.checkout.find_sale(args.receipt)
         sold = {line.line_no: line.qty - line.refunded_qty for line in sale.lines}
-        for item in args.line:
-            number, sep, qty_text = item.partition(":")
-            line_no = _int_arg(number, "--line")
-            quantities[line_no] = _int_arg(qty_text, "--line") if sep else sold.get(line_no, 1)
+        quantities = {no: qty if qty is not None else sold.get(no, 1) for no, qty in lines.items()}
     refund = t.checkout.refund_sale(
         args.receipt, quantities=quantities, staff_id=_staff(t, args.staff), reason=args.reason
     )
+    args.done = ("cli.output_lost.refund", {"receipt": refund.receipt_no})
     if args.json:
         print_json(refund_json(refund))
     else:
@@ -313,7 +338,7 @@ def status_data(t: Till) -> dict[str, Any]:
         sales = session.scalar(select(func.count()).select_from(SaleRow)) or 0
         last_seq = session.scalar(select(func.max(OutboxEvent.seq))) or 0
     return {
-        "data_dir": str(t.data_dir),
+        "data_dir": str(t.data_dir.resolve()),
         "device_id": info.device_id,
         "store": info.store,
         "paired": bool(values.get("paired_at")),

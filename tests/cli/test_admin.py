@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sqlite3
 import subprocess
@@ -75,7 +76,7 @@ def test_init_demo_then_sale_json(demo_dir):
     [
         (["sale", "--item", "NOPE9"], "未知商品", "Unknown product"),
         (["sale", "--item", "CHIPS:0"], "数量必须大于 0", "at least 1"),
-        (["sale", "--item", "CHIPS:x"], "整数", "whole number"),
+        (["sale", "--item", "CHIPS:1000"], "数量过大", "Quantity too large"),
         (["sale", "--member", "2990000000018", "--item", "CHIPS"], "校验位", "check digit"),
         (
             ["sale", "--member", "18600186004", "--item", "NUTS-MIX", "--redeem", "999900"],
@@ -222,3 +223,217 @@ def test_refund_by_receipt(demo_dir):
     from decimal import Decimal
 
     assert Decimal(out["amount"]) + Decimal(rest["amount"]) == Decimal(sale["amount_due"])
+
+
+# ---------------------------------------------------------------- QA round 3: CLI edges
+
+
+def _dump(data_dir):
+    conn = sqlite3.connect(data_dir / "posclient.sqlite3")
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def _run(cmd, *, shell_redirect="", env=None, cwd=None, stdout=subprocess.PIPE):
+    """The admin command through a shell, for redirections such as ``>&-``."""
+    full = shlex.join([sys.executable, "-m", "posclient.cli", *map(str, cmd)])
+    return subprocess.run(
+        f"{full} {shell_redirect}",
+        shell=True,
+        check=False,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def test_init_demo_on_a_till_with_data_is_refused_and_changes_nothing(demo_dir):
+    sun = "17600176007"  # enrolled today: her first purchase makes FP-SUN unusable
+    admin(demo_dir, "sale", "--member", sun, "--item", "CHIPS")
+    before = _dump(demo_dir)
+    for lang, expected in (("zh_CN", "已有数据"), ("en", "already has data")):
+        for extra in ([], ["--store", "S009", "--hq", "http://127.0.0.1:8765"]):
+            proc = admin(demo_dir, "init", "--demo", *extra, lang=lang, check=False)
+            assert proc.returncode == 1, proc.stderr
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and expected in lines[0], proc.stderr
+            assert proc.stdout == ""
+    assert _dump(demo_dir) == before
+    proc = admin(
+        demo_dir, "sale", "--member", sun, "--item", "CHIPS:5", "--coupon", "FP-SUN", check=False
+    )
+    assert proc.returncode == 1 and "首次" in proc.stderr, proc.stderr
+
+
+def test_init_on_an_existing_till_keeps_its_data_and_language(tmp_path):
+    d = tmp_path / "d"
+    admin(d, "init", lang="en")  # a new till without data: the demo may still be loaded
+    out = json.loads(admin(d, "init", "--demo", "--json").stdout)
+    assert out["demo"]["members"] == 8
+    admin(d, "sale", "--member", "17600176007", "--item", "CHIPS")
+    members = sql(d / "posclient.sqlite3", "SELECT member_id, purchase_count FROM members")
+    # init without --demo on a till with data: nothing of its data changes, nor its language
+    again = json.loads(admin(d, "init", "--json").stdout)
+    assert again["demo"] is None
+    assert sql(d / "posclient.sqlite3", "SELECT member_id, purchase_count FROM members") == members
+    assert sql(d / "posclient.sqlite3", "SELECT value FROM meta WHERE key = 'lang'") == [("en",)]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_committed_sale_whose_output_cannot_be_written_exits_141(demo_dir):
+    db = demo_dir / "posclient.sqlite3"
+    with open("/dev/full", "w") as full:
+        proc = _run(
+            ["--data-dir", demo_dir, "--lang", "en", "sale", "--item", "MILK-1L", "--json"],
+            stdout=full,
+        )
+    assert proc.returncode == 141, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "S001-0000-0000001" in lines[0] and "done" in lines[0], lines
+    assert sql(db, "SELECT receipt_no FROM sales") == [("S001-0000-0000001",)]
+    # Text receipt, Chinese, into a full disk: the same.
+    with open("/dev/full", "w") as full:
+        proc = _run(["--data-dir", demo_dir, "sale", "--item", "MILK-1L"], stdout=full)
+    assert proc.returncode == 141 and "S001-0000-0000002" in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "已完成" in proc.stderr
+
+
+def test_closed_stdout_is_output_lost_not_an_internal_error(demo_dir):
+    for args in (["status", "--json"], ["status"], ["products", "--json"]):
+        proc = _run(["--data-dir", demo_dir, *args], shell_redirect=">&-")
+        assert proc.returncode == 141, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "无法写出" in lines[0], proc.stderr
+        assert "AttributeError" not in proc.stderr and "内部错误" not in proc.stderr
+    proc = _run(
+        ["--data-dir", demo_dir, "--lang", "en", "refund", "S001-0000-0000001"],
+        shell_redirect=">&-",
+    )
+    assert proc.returncode == 1  # a refusal still says why, stdout or not
+    admin(demo_dir, "sale", "--item", "CHIPS")
+    proc = _run(
+        ["--data-dir", demo_dir, "--lang", "en", "refund", "S001-0000-0000001"],
+        shell_redirect=">&- 2>&-",  # nothing can be said: the exit status alone
+    )
+    assert proc.returncode == 141 and proc.stderr == ""
+    assert sql(demo_dir / "posclient.sqlite3", "SELECT count(*) FROM refunds") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sale", "--item", "MILK-1L:1_0"],
+        ["sale", "--item", "MILK-1L:+3"],
+        ["sale", "--item", "MILK-1L: 2"],
+        ["sale", "--item", "MILK-1L:2 "],
+        ["sale", "--item", "MILK-1L:\u0663"],  # Arabic-Indic 3
+        ["sale", "--item", "MILK-1L:\uff12"],  # full-width 2
+        ["sale", "--item", "MILK-1L:-1"],
+        ["sale", "--item", "MILK-1L:x"],
+        ["sale", "--item", "MILK-1L:"],
+        ["sale", "--item", ":2"],
+        ["sale", "--member", "13800138001", "--item", "NUTS-MIX", "--redeem", "1_000"],
+        ["sale", "--member", "13800138001", "--item", "NUTS-MIX", "--redeem", "+100"],
+        ["sale", "--member", "13800138001", "--item", "NUTS-MIX", "--redeem", "-100"],
+        ["sale", "--member", "13800138001", "--item", "NUTS-MIX", "--redeem", "\u0661\u0660\u0660"],
+        ["refund", "S001-0000-0000001", "--line", "1:1_0"],
+        ["refund", "S001-0000-0000001", "--line", "+1"],
+        ["refund", "S001-0000-0000001", "--line", "1: 1"],
+        ["refund", "S001-0000-0000001", "--line", "1:"],
+        ["refund", "S001-0000-0000001", "--line", "1:1", "--line", "1:1"],
+        ["refund", "S001-0000-0000001", "--line", "1", "--line", "01:2"],
+        ["--lang", "fr", "status"],
+        ["--lang", "english", "status"],
+    ],
+)
+def test_malformed_arguments_are_one_line_usage_errors(demo_dir, args):
+    admin(demo_dir, "sale", "--item", "MILK-1L:5")
+    before = _dump(demo_dir)
+    proc = admin(demo_dir, *args, check=False)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+    assert _dump(demo_dir) == before
+
+
+def test_usage_error_wording_in_both_languages(demo_dir):
+    proc = admin(demo_dir, "sale", "--item", "MILK-1L:1_0", lang="en", check=False)
+    assert proc.stderr == "posclient-admin: --item takes plain digits 0-9, not '1_0'\n"
+    proc = admin(demo_dir, "refund", "S1", "--line", "2:1", "--line", "2", check=False)
+    assert "第 2 行" in proc.stderr and proc.returncode == 2
+    proc = admin(demo_dir, "refund", "S1", "--line", "2:1", "--line", "2", lang="en", check=False)
+    assert "line 2 twice" in proc.stderr
+    # argparse's own choice errors: in the user's language, with the choices, no English mixed in
+    proc = admin(demo_dir, "--lang", "fr", "status", check=False)
+    assert "--lang 的取值无效：'fr'（可选：'zh_CN', 'en'）" in proc.stderr, proc.stderr
+    proc = admin(demo_dir, "bogus", check=False)
+    assert (
+        proc.returncode == 2 and "取值无效" in proc.stderr and "invalid choice" not in proc.stderr
+    )
+
+
+def test_refund_of_a_line_with_digits_only_still_works(demo_dir):
+    sale = json.loads(admin(demo_dir, "sale", "--item", "MILK-1L:3", "--json").stdout)
+    out = json.loads(
+        admin(demo_dir, "refund", sale["receipt_no"], "--line", "01:002", "--json").stdout
+    )
+    assert out["lines"][0]["line_no"] == 1 and out["lines"][0]["qty"] == 2
+    rest = json.loads(admin(demo_dir, "refund", sale["receipt_no"], "--line", "1", "--json").stdout)
+    assert rest["lines"][0]["qty"] == 1
+
+
+def test_an_unknown_posclient_lang_falls_back_to_chinese(demo_dir):
+    env = {**os.environ, "POSCLIENT_LANG": "xx"}
+    proc = _run(["--data-dir", demo_dir, "sale", "--item", "NOPE"], env=env)
+    assert proc.returncode == 1 and "未知商品" in proc.stderr
+    env["POSCLIENT_LANG"] = "en_US.UTF-8"
+    proc = _run(["--data-dir", demo_dir, "sale", "--item", "NOPE"], env=env)
+    assert proc.returncode == 1 and "Unknown product" in proc.stderr
+
+
+def test_sale_json_adds_up_with_item_points_value(demo_dir):
+    from decimal import Decimal
+
+    sale = json.loads(
+        admin(
+            demo_dir,
+            *("sale", "--member", MEMBERS["silver"]["phone"]),
+            *("--item", "TOTE-BAG:2", "--item", "CHIPS:4"),
+            *("--points-price", "TOTE-BAG", "--redeem", "1000", "--json"),
+        ).stdout
+    )
+    assert sale["item_points"] == 1000 and sale["item_points_value"] == "10.00"
+    total = (
+        Decimal(sale["subtotal"])
+        - Decimal(sale["member_savings"])
+        - Decimal(sale["tier_discount"])
+        - Decimal(sale["coupon_discount"])
+        - Decimal(sale["points_value"])
+        - Decimal(sale["item_points_value"])
+    )
+    assert total == Decimal(sale["amount_due"])
+    for line in sale["lines"]:
+        assert isinstance(line["item_points_value"], str)
+        paid = (
+            Decimal(line["gross"])
+            - Decimal(line["member_saving"])
+            - Decimal(line["tier_discount"])
+            - Decimal(line["coupon_discount"])
+            - Decimal(line["points_redeemed"]) / 100
+            - Decimal(line["item_points_value"])
+        )
+        assert paid == Decimal(line["amount_due"]), line
+    assert sum(Decimal(line["item_points_value"]) for line in sale["lines"]) == Decimal("10.00")
+
+
+def test_data_dir_in_json_is_absolute(tmp_path):
+    out = json.loads(_run(["--data-dir", "rel", "init", "--json"], cwd=tmp_path).stdout)
+    assert out["data_dir"] == str((tmp_path / "rel").resolve())
+    assert out["database"] == str((tmp_path / "rel" / "posclient.sqlite3").resolve())
+    status = json.loads(_run(["--data-dir", "./rel/", "status", "--json"], cwd=tmp_path).stdout)
+    assert status["data_dir"] == str((tmp_path / "rel").resolve())
