@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from posclient.bootstrap import Till
 from posclient.i18n import text
@@ -77,7 +78,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         engine.close()
     if args.json:
         print_json(report.as_dict())
-    else:
+    elif report.error is None or report.pushed or report.pulled:  # what was done, if anything
         print(
             text(
                 "cli.sync_report",
@@ -91,6 +92,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 pending=report.pending,
             )
         )
-        if report.error:
-            print(text(report.error, args.lang))
+    if report.error:
+        # Why it stopped: one line on stderr, as every refusal (exit 1; nothing is lost).
+        print(text(report.error, args.lang), file=sys.stderr)
     return 0 if report.error is None else 1

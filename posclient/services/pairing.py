@@ -77,6 +77,11 @@ def pair(
             continues_seq=seq,
             continues_hash=prev_hash,
         )
+    except PosError as exc:
+        if exc.code in ("sync.offline", "sync.timeout"):
+            # Not the sales message ("selling goes on"): say what it means for pairing.
+            raise PosError("sync.pair_unreachable", url=url) from exc
+        raise
     finally:
         client.close()
     secrets.set(TOKEN, answer.device_token)

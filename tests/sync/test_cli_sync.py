@@ -1,0 +1,60 @@
+"""posclient-admin pair / sync / status as an operator runs them, against the real HQ process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from posclient.i18n import text
+from tests.cli.test_admin import admin
+
+from .conftest import HqProcess
+
+
+def _lines(err: str) -> int:
+    return len(err.strip().splitlines())
+
+
+def test_pair_sync_and_status_from_the_command_line(tmp_path: Path, hq_process: HqProcess) -> None:
+    data = tmp_path / "till"
+    admin(data, "init", "--demo", "--hq", hq_process.url)
+    code = hq_process.pairing_code()
+    paired = admin(data, "pair", code, "--json", lang="en")
+    answer = json.loads(paired.stdout)
+    assert answer["store"] == "S001" and answer["hq_url"] == hq_process.url
+    # The token never shows; a used code is one line and exit 1.
+    again = admin(data, "pair", code, lang="en", check=False)
+    assert again.returncode == 1 and _lines(again.stderr) == 1 and again.stdout == ""
+
+    sale = json.loads(admin(data, "sale", "--item", "MILK-1L", "--json").stdout)
+    report = json.loads(admin(data, "sync", "--until-idle", "--json").stdout)
+    assert report["error"] is None and report["pending"] == 0
+    assert report["pushed"] == 1 and report["applied"] == 1 and report["pages"] >= 1
+    receipt = sale["receipt_no"]
+    assert hq_process.sql("SELECT count(*) FROM sales WHERE receipt_no = ?", receipt) == [(1,)]
+    status = json.loads(admin(data, "status", "--json").stdout)
+    assert status["pending"] == 0 and status["rejected"] == 0 and status["hq_reachable"] is True
+    assert status["last_sync"] and status["cursor"] and status["needs_pairing"] is False
+
+    # HQ down: one line on stderr saying so, exit 1, the sale kept for later.
+    hq_process.stop()
+    admin(data, "sale", "--item", "MILK-1L")
+    down = admin(data, "sync", lang="en", check=False)
+    assert down.returncode == 1 and down.stdout == ""
+    assert down.stderr.strip() == text("sync.offline", "en")
+    status = json.loads(admin(data, "status", "--json").stdout)
+    assert status["pending"] == 1 and status["hq_reachable"] is False
+
+
+def test_pairing_with_hq_down_says_the_till_is_not_paired(
+    tmp_path: Path, hq_process: HqProcess
+) -> None:
+    data = tmp_path / "till"
+    admin(data, "init", "--hq", hq_process.url)
+    code = hq_process.pairing_code()
+    hq_process.stop()
+    proc = admin(data, "pair", code, lang="en", check=False)
+    assert proc.returncode == 1 and _lines(proc.stderr) == 1
+    assert "not paired" in proc.stderr and "code is unused" in proc.stderr
+    hq_process.start()
+    assert json.loads(admin(data, "pair", code, "--json").stdout)["store"] == "S001"
