@@ -161,6 +161,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "离线中，积分余额尚未经总部确认：本单暂不能使用积分",
         "Offline, and HQ has never confirmed the points balance: no points now",
     ),
+    "points.over_offline_cap": (
+        "离线时现在最多可用 {limit} 积分（离线限额：每单及每位会员每天）",
+        "Offline, at most {limit} points can be used now (offline limit per sale and per "
+        "member per day)",
+    ),
     "points.over_cap": (
         "超过本单可用积分上限：最多 {limit} 积分",
         "Over this sale's points limit: at most {limit} points",

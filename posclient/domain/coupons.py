@@ -83,11 +83,12 @@ def check_coupon(
         raise CouponError("coupon.member_only", code=coupon.code)
     if coupon.kind is CouponKind.FIRST_PURCHASE and purchase_count > 0:
         raise CouponError("coupon.first_purchase_only", code=coupon.code)
+    if eligible_amount <= 0 and coupon.discount_type is not DiscountType.POINTS_MULTIPLIER:
+        # Money off nothing: using it up would only cost the member the coupon. Said before the
+        # minimum spend: "spend more" is no answer when nothing in the sale can be discounted.
+        raise CouponError("coupon.nothing_eligible", code=coupon.code)
     if eligible_amount < coupon.min_spend:
         raise CouponError("coupon.below_min_spend", code=coupon.code, min_spend=coupon.min_spend)
-    if eligible_amount <= 0 and coupon.discount_type is not DiscountType.POINTS_MULTIPLIER:
-        # Money off nothing: using it up would only cost the member the coupon.
-        raise CouponError("coupon.nothing_eligible", code=coupon.code)
 
 
 def coupon_discount(coupon: Coupon, eligible_amount: Decimal) -> Decimal:

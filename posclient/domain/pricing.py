@@ -245,7 +245,9 @@ def price_cart(
             and member.redeem_cap is not None
             and spent_on_items > max(0, member.redeem_cap)
         ):
-            raise PointsError("points.over_cap", requested=spent_on_items, limit=member.redeem_cap)
+            raise PointsError(
+                "points.over_offline_cap", requested=spent_on_items, limit=member.redeem_cap
+            )
         if member.can_redeem:
             limit = max_redeemable(
                 bill=bill,
@@ -258,7 +260,18 @@ def price_cart(
             raise PointsError("points.member_required")
         if not member.can_redeem:
             raise PointsError("points.provisional_member")
-        check_redemption(redeem_points, balance=member.balance - spent_on_items, limit=limit)
+        try:
+            check_redemption(redeem_points, balance=member.balance - spent_on_items, limit=limit)
+        except PointsError as exc:
+            uncapped = max_redeemable(
+                bill=bill, balance=member.balance - spent_on_items, policy=policy, extra_cap=None
+            )
+            if exc.code == "points.over_cap" and limit < uncapped:
+                # The offline limit (per sale, per member per day) is what stops it: say so.
+                raise PointsError(
+                    "points.over_offline_cap", requested=redeem_points, limit=limit
+                ) from None
+            raise
     points_share = _spread(from_fen(redeem_points), after_coupon, [True] * len(lines))
     due = [n - p for n, p in zip(after_coupon, points_share, strict=True)]
 

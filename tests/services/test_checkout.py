@@ -356,6 +356,10 @@ def test_offline_caps_per_sale_and_per_member_day(till):
     service.complete_sale(cart)
     cart = cart_for(till, MEMBERS["diamond"]["phone"], items=(("FORMULA-900", 1),))
     assert service.price(cart).max_redeemable == 500
+    cart.redeem_points = 600  # over what is left today: the reason names the offline limit
+    with pytest.raises(PointsError) as err:
+        service.price(cart)
+    assert (err.value.code, err.value.params["limit"]) == ("points.over_offline_cap", 500)
     service.is_online = lambda: True
     assert service.price(cart).max_redeemable > 1000
 
