@@ -703,6 +703,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "--line 重复给出了第 {line} 行：每行只能给一次（数量写在 {line}:数量 里）",
         "--line gives line {line} twice: give each line once (the quantity as {line}:QTY)",
     ),
+    "cli.store_from_hq": (
+        "本机已与总部配对，门店代码由总部指定（{store}）；要换门店请重新配对",
+        "This till is paired: its store code comes from HQ ({store}); pair it again to move it",
+    ),
     "cli.demo_on_used_till": (
         "该收银机已有数据，不能再载入演示数据（会覆盖会员、优惠券和员工）；"
         "请用新的 --data-dir：{path}",

@@ -96,6 +96,13 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise PosError("cli.demo_on_used_till", path=str(t.data_dir))
         if hq_url:
             settings.put(uow.session, "hq_url", hq_url)
+        paired_store = (
+            settings.get(uow.session, "store") if settings.get(uow.session, "paired_at") else None
+        )
+        if store and paired_store and store != paired_store:
+            # A paired till's store is HQ's word (its receipts, its members first): another
+            # one would split its sales between two stores. Pair it again to move it.
+            raise PosError("cli.store_from_hq", store=paired_store)
         if store:
             settings.put(uow.session, "store", store)
         # The till's language (screens, receipts): set by a new till's init, or by --lang; a

@@ -22,6 +22,10 @@ def test_pair_sync_and_status_from_the_command_line(tmp_path: Path, hq_process: 
     paired = admin(data, "pair", code, "--json", lang="en")
     answer = json.loads(paired.stdout)
     assert answer["store"] == "S001" and answer["hq_url"] == hq_process.url
+    # The store is HQ's now: init cannot change it behind HQ's back.
+    moved = admin(data, "init", "--store", "S009", lang="en", check=False)
+    assert moved.returncode == 1 and "pair it again" in moved.stderr
+    assert json.loads(admin(data, "status", "--json").stdout)["store"] == "S001"
     # The token never shows; a used code is one line and exit 1.
     again = admin(data, "pair", code, lang="en", check=False)
     assert again.returncode == 1 and _lines(again.stderr) == 1 and again.stdout == ""
