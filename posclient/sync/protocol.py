@@ -56,6 +56,8 @@ InCount = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
 InFen = Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)]
 InNonNegFen = Annotated[int, Field(strict=True, ge=0, le=10**12)]
 InPoints = Annotated[int, Field(strict=True, ge=0, le=10**10)]
+#: Text without the NUL character.
+NO_NUL = r"^[^\x00]*$"
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
 ShortText = Annotated[str, Field(max_length=200)]
 
@@ -83,8 +85,10 @@ class Wire(BaseModel):
 
 
 class PairRequest(Wire):
-    pairing_code: Annotated[str, Field(min_length=6, max_length=32)]
-    device_name: Annotated[str, Field(min_length=1, max_length=64)] = "till"
+    # No NUL (U+0000): HQ refuses it in any body (PostgreSQL cannot store it); said here too,
+    # so the contract does not promise what HQ refuses.
+    pairing_code: Annotated[str, Field(min_length=6, max_length=32, pattern=NO_NUL)]
+    device_name: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)] = "till"
     #: A till paired before (e.g. again after its token was revoked) keeps its event chain: the
     #: seq its next event follows and that event's prev_hash. The new device's chain starts
     #: there, so the next push is no "gap". A new till sends 0 and null.
