@@ -259,7 +259,13 @@ def create_app(
         return problem(exc.status, exc.error, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        about_body = any(error.get("loc", ("",))[0] == "body" for error in exc.errors())
+        if about_body and kind != "application/json":
+            # FastAPI reads any other body as text and says "should be a valid dictionary".
+            detail = f"the body must be JSON sent as Content-Type: application/json, not {kind!r}"
+            return problem(422, "invalid_request", detail[:200])
         parts = []
         for error in exc.errors()[:5]:
             where = ".".join(str(part) for part in error.get("loc", ()))

@@ -202,6 +202,18 @@ def test_a_nul_anywhere_in_a_body_is_a_422_not_a_500(till: Till, client: httpx.C
     assert _push(till, client, [fine]).json()["results"][0]["status"] == "applied"
 
 
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_a_body_that_is_not_sent_as_json_is_told_so(
+    till: Till, client: httpx.Client, kind: str
+) -> None:
+    _, enrol = till.enrol()
+    body = json.dumps({"device_id": till.device_id, "events": [enrol]})
+    headers = {**till.headers, "Content-Type": kind} if kind else till.headers
+    response = client.post("/v1/sync/push", content=body, headers=headers)
+    assert response.status_code == 422
+    assert "Content-Type: application/json" in response.json()["detail"]
+
+
 @pytest.mark.parametrize(
     "change",
     [{"st": "S001\x00"}, {"a": "\x00"}, {"t": -5}, {"d": -1}, {"s": True}, {"a": 7}],
