@@ -563,6 +563,17 @@ class CheckoutService:
             _ = sale.lines  # load while the session is open
             return sale
 
+    def english_names(self, sale: SaleRow) -> dict[int, str]:
+        """line_no → the catalogue's English name of the line's product, where it has one (the
+        sale keeps the name it was sold under, in Chinese)."""
+        skus = {line.sku for line in sale.lines}
+        with self.db.read() as session:
+            rows = session.execute(
+                select(ProductRow.sku, ProductRow.name_en).where(ProductRow.sku.in_(skus))
+            )
+            names = {sku: name_en for sku, name_en in rows}
+        return {line.line_no: names[line.sku] for line in sale.lines if names.get(line.sku)}
+
     def refund_sale(
         self,
         receipt_no: str,

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from posclient.domain.errors import PosError
 from posclient.i18n import text as i18n_text
 from posclient.services.checkout import RefundReceipt
-from posclient.store.models import SaleRow
+from posclient.store.models import SaleLineRow, SaleRow
 
 from . import format as fmt
 from .context import Context
@@ -39,6 +39,7 @@ class RefundDialog(QDialog):
         self.setObjectName("refundDialog")
         self.ctx = ctx
         self.sale: SaleRow | None = None
+        self.names_en: dict[int, str] = {}  # line_no → English name, for an English screen
         self.setModal(True)
         self.resize(720, 520)
         layout = QVBoxLayout(self)
@@ -106,12 +107,16 @@ class RefundDialog(QDialog):
         number = self.receiptInput.text().strip()
         if not number:
             return
-        self.ctx.ops.db(self.ctx.till.checkout.find_sale, number).success(self._on_found).failure(
-            self._on_failed
-        ).run()
+        self.ctx.ops.db(self._find, number).success(self._on_found).failure(self._on_failed).run()
 
-    def _on_found(self, sale: SaleRow) -> None:
-        self.sale = sale
+    def _find(self, number: str) -> tuple[SaleRow, dict[int, str]]:
+        """On the database worker: the sale and its products' English names."""
+        checkout = self.ctx.till.checkout
+        sale = checkout.find_sale(number)
+        return sale, checkout.english_names(sale)
+
+    def _on_found(self, found: tuple[SaleRow, dict[int, str]]) -> None:
+        self.sale, self.names_en = found
         self.message.show_info("")
         self._render_sale()
         self.reasonInput.setFocus()
@@ -135,7 +140,7 @@ class RefundDialog(QDialog):
             left = line.qty - line.refunded_qty
             any_left = any_left or left > 0
             for col, value in enumerate(
-                (str(line.line_no), line.name, str(line.qty), str(line.refunded_qty))
+                (str(line.line_no), self._name(line), str(line.qty), str(line.refunded_qty))
             ):
                 item = QTableWidgetItem(value)
                 if col != 1:
@@ -158,6 +163,11 @@ class RefundDialog(QDialog):
             if isinstance(spin, Stepper) and spin.typed_value() > 0:
                 out[line.line_no] = spin.typed_value()
         return out
+
+    def _name(self, line: SaleLineRow) -> str:
+        if self.ctx.lang == "en":
+            return self.names_en.get(line.line_no, line.name)
+        return line.name
 
     # ------------------------------------------------------------------ refund
 

@@ -86,6 +86,12 @@ def test_refund_by_receipt_number(qtbot, window, key_clock, till):
     qtbot.keyClick(dialog.receiptInput, Qt.Key.Key_Return)
     wait_idle(qtbot, window)
     assert dialog.linesTable.rowCount() == 2 and sale.receipt_no in dialog.saleLabel.text()
+    # Items are named in the screen's language (the catalogue's English name in English).
+    assert dialog.linesTable.item(0, 1).text() == "纯牛奶 1L"
+    window.ctx.translations.switch("en")
+    qtbot.waitUntil(lambda: dialog.linesTable.item(0, 1).text() == "Whole milk 1 L")
+    window.ctx.translations.switch("zh_CN")
+    qtbot.waitUntil(lambda: dialog.linesTable.item(0, 1).text() == "纯牛奶 1L")
     dialog.linesTable.cellWidget(1, 4).set_value(0)  # keep the chips, return the milk
     dialog.reasonInput.setText("质量问题")
     with qtbot.waitSignal(page.refunded) as done:
