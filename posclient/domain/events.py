@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +19,14 @@ class EventType(StrEnum):
     AUDIT_RECORDED = "audit.recorded"
     #: A legacy member's points balance carried over at import (once per member).
     POINTS_OPENING = "points.opening"
+
+
+def jumps_the_queue(type: str, payload: Mapping[str, Any]) -> bool:
+    """Whether a till sends the event ahead of the events before it (DESIGN: consent
+    withdrawals and erasures go out first), so that it may reach HQ before lower seqs."""
+    if type == EventType.ERASURE_REQUESTED:
+        return True
+    return type == EventType.CONSENT_RECORDED and payload.get("decision") != "granted"
 
 
 def canonical_json(value: Any) -> bytes:

@@ -32,6 +32,11 @@ from .tiers import Tier
 MAX_QTY = 999
 
 
+def name_in(lang: str, name: str, name_en: str) -> str:
+    """A product's name in ``lang``: the English one in English when the catalogue has it."""
+    return name_en if lang == "en" and name_en else name
+
+
 @dataclass(frozen=True)
 class Product:
     sku: str
@@ -57,7 +62,7 @@ class Product:
             raise ValueError(f"product {self.sku}: points+cash price out of range")
 
     def display_name(self, lang: str) -> str:
-        return self.name_en if lang == "en" and self.name_en else self.name
+        return name_in(lang, self.name, self.name_en)
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ class PricedLine:
 
     def display_name(self, lang: str) -> str:
         """The name a receipt in ``lang`` shows (Chinese unless English is asked and known)."""
-        return self.name_en if lang == "en" and self.name_en else self.name
+        return name_in(lang, self.name, self.name_en)
 
 
 @dataclass(frozen=True)

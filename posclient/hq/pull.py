@@ -107,9 +107,10 @@ def pull(hq: Hq, *, store: str, cursor: str, limit: int, members: str = "changes
     state = decode_cursor(cursor)
     if "s" in state:
         return _snapshot(hq, state, limit, listed)
-    position = state.get("p")
-    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-        raise CursorError("not a cursor issued by this HQ")
+    try:
+        position = _count(state.get("p"))
+    except ValueError as exc:
+        raise CursorError("not a cursor issued by this HQ") from exc
     return _feed(hq, position, limit)
 
 

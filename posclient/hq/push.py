@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select, update
 
 from posclient.domain.errors import PosError
-from posclient.domain.events import EventType, chain_hash
+from posclient.domain.events import EventType, chain_hash, jumps_the_queue
 from posclient.sync.protocol import Event, EventResult, PushRequest, PushResponse, ResultStatus
 
 from . import models as m
@@ -468,14 +468,6 @@ def _repeat(
     )
 
 
-def jumps_the_queue(event: Event) -> bool:
-    """Whether the till sends ``event`` ahead of the events before it (DESIGN: consent
-    withdrawals and erasures go out first), so that it may arrive before lower seqs."""
-    if event.type is EventType.ERASURE_REQUESTED:
-        return True
-    return event.type is EventType.CONSENT_RECORDED and event.payload.get("decision") != "granted"
-
-
 def _catch_up(conn: Connection, event: Event, journal: _Journal) -> None:
     """Walk the chain through events of this device that arrived ahead of their turn (they
     jumped the queue) and sit right after ``journal``'s position.
@@ -511,7 +503,7 @@ def _check_chain(hq: Hq, conn: Connection, event_id: str, event: Event, journal:
         if event.prev_hash != journal.last_hash:
             detail = f"prev_hash of seq {event.seq} does not match seq {last_seq}"
             _issue(hq, conn, event, journal, kind="broken_link", detail=detail)
-    elif event.seq > expected and jumps_the_queue(event):
+    elif event.seq > expected and jumps_the_queue(event.type, event.payload):
         journal.events += 1
         return  # ahead of its turn: the chain reaches it when seqs expected.. arrive
     elif event.seq > expected:

@@ -183,19 +183,23 @@ def _open_row(session: Session, conflict_id: int) -> ConflictRow:
     return row
 
 
+def _closing_action(kind: str) -> str:
+    """The permission closing a conflict of ``kind`` needs: profile conflicts are the
+    assistants' and managers'; the information kinds (overdraft, coupon, tier) only the
+    manager's, so an assistant cannot mark read what the manager has not seen."""
+    return "conflicts" if kind in PROFILE_KINDS else "conflict_info"
+
+
 def may_acknowledge(staff: StaffMember | None, kind: str) -> bool:
-    """Whether ``staff`` may close a conflict of ``kind``: profile conflicts are the assistants'
-    and managers'; the information kinds (overdraft, coupon, tier) only the manager's, so an
-    assistant cannot mark read what the manager has not seen."""
-    action = "conflicts" if kind in PROFILE_KINDS else "conflict_info"
-    return staff is not None and staff.can(action)
+    """Whether ``staff`` may close a conflict of ``kind`` (see ``_closing_action``)."""
+    return staff is not None and staff.can(_closing_action(kind))
 
 
 def discard(db: Database, conflict_id: int, *, staff: StaffMember | None, now: datetime) -> None:
     """Keep HQ's outcome (for information kinds: acknowledged, by a manager)."""
     with UnitOfWork(db) as uow:
         row = _open_row(uow.session, conflict_id)
-        staff = require(staff, "conflicts" if row.kind in PROFILE_KINDS else "conflict_info")
+        staff = require(staff, _closing_action(row.kind))
         staff_id = staff.staff_id
         row.resolved_at = now
         row.resolution = "discarded" if row.kind in PROFILE_KINDS else "acknowledged"

@@ -175,7 +175,6 @@ def record_decision(
         payload=payload,
         occurred_at=now,
         base={"consent": row.consent_version},
-        priority=outbox.PRIORITY_URGENT if withdrawn else outbox.PRIORITY_NORMAL,
     )
     store_record(session, payload, device_id=values.get("device_id", ""), hlc=appended.hlc)
     consents = dict(row.consents or {})

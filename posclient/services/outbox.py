@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from posclient.domain.events import EventType, canonical_json, chain_hash
+from posclient.domain.events import EventType, canonical_json, chain_hash, jumps_the_queue
 from posclient.domain.hlc import Hlc, receive, tick
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.store import fastpath
@@ -73,7 +73,6 @@ def append(
     payload: dict[str, Any],
     occurred_at: datetime,
     base: dict[str, int] | None = None,
-    priority: int = PRIORITY_NORMAL,
     seal: Sealer | None = None,
 ) -> Appended:
     """Write one event; the caller's unit of work commits it with the change it describes."""
@@ -83,7 +82,6 @@ def append(
         payload=payload,
         occurred_at=occurred_at,
         base=base,
-        priority=priority,
         seal=seal,
     )
 
@@ -95,10 +93,10 @@ def append_raw(
     payload: dict[str, Any],
     occurred_at: datetime,
     base: dict[str, int] | None = None,
-    priority: int = PRIORITY_NORMAL,
     seal: Sealer | None = None,
 ) -> Appended:
-    """Write one event (seq, HLC stamp and chain hash follow the newest event).
+    """Write one event (seq, HLC stamp and chain hash follow the newest event); consent
+    withdrawals and erasures are urgent (``jumps_the_queue``, the rule HQ's chain check knows).
 
     The event id is a fresh uuid4, drawn here and nowhere else: the outbox keeps no unique
     index on it (schema 0003), so callers cannot pass one in.
@@ -128,7 +126,7 @@ def append_raw(
         event_hash=chain_hash(
             prev_hash, event_id=event_id, seq=seq, type=str(type), payload_hash=digest
         ),
-        priority=priority,
+        priority=PRIORITY_URGENT if jumps_the_queue(type, payload) else PRIORITY_NORMAL,
     )
     return Appended(seq, event_id, str(stamp))
 

@@ -396,7 +396,6 @@ def request_erasure(
             type=EventType.ERASURE_REQUESTED,
             payload=payload,
             occurred_at=now,
-            priority=outbox.PRIORITY_URGENT,
         )
         purged = [name for name in FIELDS if getattr(row, consent.FIELD_COLUMNS[name]) is not None]
         for name in FIELDS:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from posclient.domain.errors import PosError
+from posclient.domain.pricing import name_in
 from posclient.i18n import text as i18n_text
 from posclient.services.checkout import RefundReceipt
 from posclient.store.models import SaleLineRow, SaleRow
@@ -165,9 +166,7 @@ class RefundDialog(QDialog):
         return out
 
     def _name(self, line: SaleLineRow) -> str:
-        if self.ctx.lang == "en":
-            return self.names_en.get(line.line_no, line.name)
-        return line.name
+        return name_in(self.ctx.lang, line.name, self.names_en.get(line.line_no, ""))
 
     # ------------------------------------------------------------------ refund
 

@@ -170,16 +170,12 @@ def test_a_body_that_stops_arriving_gets_408(
     server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(hq_app, "BODY_TIMEOUT_S", 0.5)
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
+    with _connect(server) as sock:
         sock.sendall(
             b"POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n"
             b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"devi'
         )
-        received = b""
-        while chunk := sock.recv(65536):  # the answer, then the server closes
-            received += chunk
-        answer = received.decode()
+        answer = _closed_after(sock).decode()  # the answer, then the server closes
     assert answer.startswith("HTTP/1.1 408"), answer
     assert json.loads(answer.split("\r\n\r\n", 1)[1])["error"] == "timeout"
 
@@ -225,6 +221,12 @@ def test_a_hand_made_snapshot_cursor_is_refused(till: Till, change: dict[str, An
     assert response.status_code == 422 and response.json()["error"] == "invalid_cursor"
 
 
+def _connect(server: LiveServer) -> socket.socket:
+    """A raw TCP connection to the live HQ, to send HTTP a byte at a time."""
+    host, port = server.url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
 def _one_response(sock: socket.socket) -> bytes:
     """One whole response (head and Content-Length body), however the bytes arrive."""
     received = b""
@@ -260,8 +262,7 @@ def test_a_request_head_that_never_ends_is_cut_off(
     server: LiveServer, monkeypatch: pytest.MonkeyPatch, head: bytes
 ) -> None:
     monkeypatch.setattr(HeadTimeoutProtocol, "head_timeout", 0.5)
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
+    with _connect(server) as sock:
         sock.sendall(head)
         assert _closed_after(sock) == b""  # closed, nothing to answer: no request arrived
 
@@ -270,8 +271,7 @@ def test_a_kept_alive_connection_still_gets_its_deadline_for_the_next_head(
     server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(HeadTimeoutProtocol, "head_timeout", 0.5)
-    host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
+    with _connect(server) as sock:
         # A slow but steady client is served: each part arrives within the deadline.
         sock.sendall(b"GET /v1/health HTTP/1.1\r\n")
         time.sleep(0.2)
