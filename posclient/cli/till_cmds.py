@@ -188,6 +188,7 @@ def receipt_json(receipt: Receipt) -> dict[str, Any]:
                 "line_no": line.line_no,
                 "sku": line.sku,
                 "name": line.name,
+                "name_en": line.name_en or None,
                 "qty": line.qty,
                 "unit_price": line.unit_price,
                 "unit_paid": line.unit_paid,
@@ -288,7 +289,8 @@ def cmd_sale(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- refund
 
 
-def refund_json(refund: RefundReceipt) -> dict[str, Any]:
+def refund_json(refund: RefundReceipt, names_en: dict[int, str]) -> dict[str, Any]:
+    """``names_en``: line_no → the catalogue's English name (``CheckoutService.english_names``)."""
     return {
         "refund_id": refund.refund_id,
         "sale_id": refund.sale_id,
@@ -298,7 +300,7 @@ def refund_json(refund: RefundReceipt) -> dict[str, Any]:
         "points_restored": refund.points_restored,
         "points_reversed": refund.points_reversed,
         "lines": [
-            {"line_no": no, "name": name, "qty": qty, "amount": amount}
+            {"line_no": no, "name": name, "name_en": names_en.get(no), "qty": qty, "amount": amount}
             for no, name, qty, amount in refund.lines
         ],
         "event_seq": refund.event_seq,
@@ -318,7 +320,8 @@ def cmd_refund(args: argparse.Namespace) -> int:
     )
     args.done = ("cli.output_lost.refund", {"receipt": refund.receipt_no})
     if args.json:
-        print_json(refund_json(refund))
+        names_en = t.checkout.english_names(t.checkout.find_sale(refund.receipt_no))
+        print_json(refund_json(refund, names_en))
     else:
         print(
             text(

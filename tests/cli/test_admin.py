@@ -219,6 +219,9 @@ def test_refund_by_receipt(demo_dir):
         admin(demo_dir, "refund", sale["receipt_no"], "--line", "1:1", "--json").stdout
     )
     assert out["lines"][0]["qty"] == 1
+    # The name as sold and the catalogue's English name, whatever the language.
+    assert sale["lines"][0]["name"] == out["lines"][0]["name"] == "纯牛奶 1L"
+    assert sale["lines"][0]["name_en"] == out["lines"][0]["name_en"] == "Whole milk 1 L"
     rest = json.loads(admin(demo_dir, "refund", sale["receipt_no"], "--json").stdout)
     from decimal import Decimal
 
