@@ -96,7 +96,7 @@ def append_raw(
     seal: Sealer | None = None,
 ) -> Appended:
     """Write one event (seq, HLC stamp and chain hash follow the newest event); consent
-    withdrawals and erasures are urgent (``jumps_the_queue``, the rule HQ's chain check knows).
+    withdrawals and erasures are urgent (``_urgent``; HQ's chain check knows the rule).
 
     The event id is a fresh uuid4, drawn here and nowhere else: the outbox keeps no unique
     index on it (schema 0003), so callers cannot pass one in.
@@ -126,9 +126,26 @@ def append_raw(
         event_hash=chain_hash(
             prev_hash, event_id=event_id, seq=seq, type=str(type), payload_hash=digest
         ),
-        priority=PRIORITY_URGENT if jumps_the_queue(type, payload) else PRIORITY_NORMAL,
+        priority=PRIORITY_URGENT if _urgent(conn, type, payload) else PRIORITY_NORMAL,
     )
     return Appended(seq, event_id, str(stamp))
+
+
+def _urgent(conn: sqlite3.Connection, type: EventType, payload: dict[str, Any]) -> bool:
+    """Whether the event goes out ahead of the queue: withdrawals and erasures do
+    (``jumps_the_queue``), unless HQ has not confirmed the member yet.
+
+    A member enrolled here while offline has local version 0 until HQ's record arrives. Sent
+    ahead of the member's own enrolment, a withdrawal or erasure would find no member at HQ and
+    be refused for good, leaving HQ holding the data the member took back. In queue order it
+    reaches HQ right after the enrolment.
+    """
+    if not jumps_the_queue(type, payload):
+        return False
+    row = conn.execute(
+        "SELECT version FROM members WHERE member_id = ?", (str(payload.get("member_id")),)
+    ).fetchone()
+    return row is not None and row[0] > 0
 
 
 def pending_count(session: Session) -> int:

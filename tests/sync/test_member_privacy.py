@@ -251,3 +251,57 @@ def test_withdrawal_from_hq_purges_other_tills_and_losing_values_are_sealed(
         done.member_id,
     )[0]
     assert birthday is None and json.loads(consents)["sensitive"] is False
+
+
+def test_withdrawal_and_erasure_of_a_member_enrolled_offline_follow_the_enrolment(
+    tmp_path: Path, hq_process: HqProcess, make_till
+):
+    """Sent ahead of the queue, they would reach HQ before the member's own enrolment, be
+    refused (unknown member) for good, and HQ would keep what the member took back."""
+    paired = make_till("till")
+    till = paired.till
+    paired.engine.run_until_idle(deadline_s=30)
+    now = till.clock.now()
+    manager = StaffMember("m01", "店长", "manager")
+    # Offline (no sync between these): enrol two members, then one withdraws a purpose and
+    # the other asks for erasure.
+    kept = enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(
+            phone=PHONE,
+            decisions={P.MEMBERSHIP: True, P.SENSITIVE: True},
+            name=NAME,
+            birthday=date(1991, 2, 3),
+        ),
+        staff_id="m01",
+        staff_role="manager",
+        now=now,
+    )
+    erased = enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(phone="15987654322", decisions={P.MEMBERSHIP: True}, name="欧阳"),
+        staff_id="m01",
+        staff_role="manager",
+        now=now,
+    )
+    profile.set_consent(till.db, manager, kept.member_id, P.SENSITIVE, False, lang="zh_CN", now=now)
+    profile.request_erasure(till.db, manager, erased.member_id, now=now)
+    assert sql(till.db.path, "SELECT DISTINCT priority FROM outbox") == [(10,)]
+    paired.engine.run_until_idle(deadline_s=30)
+    assert sql(till.db.path, "SELECT DISTINCT status FROM outbox") == [("applied",)]
+    (profile_text, consents) = hq_process.sql(
+        "SELECT profile, consents FROM members WHERE member_id = ?", kept.member_id
+    )[0]
+    assert json.loads(consents)["sensitive"] is False
+    assert json.loads(profile_text).get("birthday") is None
+    assert hq_process.sql("SELECT status FROM members WHERE member_id = ?", erased.member_id) == [
+        ("erased",)
+    ]
+    # Once HQ knows a member, a withdrawal jumps the queue again.
+    profile.set_consent(till.db, manager, kept.member_id, P.MARKETING, False, lang="zh_CN", now=now)
+    assert sql(
+        till.db.path,
+        "SELECT priority FROM outbox WHERE status = 'pending' AND type = 'consent.recorded'",
+    ) == [(0,)]
