@@ -127,6 +127,29 @@ class SaleLinePayload(Wire):
     amount_due_fen: InNonNegFen
     points_earned: InPoints = 0
 
+    @model_validator(mode="after")
+    def _adds_up(self) -> SaleLinePayload:
+        # What a till's pricing guarantees (domain.pricing): the list price times the quantity
+        # is the line's gross, and what the line was paid with (money, bill points at 1 fen a
+        # point) plus its discounts is at most that gross (points+cash lines: less the value of
+        # their item points). A line breaking these would set spend, tier and points at will.
+        if self.gross_fen != self.unit_price_fen * self.qty:
+            raise ValueError(f"line {self.line_no}: gross_fen is not unit_price_fen × qty")
+        if self.unit_paid_fen > self.unit_price_fen:
+            raise ValueError(f"line {self.line_no}: unit_paid_fen is above unit_price_fen")
+        if (
+            self.amount_due_fen
+            + self.points_redeemed
+            + self.member_saving_fen
+            + self.tier_discount_fen
+            + self.coupon_discount_fen
+            > self.gross_fen
+        ):
+            raise ValueError(
+                f"line {self.line_no}: amount due, points and discounts exceed its gross"
+            )
+        return self
+
 
 class SalePayload(Wire):
     sale_id: UUID

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from posclient.hq import models as m
 from posclient.hq.context import Hq
 from posclient.hq.pairing import device_report
 
-from .helpers import Till
+from .helpers import Till, now_iso
 
 
 def test_applied_then_duplicate_returns_the_stored_result(hq: Hq, till: Till) -> None:
@@ -413,3 +414,55 @@ def test_the_push_answer_text_is_the_response_model_serialised(hq: Hq, till: Til
         ["duplicate", "duplicate", "rejected", "applied"],
     ]
     assert response.results[1].state is not None and response.results[1].state["member"]
+
+
+def test_sale_lines_that_do_not_add_up_are_refused(hq: Hq, till: Till) -> None:
+    """A forged or broken line cannot set spend, tier or points at will (QA round 4)."""
+    member_id, enrol = till.enrol()
+    till.push_one(enrol)
+
+    def sale_with(**line_changes: int) -> dict[str, Any]:
+        line = {
+            "line_no": 1,
+            "sku": "MILK-1L",
+            "qty": 1,
+            "unit_price_fen": 100,
+            "unit_paid_fen": 100,
+            "gross_fen": 100,
+            "amount_due_fen": 100,
+            "points_earned": 1,
+            **line_changes,
+        }
+        return till.event(
+            "sale.completed",
+            {
+                "sale_id": str(uuid.uuid4()),
+                "receipt_no": f"R{till.seq + 1}",
+                "store": till.store,
+                "member_id": member_id,
+                "lines": [line],
+                "subtotal_fen": line["gross_fen"],
+                "amount_due_fen": line["amount_due_fen"],
+                "points_redeemed": line.get("points_redeemed", 0),
+                "points_earned": line["points_earned"],
+                "occurred_at": now_iso(),
+            },
+        )
+
+    forged = [
+        sale_with(amount_due_fen=10**9),  # ¥10,000,000 due on a ¥1 line
+        sale_with(qty=5),  # 5 × ¥1 with a gross of ¥1
+        sale_with(unit_paid_fen=150),  # paid above the list price
+        sale_with(amount_due_fen=0, points_redeemed=50_000, points_earned=0),
+    ]
+    results = till.push(*forged, sale_with())["results"]
+    assert [r["reason"] for r in results[:4]] == ["invalid_payload"] * 4
+    assert "gross" in results[0]["detail"] and "unit_price_fen × qty" in results[1]["detail"]
+    assert results[4]["status"] == "applied"
+    # Only the honest sale counted.
+    assert results[4]["state"] is None or results[4]["state"]["member"]["spend_12m_fen"] == 100
+    with hq.db.read() as conn:
+        spend = conn.execute(
+            select(m.members.c.spend_12m_fen).where(m.members.c.member_id == member_id)
+        ).scalar_one()
+    assert spend == 100

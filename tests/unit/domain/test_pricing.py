@@ -31,6 +31,8 @@ from posclient.domain.pricing import (
     price_cart,
 )
 from posclient.domain.tiers import DEFAULT_TIERS, DIAMOND, GOLD, NORMAL, SILVER, Tier
+from posclient.services import sale_rows
+from posclient.sync.protocol import SaleLinePayload
 
 TODAY = date(2024, 6, 15)
 #: The properties that guard the money get more examples than hypothesis' default 100: the
@@ -189,6 +191,15 @@ def assert_conserved(cart: PricedCart) -> None:
 
 
 @CORE
+def assert_hq_takes_the_lines(priced: PricedCart) -> None:
+    """The lines as the till sends them pass HQ's line checks (SaleLinePayload)."""
+    encoded = sale_rows.encode(
+        sale_id="s", member=None, priced=priced, redemption=None, earning=None
+    )
+    for line in encoded.payload["lines"]:
+        SaleLinePayload.model_validate(line)
+
+
 @given(sale=sales(), data=st.data())
 def test_money_is_conserved(
     sale: tuple[list[CartLine], PricingMember | None, Coupon | None], data: st.DataObject
@@ -223,6 +234,7 @@ def test_money_is_conserved(
     redeem = data.draw(st.integers(0, quote.max_redeemable // 100)) * 100
     priced = price_cart(lines, member=member, coupon=coupon, redeem_points=redeem, today=TODAY)
     assert_conserved(priced)
+    assert_hq_takes_the_lines(priced)
     assert priced.points_redeemed == redeem
     assert priced.max_redeemable == quote.max_redeemable
     # Everything before the points payment is what the quote said.
