@@ -246,6 +246,32 @@ def redeem(
     return after, Redemption(points, tuple(takes), left)
 
 
+def redo_redemption(account: Account, redemption: Redemption, *, today: date) -> Account:
+    """Apply a redemption made earlier again, on the account as HQ last confirmed it (a till
+    replaying its unconfirmed entries).
+
+    The points come out of the lots the redemption took them from, even if a lot has expired
+    since: they were spent while it was valid. Redeemed again at ``today`` instead, they would
+    come out of the newer lots too, counting the spent points twice once the old lot expired.
+    Only what a recorded lot no longer holds (HQ's state moved on) is redeemed afresh.
+    """
+    after = account
+    short = 0
+    for take in redemption.takes:
+        lot = after.lot(take.lot_id)
+        taken = min(lot.remaining if lot else 0, take.points)
+        if taken:
+            after = after._with_lot(take.lot_id, -taken, take.expires_on)
+        short += take.points - taken
+    if redemption.debt_added:
+        after = replace(after, debt=after.debt + redemption.debt_added)
+    untracked = redemption.points - sum(take.points for take in redemption.takes)
+    short += max(0, untracked - redemption.debt_added)
+    if short:
+        after, _ = redeem(after, short, today=today, allow_debt=True)
+    return after
+
+
 def restore(
     account: Account, redemption: Redemption, *, repaid_lot_id: str, repaid_expires_on: date
 ) -> Account:

@@ -131,7 +131,8 @@ def replay(account: pts.Account, entries: Iterable[EntryTuple], *, today: date) 
     """Apply this till's unconfirmed ledger entries on top of HQ's confirmed account."""
     for kind, points, detail, refund_id in entries:
         if kind == "redeem":
-            account, _ = pts.redeem(account, -points, today=today, allow_debt=True)
+            recorded = redemption_from_json(detail) if detail else pts.Redemption(-points, (), 0)
+            account = pts.redo_redemption(account, recorded, today=today)
         elif kind == "earn":
             if account.lot(detail["lot_id"]) is None:
                 account, _ = pts.earn(

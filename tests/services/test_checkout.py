@@ -442,3 +442,20 @@ def test_outbox_is_a_gapless_hash_chain(till):
     assert stamps == sorted(stamps) and len(set(stamps)) == 4
     with till.db.read() as session:
         assert outbox.pending_count(session) == 4
+
+
+def test_a_redemption_from_a_lot_that_expires_later_is_not_counted_twice(till, clock):
+    """QA round 4: the unconfirmed redemption was replayed at today's date; once its lot had
+    expired, the spent points came out of the newer lot too (a phantom debt)."""
+    from datetime import timedelta
+
+    cart = cart_for(till, GOLD["phone"], items=(("OIL-5L", 2),))  # 李强: 12,300 pts, 20 days
+    cart.redeem_points = 1000
+    receipt = till.checkout.complete_sale(cart)
+    earned = receipt.priced.points_earned
+    assert receipt.balance_after == 12_300 - 1000 + earned
+    clock.at += timedelta(days=21)  # the demo lot has expired; the sale's new lot has not
+    assert till.checkout.identify(GOLD["phone"]).balance == earned
+    # Refunding the sale brings back what it took and takes what it gave: nothing left.
+    till.checkout.refund_sale(receipt.receipt_no)
+    assert till.checkout.identify(GOLD["phone"]).balance == 0

@@ -27,6 +27,7 @@ from posclient.domain.points import (
     points_value,
     redeem,
     redemption_slice,
+    redo_redemption,
     restore,
     reverse_earn,
 )
@@ -178,6 +179,27 @@ def test_restore_is_the_exact_inverse_of_redeem(account: Account, points: int) -
     assert after.balance(TODAY) == account.balance(TODAY) - points
     back = restore(after, redemption, repaid_lot_id="repaid", repaid_expires_on=day(700))
     assert back == account
+
+
+@given(account=accounts(), points=st.integers(0, 40_000), later=st.integers(0, 900))
+def test_a_redemption_redone_later_takes_the_same_points_from_the_same_lots(
+    account: Account, points: int, later: int
+) -> None:
+    """A till replays its unconfirmed redemptions on HQ's account days later: lots that have
+    expired meanwhile still gave the points they gave (spent while valid), nothing twice."""
+    after, redemption = redeem(account, points, today=TODAY, allow_debt=True)
+    assert redo_redemption(account, redemption, today=day(later)) == after
+
+
+def test_a_redemption_redone_on_an_account_that_moved_on_takes_the_rest_afresh() -> None:
+    account = Account((Lot(day(10), "old", 1000), Lot(day(400), "new", 500)), 0)
+    _, redemption = redeem(account, 800, today=TODAY)
+    # HQ's account no longer holds the old lot (another till spent it): the 800 come from
+    # what is valid on the day of the replay.
+    moved = Account((Lot(day(400), "new", 500),), 0)
+    assert redo_redemption(moved, redemption, today=day(20)) == Account(
+        (Lot(day(400), "new", 0),), 300
+    )
 
 
 # ------------------------------------------------------------------ earn
