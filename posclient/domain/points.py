@@ -293,11 +293,15 @@ def restore(
     return after
 
 
-def reverse_earn(account: Account, earning: Earning, *, today: date) -> tuple[Account, Redemption]:
+def reverse_earn(
+    account: Account, earning: Earning, *, today: date, lapsed: int = 0
+) -> tuple[Account, Redemption]:
     """Take back what a sale earned (a refund). Exact inverse of earn when the lot is untouched.
 
     If the member already spent some of those points, the rest is taken from other lots, oldest
-    first, and whatever is still missing becomes debt: never silently clamped.
+    first, and whatever is still missing becomes debt: never silently clamped. ``lapsed``: how
+    many of the lot's points expired unspent (the lot is gone from the account): they have left
+    the balance already and are not taken a second time.
     """
     after = replace(account, debt=account.debt + earning.debt_paid)
     in_lot = earning.points - earning.debt_paid
@@ -307,7 +311,7 @@ def reverse_earn(account: Account, earning: Earning, *, today: date) -> tuple[Ac
     if from_own:
         after = after._with_lot(earning.lot_id, -from_own, earning.expires_on)
         takes.append(Take(earning.lot_id, from_own, earning.expires_on))
-    short = in_lot - from_own
+    short = in_lot - from_own - min(max(0, lapsed), in_lot - from_own)
     if short:
         after, extra = redeem(after, short, today=today, allow_debt=True)
         return after, Redemption(earning.points, (*takes, *extra.takes), extra.debt_added)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from posclient.domain.money import from_fen
 from posclient.domain.points import (
+    Earning,
     earn,
     earning_slice,
     points_earned,
@@ -305,22 +306,152 @@ def _stale_tier(
     return data
 
 
-def _points_reversed(cx: Apply, sale: Any, refund: RefundPayload, earned: int) -> int:
-    """The earned points this refund takes back: the till's figure, except that the refund
-    giving back the last of the sale's money takes back the last of the points it earned
-    (points are earned on money paid; a till that says less is corrected, as a conflict)."""
+def _points_reversed(cx: Apply, sale: Any, refund: RefundPayload, claimed: int, earned: int) -> int:
+    """The earned points this refund takes back: the till's figure (``claimed``, within what
+    the sale earned), except that the refund giving back the last of the sale's money takes
+    back the last of the points it earned (points are earned on money paid; a till that says
+    less is corrected, as a conflict)."""
     completes = sale.amount_due_fen > 0 and (
         sale.refunded_fen + refund.amount_fen == sale.amount_due_fen
     )
     left = earned - int(sale.points_reversed)
-    if not completes or refund.points_reversed >= left:
-        return refund.points_reversed
+    if not completes or claimed >= left:
+        return claimed
     cx.out.conflict(
         "reversal_completed",
         f"the sale's money is all refunded: its remaining {left} earned points are taken back "
-        f"(the till said {refund.points_reversed})",
+        f"(the till said {claimed})",
     )
     return left
+
+
+def _within_sale(cx: Apply, what: str, claimed: int, left: int) -> int:
+    """Points a refund gives back or takes back, at most what HQ's record of the sale leaves.
+
+    A till can claim more than HQ credited (a sale on a card HQ did not know, an earning HQ
+    capped): the goods came back and the money left the till, so the refund stands, with what
+    HQ credited; the till takes HQ's state from the conflict.
+    """
+    if claimed <= left:
+        return claimed
+    cx.out.conflict(
+        "refund_points_capped",
+        f"the till {what} {claimed} points; HQ's record of the sale leaves {left}: {left} {what}",
+    )
+    return left
+
+
+def _check_lines(sale: Any, refund: RefundPayload) -> None:
+    """Every refunded line is one of the sale's, no more of it than was sold."""
+    sold = {line["line_no"]: line for line in json.loads(sale.lines)}
+    for line in refund.lines:
+        original = sold.get(line.line_no)
+        if original is None:
+            raise Reject("invalid_payload", f"the sale has no line {line.line_no}")
+        if line.qty > original["qty"] or line.amount_fen > original["amount_due_fen"]:
+            raise Reject(
+                "refund_exceeds_sale",
+                f"line {line.line_no}: the refund gives back more than the line sold",
+            )
+
+
+def _dated(cx: Apply, sale: Any, refund: RefundPayload) -> RefundPayload:
+    """The refund dated between its sale and HQ's clock (a till's clock can be wrong)."""
+    now = cx.hq.now()
+    if refund.occurred_at > now + CLOCK_SLACK:
+        cx.out.note("the till's clock is ahead of HQ's: the refund is dated when HQ received it")
+        return refund.model_copy(update={"occurred_at": now})
+    sold_at: datetime = sale.occurred_at  # aware (UtcDateTime)
+    if refund.occurred_at < sold_at:
+        cx.out.note("the refund was dated before its sale: it is dated with the sale")
+        return refund.model_copy(update={"occurred_at": sold_at})
+    return refund
+
+
+def _repaid_expiry(cx: Apply, refund: RefundPayload) -> date:
+    """Expiry of the lot that brings back repaid overdraft points: the till's date if it is a
+    date a lot earned on the refund's day could have, else that day + the validity."""
+    refunded_on = refund.occurred_at.astimezone(CHAIN_TZ).date()
+    default = refunded_on + cx.hq.validity
+    wanted = refund.repaid_expires_on
+    if wanted is None:
+        return default
+    if not refunded_on < wanted <= default + EXPIRY_SLACK:
+        cx.out.conflict(
+            "repaid_expiry_adjusted",
+            f"repaid points expire on {default.isoformat()} (the till said {wanted.isoformat()})",
+        )
+        return default
+    return wanted
+
+
+def _lapsed(cx: Apply, st: MemberState, lot_id: str) -> int:
+    """Points of lot ``lot_id`` that expired unspent and no refund has taken back yet: the net
+    of its ``expire`` entries (stored, and booked by this event)."""
+    stored = cx.conn.execute(
+        select(func.coalesce(func.sum(m.ledger.c.points), 0)).where(
+            m.ledger.c.member_id == st.member_id,
+            m.ledger.c.kind == "expire",
+            m.ledger.c.lot_id == lot_id,
+        )
+    ).scalar_one()
+    booked: int = sum(
+        e["points"] for e in st.ledger if e["kind"] == "expire" and e["lot_id"] == lot_id
+    )
+    return max(0, -(int(stored) + booked))
+
+
+def _reverse_earning(
+    cx: Apply, st: MemberState, earning: Earning, part: Earning, refund_id: str
+) -> None:
+    """Take back ``part`` of the sale's ``earning`` from the member's account.
+
+    Points of the sale's lot that expired unspent have left the balance already: they are not
+    taken again. The refund claims them from the lot's expiry instead (an ``expire`` entry
+    undone and a ``reverse`` entry, net nothing), so the next refund cannot claim them too.
+    """
+    hq = cx.hq
+    own = st.account.lot(earning.lot_id)
+    in_lot = part.points - part.debt_paid
+    lapsed = min(_lapsed(cx, st, earning.lot_id), max(0, in_lot - (own.remaining if own else 0)))
+    after, taken = reverse_earn(st.account, part, today=hq.today(), lapsed=lapsed)
+    book(hq, st, after, "reverse", lot_id=earning.lot_id, event_id=cx.event_id, ref=refund_id)
+    if lapsed:
+        for kind, points in (("expire", lapsed), ("reverse", -lapsed)):
+            st.ledger.append(
+                {
+                    "member_id": st.member_id,
+                    "kind": kind,
+                    "points": points,
+                    "lot_id": earning.lot_id,
+                    "event_id": cx.event_id,
+                    "ref": refund_id,
+                    "at": hq.now(),
+                }
+            )
+        cx.out.note(f"{lapsed} of the points the sale earned had expired: not taken again")
+    if taken.debt_added:
+        st.row["overdrafts"] += 1
+        cx.out.conflict(
+            "points_overdraft",
+            f"{taken.debt_added} of the points the sale earned were already spent; "
+            "they are booked as debt",
+        )
+
+
+def _reverse_correction(
+    cx: Apply, st: MemberState, sale: Any, earned: int, reversed_: int, refund_id: str
+) -> None:
+    """Take back the sale's stale-tier correction in step with its earned points: a refund of
+    half the earned points takes back half the correction, the last one what is left."""
+    fix = earning_from(json.loads(sale.correction))
+    done = fix.points * int(sale.points_reversed) // earned
+    upto = fix.points * (int(sale.points_reversed) + reversed_) // earned
+    if upto <= done:
+        return
+    part = earning_slice(fix, done=done, points=upto - done)
+    after, _ = reverse_earn(st.account, part, today=cx.hq.today())
+    book(cx.hq, st, after, "correction", lot_id=fix.lot_id, event_id=cx.event_id, ref=refund_id)
 
 
 def apply_refund(cx: Apply, refund: RefundPayload) -> None:
@@ -340,61 +471,47 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
         or resolve(conn, str(refund.member_id)) != resolve(conn, sale.member_id)
     ):
         raise Reject("member_mismatch", "the refund names another member than the sale")
+    _check_lines(sale, refund)
+    if sale.refunded_fen + refund.amount_fen > sale.amount_due_fen:
+        raise Reject("refund_exceeds_sale", "the refund gives back more than the sale took")
+    refund = _dated(cx, sale, refund)
     redemption = redemption_from(json.loads(sale.redemption)) if sale.redemption else None
     earning = earning_from(json.loads(sale.earning)) if sale.earning else None
     redeemed = redemption.points if redemption else 0
     earned = earning.points if earning else 0
-    if (
-        sale.refunded_fen + refund.amount_fen > sale.amount_due_fen
-        or sale.points_restored + refund.points_restored > redeemed
-        or sale.points_reversed + refund.points_reversed > earned
-    ):
-        raise Reject("refund_exceeds_sale", "the refund gives back more than the sale took")
-    reversed_ = _points_reversed(cx, sale, refund, earned)
+    restored = _within_sale(
+        cx, "restored", refund.points_restored, redeemed - int(sale.points_restored)
+    )
+    claimed = _within_sale(
+        cx, "reversed", refund.points_reversed, earned - int(sale.points_reversed)
+    )
+    reversed_ = _points_reversed(cx, sale, refund, claimed, earned)
     st = None
     if sale.member_id is not None:
         member_id = resolve(conn, sale.member_id)
         st = load_member(conn, member_id) if member_id else None
     if st is not None:
         expire(hq, st, event_id=cx.event_id)
-        if refund.points_restored and redemption is not None:
-            part = redemption_slice(
-                redemption, done=sale.points_restored, points=refund.points_restored
-            )
-            refunded_on = refund.occurred_at.astimezone(CHAIN_TZ).date()
+        if restored and redemption is not None:
+            part = redemption_slice(redemption, done=sale.points_restored, points=restored)
             after = restore(
                 st.account,
                 part,
                 repaid_lot_id=refund.repaid_lot_id or default_repaid_lot(refund_id),
-                repaid_expires_on=refund.repaid_expires_on or refunded_on + hq.validity,
+                repaid_expires_on=_repaid_expiry(cx, refund),
             )
             book(hq, st, after, "restore", event_id=cx.event_id, ref=refund_id)
         if reversed_ and earning is not None:
             part_e = earning_slice(earning, done=sale.points_reversed, points=reversed_)
-            after, taken = reverse_earn(st.account, part_e, today=hq.today())
-            book(
-                hq, st, after, "reverse", lot_id=earning.lot_id, event_id=cx.event_id, ref=refund_id
-            )
-            if taken.debt_added:
-                st.row["overdrafts"] += 1
-                out.conflict(
-                    "points_overdraft",
-                    f"{taken.debt_added} of the points the sale earned were already spent; "
-                    "they are booked as debt",
-                )
-        if sale.correction and sale.points_reversed + reversed_ == earned:
-            # The last refund also takes back the stale-tier correction credited for the sale.
-            fix = earning_from(json.loads(sale.correction))
-            after, _ = reverse_earn(st.account, fix, today=hq.today())
-            book(
-                hq, st, after, "correction", lot_id=fix.lot_id, event_id=cx.event_id, ref=refund_id
-            )
+            _reverse_earning(cx, st, earning, part_e, refund_id)
+        if sale.correction and earned:
+            _reverse_correction(cx, st, sale, earned, reversed_, refund_id)
     conn.execute(
         update(m.sales)
         .where(m.sales.c.sale_id == sale.sale_id)
         .values(
             refunded_fen=sale.refunded_fen + refund.amount_fen,
-            points_restored=sale.points_restored + refund.points_restored,
+            points_restored=sale.points_restored + restored,
             points_reversed=sale.points_reversed + reversed_,
         )
     )
@@ -404,7 +521,7 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
             sale_id=sale.sale_id,
             event_id=cx.event_id,
             amount_fen=refund.amount_fen,
-            points_restored=refund.points_restored,
+            points_restored=restored,
             points_reversed=reversed_,
             occurred_at=refund.occurred_at,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from posclient.hq.maintenance import maintain
 from posclient.hq.members import load_member
 
 from .conftest import Clock
-from .helpers import Till
+from .helpers import Till, now_iso
 
 
 def ledger_sum(hq: Hq, member_id: str) -> int:
@@ -271,3 +272,157 @@ def test_sale_for_an_unknown_member_stands_without_points(hq: Hq, till: Till) ->
         ).one()
     assert tuple(row) == (None, 1234)
     assert till.push_one(event)["status"] == "duplicate"
+
+
+# ---------------------------------------------------------------- QA round 4: refunds
+
+
+def refund_event(till: Till, sale_id: str, member_id: str | None, **changes: object) -> dict:
+    """A refund of line 1 (qty 1) with the payload fields in ``changes`` replaced."""
+    payload: dict[str, object] = {
+        "refund_id": str(uuid.uuid4()),
+        "sale_id": sale_id,
+        "receipt_no": "RF1",
+        "store": till.store,
+        "member_id": member_id,
+        "amount_fen": 0,
+        "points_restored": 0,
+        "points_reversed": 0,
+        "occurred_at": now_iso(),
+    }
+    payload.update(changes)
+    payload.setdefault(
+        "lines",
+        [
+            {
+                "line_no": 1,
+                "qty": 1,
+                "amount_fen": payload["amount_fen"],
+                "points_restored": payload["points_restored"],
+                "points_reversed": payload["points_reversed"],
+            }
+        ],
+    )
+    return till.event("refund.completed", payload)
+
+
+def test_a_refund_after_the_sales_points_expired_does_not_take_them_again(
+    hq: Hq, till: Till, clock: Clock
+) -> None:
+    member_id = enrolled(till)
+    soon = hq.today() + timedelta(days=2)
+    sale_id, sale = till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)
+    till.push_one(sale)  # 100 points in lot A, expiring in 2 days
+    till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])  # 200 in lot B
+    # 60 points spent from lot A (earliest expiry first); its other 40 lapse.
+    till.push_one(till.sale(member_id, amount_fen=940, points_redeemed=60, points_earned=0)[1])
+    clock.advance(days=3)
+    maintain(hq)
+    assert balance(hq, member_id) == 200
+    # Refunded in two steps: the 60 spent points come back out of lot B, the 40 lapsed ones
+    # are not taken twice (before: all 100 again, from B).
+    for amount in (5000, 5000):
+        result = till.push_one(
+            refund_event(till, sale_id, member_id, amount_fen=amount, points_reversed=50)
+        )
+        assert result["status"] == "applied", result
+    assert balance(hq, member_id) == 140
+    assert [lot.lot_id for lot in account(hq, member_id).lots] == ["B"]
+
+
+def test_a_lapsed_lot_with_nothing_else_is_no_debt(hq: Hq, till: Till, clock: Clock) -> None:
+    member_id = enrolled(till)
+    soon = hq.today() + timedelta(days=2)
+    sale_id, sale = till.sale(member_id, amount_fen=10_000, expires_on=soon)
+    till.push_one(sale)
+    clock.advance(days=3)
+    maintain(hq)
+    result = till.push_one(
+        refund_event(till, sale_id, member_id, amount_fen=10_000, points_reversed=100)
+    )
+    assert result["status"] == "applied", result
+    assert balance(hq, member_id) == 0 and account(hq, member_id).debt == 0
+
+
+def test_a_refund_claiming_more_points_than_hq_credited_stands_with_hqs_figure(
+    hq: Hq, till: Till
+) -> None:
+    member_id = enrolled(till)
+    # The till claimed 5,000 points for ¥100; HQ credited what the sale can earn.
+    sale_id, sale = till.sale(member_id, amount_fen=10_000, points_earned=5000)
+    assert till.push_one(sale)["reason"] == "earn_capped"
+    result = till.push_one(
+        refund_event(till, sale_id, member_id, amount_fen=10_000, points_reversed=5000)
+    )
+    assert result["status"] == "conflict" and result["reason"] == "refund_points_capped"
+    assert balance(hq, member_id) == 0
+    # A sale HQ recorded without its (unknown) member: the refund's money still counts.
+    unknown_id, unknown = till.sale(
+        "00000000-0000-4000-8000-0000000000ff", amount_fen=10_000, points_earned=100
+    )
+    assert till.push_one(unknown)["reason"] == "unknown_member"
+    result = till.push_one(
+        refund_event(till, unknown_id, None, amount_fen=10_000, points_reversed=100)
+    )
+    assert result["reason"] == "refund_points_capped"
+    with hq.db.read() as conn:
+        refunded = conn.execute(
+            select(m.sales.c.refunded_fen).where(m.sales.c.sale_id == unknown_id)
+        ).scalar_one()
+    assert refunded == 10_000
+
+
+def test_a_partial_refund_takes_back_the_tier_correction_in_step(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    till.push_one(till.sale(member_id, amount_fen=200_000, points_earned=2000)[1])
+    sale_id, sale = till.sale(member_id, amount_fen=10_000, tier_code="normal", points_earned=100)
+    assert till.push_one(sale)["reason"] == "tier_corrected"  # +20 (silver ×1.2)
+    assert balance(hq, member_id) == 2120
+    till.push_one(refund_event(till, sale_id, member_id, amount_fen=5000, points_reversed=50))
+    assert balance(hq, member_id) == 2060  # half the earning, half the correction
+    till.push_one(refund_event(till, sale_id, member_id, amount_fen=5000, points_reversed=50))
+    assert balance(hq, member_id) == 2000
+
+
+def test_refund_lines_and_dates_are_checked_against_the_sale(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    sale_id, sale = till.sale(member_id, amount_fen=10_000)
+    till.push_one(sale)
+    line = {"qty": 1, "amount_fen": 100, "points_restored": 0, "points_reversed": 0}
+    unknown_line = refund_event(
+        till, sale_id, member_id, amount_fen=100, lines=[{**line, "line_no": 99}]
+    )
+    too_many = refund_event(
+        till, sale_id, member_id, amount_fen=100, lines=[{**line, "line_no": 1, "qty": 5}]
+    )
+    future = refund_event(
+        till, sale_id, member_id, amount_fen=100, occurred_at="2150-01-01T00:00:00+00:00"
+    )
+    results = till.push(unknown_line, too_many, future)["results"]
+    assert [r["reason"] for r in results[:2]] == ["invalid_payload", "refund_exceeds_sale"]
+    assert results[2]["status"] == "applied" and "clock" in results[2]["detail"]
+    with hq.db.read() as conn:
+        (refunded_at,) = conn.execute(select(m.refunds.c.occurred_at)).scalars().all()
+    assert refunded_at.year == hq.now().year
+
+
+def test_repaid_points_come_back_in_a_lot_with_a_plausible_expiry(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    # An overdraft of 1,000 points, repaid by a later sale; then the first sale is refunded.
+    sale_id, sale = till.sale(member_id, amount_fen=1000, points_redeemed=1000, points_earned=0)
+    assert till.push_one(sale)["reason"] == "points_overdraft"
+    till.push_one(till.sale(member_id, amount_fen=100_000, points_earned=1000)[1])
+    result = till.push_one(
+        refund_event(
+            till,
+            sale_id,
+            member_id,
+            amount_fen=1000,
+            points_restored=1000,
+            repaid_expires_on="2299-12-31",
+        )
+    )
+    assert result["reason"] == "repaid_expiry_adjusted"
+    repaid = [lot for lot in account(hq, member_id).lots if lot.lot_id.startswith("repaid:")]
+    assert [lot.remaining for lot in repaid] == [1000]
+    assert repaid[0].expires_on <= hq.today() + timedelta(days=731)
