@@ -22,9 +22,15 @@ class Backoff:
     rng: random.Random = field(default_factory=random.Random)
 
     def next_delay(self) -> float:
-        ceiling = min(self.cap, self.base * (2**self.failures))
+        # Stop doubling once the cap is reached: 2**1024 is no float, and a till may stay
+        # offline for days (every failed pass counts).
+        doubled = self.base
+        for _ in range(self.failures):
+            if doubled >= self.cap:
+                break
+            doubled *= 2
         self.failures += 1
-        return self.rng.uniform(0, ceiling)
+        return self.rng.uniform(0, min(self.cap, doubled))
 
     def reset(self) -> None:
         self.failures = 0

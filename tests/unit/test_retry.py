@@ -66,3 +66,11 @@ def test_the_schedule_backs_off_honours_retry_after_and_recovers() -> None:
     assert schedule.after(SyncReport(pending=120)) == 0.0
     assert schedule.backoff.failures == 0
     assert schedule.after(SyncReport()) == 30.0
+
+
+def test_backoff_stays_at_the_cap_however_long_the_till_is_offline() -> None:
+    """QA round 4: after 1,024 failures 2**n overflowed a float and the worker died."""
+    backoff = Backoff(base=1.0, cap=60.0, failures=5000, rng=random.Random(2))
+    delays = [backoff.next_delay() for _ in range(50)]
+    assert all(0 <= d <= 60.0 for d in delays) and max(delays) > 30
+    assert backoff.failures == 5050
