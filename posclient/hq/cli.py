@@ -7,13 +7,14 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from posclient.domain.codes import static_qr_text
 
-from .context import DEFAULT_CHAIN, Hq
+from .context import DEFAULT_CHAIN, Hq, check_chain
 
 log = logging.getLogger("posclient.hq")
 
@@ -37,8 +38,12 @@ def _hq(args: argparse.Namespace, *, serving: bool = False, create: bool = False
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
-    from .server import serve
+    from .server import check_listen, serve
 
+    try:
+        check_listen(args.host, args.port)  # before a database is created
+    except OSError as exc:
+        raise Refused(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
     app = create_app(hq=_hq(args, serving=True, create=True))
     if args.exit_with_parent:
         _watch_parent(args.exit_with_parent)
@@ -266,11 +271,23 @@ def openapi_text() -> str:
 
     from .app import create_app
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _quiet(log):
+        # The app is built over a throwaway database: setting it up is no news to log.
         hq_app = create_app(f"sqlite:///{Path(tmp) / 'openapi.db'}")
         text = json.dumps(hq_app.openapi(), indent=2, ensure_ascii=False, sort_keys=True)
         hq_app.state.hq.db.dispose()
     return text
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Only warnings and errors from ``logger`` while the block runs."""
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _bounded(low: int, high: int, what: str = "a whole number") -> Callable[[str], int]:
@@ -288,14 +305,35 @@ def _bounded(low: int, high: int, what: str = "a whole number") -> Callable[[str
     return parse
 
 
+def _chain_code(text: str) -> str:
+    """An argparse type: a chain code (it is stored for good with a new database)."""
+    try:
+        return check_chain(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, exit 2, like every other refusal (argparse prints its usage
+    block first); ``--help`` stays argparse's own."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="posclient-hq", description="posclient reference HQ")
+    parser = _Parser(prog="posclient-hq", description="posclient reference HQ")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(name: str, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_)
         p.add_argument("--db", required=True, help="sqlite:///path or postgresql+psycopg://...")
-        p.add_argument("--chain", default=DEFAULT_CHAIN, help="chain code (first start only)")
+        p.add_argument(
+            "--chain",
+            type=_chain_code,
+            default=DEFAULT_CHAIN,
+            help="chain code, 2-16 capital letters or digits (first start only)",
+        )
         p.add_argument(
             "--retention-days", type=_bounded(0, 36_500), default=90, help="feed retention"
         )

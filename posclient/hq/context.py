@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -27,6 +28,17 @@ log = logging.getLogger("posclient.hq")
 CHAIN_TZ = timezone(timedelta(hours=8))
 DEFAULT_CHAIN = "DEMO"  # the same chain a standalone demo till uses
 DEFAULT_RETENTION = timedelta(days=90)
+#: A chain code as pairing answers (``PairResponse.chain``) and member codes (``PCM1:<chain>:``)
+#: carry it. It is stored for good when a database is created: any other would make every
+#: pairing fail.
+CHAIN_RE = re.compile(r"[A-Z0-9]{2,16}")
+
+
+def check_chain(chain: str) -> str:
+    """``chain`` if it is a valid chain code; else ValueError with a one-line reason."""
+    if not CHAIN_RE.fullmatch(chain):
+        raise ValueError(f"{chain[:40]!r} is not a chain code (2-16 capital letters or digits)")
+    return chain
 
 
 def utcnow() -> datetime:
@@ -44,6 +56,7 @@ class Hq:
         retention: timedelta = DEFAULT_RETENTION,
         chain: str = DEFAULT_CHAIN,
     ) -> None:
+        check_chain(chain)  # before anything is stored
         self.db = db
         self.clock = clock
         self.retention = retention

@@ -11,16 +11,21 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, exists, insert, or_, select, update
 
-from posclient.domain.segments import DORMANT_AFTER, NEW_MAX_AGE, NEW_MAX_RECENCY
+from posclient.domain.segments import (
+    DORMANT_AFTER,
+    LOYAL_MAX_RECENCY,
+    NEW_MAX_AGE,
+    NEW_MAX_RECENCY,
+)
 
 from . import models as m
 from .context import Hq
 from .feed import Feed, prune, publish
 from .ledger import expire
 from .members import load_member, save_member
-from .segments import YEAR, refresh
+from .segments import MONTH, YEAR, refresh
 
 log = logging.getLogger("posclient.hq")
 
@@ -62,9 +67,10 @@ def maintain(hq: Hq) -> dict[str, int]:
 
 
 def _ageing(conn: Connection, since: datetime, now: datetime) -> Any:
-    """Members whose tier or segment may have changed by time passing since ``since``."""
+    """Members whose tier, segment or tags may have changed by time passing since ``since``."""
     windows = []
-    for days in (YEAR.days, DORMANT_AFTER, NEW_MAX_RECENCY, 30):
+    # The segment's recency thresholds (and the year, for spend), crossed by the last purchase.
+    for days in (YEAR.days, DORMANT_AFTER, LOYAL_MAX_RECENCY, NEW_MAX_RECENCY):
         windows.append(
             m.members.c.last_purchase_at.between(
                 since - timedelta(days=days), now - timedelta(days=days)
@@ -78,6 +84,7 @@ def _ageing(conn: Connection, since: datetime, now: datetime) -> Any:
         )
     query = select(m.members.c.member_id).where(m.members.c.status == "active", or_(*windows))
     yield from conn.execute(query).scalars()
+    yield from _month_passed(conn, since, now)
     yield from conn.execute(
         select(m.sales.c.member_id)
         .where(
@@ -86,6 +93,26 @@ def _ageing(conn: Connection, since: datetime, now: datetime) -> Any:
         )
         .distinct()
     ).scalars()
+
+
+def _month_passed(conn: Connection, since: datetime, now: datetime) -> Any:
+    """Members with a sale whose 30 days ran out since ``since``: their ``freq_30d`` tag
+    counts one sale fewer, whichever of their sales it was (not only the last one).
+
+    Only a member whose last purchase is that recent can have one, and each such member's
+    sales are looked up in the (member_id, occurred_at) index: no pass over every sale.
+    """
+    start, end = since - MONTH, now - MONTH
+    left_window = exists().where(
+        m.sales.c.member_id == m.members.c.member_id,
+        m.sales.c.occurred_at.between(start, end),
+    )
+    query = select(m.members.c.member_id).where(
+        m.members.c.status == "active",
+        m.members.c.last_purchase_at >= start,
+        left_window,
+    )
+    return conn.execute(query).scalars()
 
 
 def _touch(hq: Hq, conn: Connection, *, member_id: str) -> int:

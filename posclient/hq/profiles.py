@@ -31,6 +31,7 @@ from .members import (
 )
 from .outcome import Apply, Reject
 from .privacy import forget_personal_data
+from .sales import CLOCK_SLACK
 from .segments import refresh
 
 
@@ -67,8 +68,23 @@ def _phone_clash(cx: Apply, st: MemberState) -> list[str]:
     return others
 
 
+def _clamp_enrolment_date(cx: Apply, enrol: EnrolPayload) -> EnrolPayload:
+    """The enrolment dated when HQ received it if the till dates it ahead of HQ's clock.
+
+    A member cannot join after HQ hears of it; dated in the future, the member would count as
+    new (``promising_new``) until that date, and time-based refreshes (``maintain``) would
+    never pick it up. The same rule as for sales (``sales.apply_sale``).
+    """
+    now = cx.hq.now()
+    if enrol.occurred_at <= now + CLOCK_SLACK:
+        return enrol
+    cx.out.note("the till's clock is ahead of HQ's: the enrolment is dated when HQ received it")
+    return enrol.model_copy(update={"occurred_at": now})
+
+
 def apply_enrol(cx: Apply, enrol: EnrolPayload) -> None:
     conn, hq = cx.conn, cx.hq
+    enrol = _clamp_enrolment_date(cx, enrol)
     member_id = str(enrol.member_id)
     if conn.execute(
         select(m.members.c.member_id).where(m.members.c.member_id == member_id)

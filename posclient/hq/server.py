@@ -12,6 +12,7 @@ TLS and per-client limits in production.
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import h11
@@ -62,6 +63,27 @@ class HeadTimeoutProtocol(H11Protocol):
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             # No request yet, so no response can be sent (HTTP has nothing to answer): close.
             self.transport.close()
+
+
+def check_listen(host: str, port: int) -> None:
+    """Raise OSError when ``host:port`` cannot be listened on (in use, no such address).
+
+    uvicorn would log the failure among its start-up lines and exit 3; this binds each address
+    the host resolves to as asyncio's server will (SO_REUSEADDR, IPv6 only on IPv6 sockets)
+    and lets them go again, so the caller can refuse with one line before starting anything.
+    """
+    for family, kind, proto, _, address in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        try:
+            sock = socket.socket(family, kind, proto)
+        except OSError:
+            continue  # a family this machine lacks (no IPv6): asyncio skips it too
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
 
 
 def serve(app: Any, *, host: str, port: int, head_timeout: float | None = None) -> None:

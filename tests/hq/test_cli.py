@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
+import socket
 from pathlib import Path
 
 import pytest
 
 from posclient.domain.codes import gs1_check_digit
 from posclient.hq.cli import main
+from posclient.hq.context import Hq
+from posclient.hq.db import Database
 from posclient.hq.demo import resource_dir
 from posclient.sync.protocol import MemberData, ProductData
 
@@ -141,3 +145,51 @@ def test_demo_member_docs_match_the_wire_model(
             assert state is not None
             assert member_doc(state, hq.today()) == json.loads(doc)
     hq.db.dispose()
+
+
+def test_a_chain_code_tills_cannot_pair_with_is_refused_before_anything_is_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "chain.db"
+    for command in ("demo-data", "serve"):
+        for chain in ("bad chain!", "demo", "X", "A" * 17):
+            with pytest.raises(SystemExit) as caught:
+                main([command, "--db", f"sqlite:///{path}", "--chain", chain])
+            assert caught.value.code == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "is not a chain code" in err, err
+    assert not path.exists()
+    # Nor can a program create an HQ with one (it would be stored for good).
+    database = Database(f"sqlite:///{path}")
+    with pytest.raises(ValueError, match="is not a chain code"):
+        Hq(database, chain="bad chain!")
+    database.dispose()
+    # A valid one is kept and signs the member codes.
+    members = tmp_path / "pc.db"
+    run(capsys, "demo-data", "--db", f"sqlite:///{members}", "--members", "1", "--chain", "PC01")
+    first = json.loads(run(capsys, "members", "--db", f"sqlite:///{members}", "--json"))[0]
+    assert first["codes"]["static_qr"].startswith("PCM1:PC01:")
+
+
+def test_serve_on_a_port_in_use_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "serve.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--db", f"sqlite:///{path}", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"posclient-hq: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert not path.exists()
+
+
+def test_openapi_logs_nothing(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="posclient.hq")
+    out = run(capsys, "openapi")
+    committed = resource_dir().parent / "hq-openapi.json"
+    assert out == committed.read_text(encoding="utf-8")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("posclient")] == []

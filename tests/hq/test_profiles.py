@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from posclient.hq import models as m
 from posclient.hq.context import Hq
 from posclient.hq.feed import encode_cursor
+from posclient.hq.maintenance import maintain
+from posclient.hq.members import load_member
 from posclient.hq.merge import merge_by_phone, merge_candidates
 
+from . import helpers
+from .conftest import Clock
 from .helpers import Till
 from .test_sales import balance, enrolled
 
@@ -115,3 +121,39 @@ def test_erasure_tombstones_the_member_and_keeps_the_ledger(hq: Hq, till: Till) 
     everything, _, _ = till.pull_all(encode_cursor({"v": 1, "p": 0}))
     assert "13912345678" not in json.dumps(everything, ensure_ascii=False)
     assert [c["op"] for c in everything if c["id"] == member_id] == ["delete"]
+
+
+def test_an_enrolment_dated_ahead_of_hq_is_dated_when_hq_received_it(
+    hq: Hq, till: Till, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.at = datetime.now(UTC)
+
+    def enrol_dated(at: datetime) -> tuple[str, dict[str, object]]:
+        with monkeypatch.context() as patch:
+            patch.setattr(helpers, "now_iso", at.isoformat)
+            return till.enrol(phone=f"139{till.serial:08d}")
+
+    def enrolled_at(member_id: str) -> datetime:
+        with hq.db.read() as conn:
+            st = load_member(conn, member_id, lock=False)
+        assert st is not None
+        return st.row["enrolled_at"]  # type: ignore[no-any-return]
+
+    # A till clock a few minutes ahead is within the slack: its date stands.
+    near = clock.at + timedelta(minutes=5)
+    near_id, event = enrol_dated(near)
+    result = till.push_one(event)
+    assert result["status"] == "applied" and result["detail"] is None
+    assert enrolled_at(near_id) == near
+    # Far ahead (a till clock set to 2150): dated now, with a note saying so.
+    far_id, event = enrol_dated(datetime(2150, 1, 1, tzinfo=UTC))
+    result = till.push_one(event)
+    assert result["status"] == "applied"
+    assert "the enrolment is dated when HQ received it" in (result["detail"] or "")
+    assert enrolled_at(far_id) == clock.at
+    # So the member stops counting as new, and time-based refreshes pick it up.
+    clock.advance(days=200)
+    maintain(hq)
+    with hq.db.read() as conn:
+        st = load_member(conn, far_id, lock=False)
+    assert st is not None and st.row["segment"] == "dormant"

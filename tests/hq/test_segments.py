@@ -109,3 +109,47 @@ def test_refresh_counts_the_sales_kept_in_each_window(hq: Hq, till: Till, clock:
     clock.advance(days=330)
     spend, tags = state()
     assert spend == 0 and not any(t.startswith(("avg_ticket_fen:", "category:")) for t in tags)
+
+
+def member_doc(hq: Hq, member_id: str) -> tuple[str | None, list[str]]:
+    with hq.db.read() as conn:
+        st = load_member(conn, member_id, lock=False)
+    assert st is not None
+    return st.row["segment"], st.tags
+
+
+def test_maintain_counts_down_freq_30d_as_each_sale_leaves_the_window(
+    hq: Hq, till: Till, clock: Clock
+) -> None:
+    clock.at = datetime.now(UTC)
+    member_id = enrolled(till)
+    till.push_one(till.sale(member_id, amount_fen=1_000, occurred_at=clock())[1])
+    clock.advance(days=10)
+    till.push_one(till.sale(member_id, amount_fen=1_000, occurred_at=clock())[1])
+    assert "freq_30d:2" in member_doc(hq, member_id)[1]
+    # Day 31: the first sale left the 30 days, the last one did not.
+    clock.advance(days=21)
+    maintain(hq)
+    assert "freq_30d:1" in member_doc(hq, member_id)[1]
+    clock.advance(days=10, minutes=1)
+    maintain(hq)
+    assert "freq_30d:0" in member_doc(hq, member_id)[1]
+
+
+def test_maintain_ends_high_value_loyal_when_the_last_purchase_is_90_days_old(
+    hq: Hq, till: Till, clock: Clock
+) -> None:
+    clock.at = datetime.now(UTC)
+    member_id = enrolled(till)
+    clock.advance(days=200)
+    maintain(hq)  # the enrolment's own ageing is done
+    for _ in range(4):
+        till.push_one(till.sale(member_id, amount_fen=60_000, occurred_at=clock())[1])
+    assert member_doc(hq, member_id)[0] == "high_value_loyal"
+    clock.advance(days=60)
+    maintain(hq)
+    assert member_doc(hq, member_id)[0] == "high_value_loyal"
+    clock.advance(days=31)
+    maintain(hq)
+    segment, tags = member_doc(hq, member_id)
+    assert segment is None and "rfm:high_value_loyal" not in tags
