@@ -496,7 +496,7 @@ class CheckoutService:
             account=account,
             balance=account.balance(today),
             purchase_count=state.purchase_count,
-            as_of=state.synced_at,
+            as_of=mem.later(state.synced_at, member.as_of),
             provisional=state.provisional,
         )
 

@@ -34,7 +34,9 @@ from posclient.security.masking import mask_name, mask_phone
 from posclient.store.models import CouponRow, LedgerEntry, MemberIdentity, MemberRow, TierRow
 from posclient.sync.protocol import default_repaid_lot
 
+from . import settings
 from .settings import TillInfo
+from .status import parse_time
 
 #: Member ids of provisional card-only members are derived from the card, the same on every till.
 PROVISIONAL_NS = uuid.UUID("6f1d6f3e-4b1a-4d59-9d5e-3a1b2c4d5e6f")
@@ -246,6 +248,27 @@ def member_coupons(session: Session, member_id: str, today: date) -> tuple[Coupo
     return tuple(coupon_from_row(row) for row in rows)
 
 
+#: meta key: when the last sync pass that pulled HQ's feed to its end began (services.sync).
+FEED_CURRENT_AT = "feed_current_at"
+
+
+def confirmed_as_of(session: Session, row: MemberRow) -> datetime | None:
+    """How recent the member's HQ-confirmed balance is: the later of when HQ's record of the
+    member last arrived and when the till last pulled the whole feed (a feed with nothing new
+    for the member confirms the record as it stands). None for a member HQ has not confirmed.
+    """
+    if row.provisional or not row.version:
+        return row.synced_at
+    return later(row.synced_at, parse_time(settings.get(session, FEED_CURRENT_AT)))
+
+
+def later(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The later of two moments (None: unknown)."""
+    if a is None or b is None:
+        return a or b
+    return max(a, b)
+
+
 def view_of(session: Session, row: MemberRow, cipher: FieldCipher, *, today: date) -> MemberView:
     tiers = load_tiers(session)
     confirmed = confirmed_account(row)
@@ -261,7 +284,7 @@ def view_of(session: Session, row: MemberRow, cipher: FieldCipher, *, today: dat
         account=account,
         confirmed_balance=confirmed.balance(today),
         balance=account.balance(today),
-        as_of=row.synced_at,
+        as_of=confirmed_as_of(session, row),
         provisional=row.provisional,
         tags=tuple(row.tags or ()),
         segment=row.segment,

@@ -48,7 +48,7 @@ from posclient.sync.protocol import (
 )
 from posclient.sync.retry import Backoff
 
-from . import conflicts, feedapply, outbox, settings
+from . import conflicts, feedapply, members, outbox, settings
 
 log = logging.getLogger("posclient.sync")
 
@@ -170,10 +170,13 @@ class SyncEngine:
     def sync_once(self) -> SyncReport:
         """Push everything pending, then pull until HQ's write checkpoint is reached."""
         report = SyncReport()
-        self._mark("last_sync_attempt")
+        started = self._mark("last_sync_attempt")
         try:
             checkpoint = self.push_all(report)
             self.pull_all(report, until=checkpoint)
+            # Everything HQ held when the pass began is on this till now: every cached
+            # member's confirmed balance is at least that recent (offline caps look at it).
+            self._mark(members.FEED_CURRENT_AT, at=started)
         except SyncError as exc:
             report.error = exc.code
             report.retry_after = exc.retry_after
@@ -189,12 +192,16 @@ class SyncEngine:
             report.pending = _pending(session)
         return report
 
-    def _mark(self, key: str, also_clear: str | None = None) -> None:
+    def _mark(
+        self, key: str, also_clear: str | None = None, *, at: datetime | None = None
+    ) -> datetime:
+        moment = at or self.now()
         with UnitOfWork(self.db) as uow:
-            settings.put(uow.session, key, self.now().isoformat())
+            settings.put(uow.session, key, moment.isoformat())
             if also_clear:
                 settings.put(uow.session, also_clear, "")
             uow.commit()
+        return moment
 
     def run_until_idle(
         self, *, deadline_s: float = 60.0, sleep: Callable[[float], None] = time.sleep

@@ -512,3 +512,38 @@ def test_a_failed_push_stops_the_round_before_the_next_batch_goes(hq_process, ma
     assert [r[0] for r in seen.rows] == ["applied"] * 3 + ["pending"] * 5
     assert [r[1] for r in seen.rows] == [0] * 3 + [1] * 3 + [0] * 2
     assert seen.final.error is None and seen.final.pending == 0 and seen.final.duplicates == 3
+
+
+def test_a_pass_with_nothing_new_keeps_cached_balances_current(make_till) -> None:
+    """QA round 4: a member's balance was dated by the member's last change at HQ, so every
+    member who had not bought for 72 hours could not redeem offline, even just after a sync."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    paired = make_till("till")
+    till = paired.till
+    paired.engine.run_until_idle(deadline_s=30)
+    (card,) = sql(
+        till.db.path,
+        "SELECT card_no FROM members WHERE points_balance >= 2000 AND provisional = 0 LIMIT 1",
+    )[0]
+    # As if the member's record had arrived four days ago and the till had been paired since.
+    long_ago = (datetime.now(UTC) - timedelta(days=4)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(till.db.path) as conn:
+        conn.execute("UPDATE members SET synced_at = ?", (long_ago,))
+        conn.execute("DELETE FROM meta WHERE key = 'feed_current_at'")
+
+    def redeem_offline() -> None:
+        cart = Cart(member=till.checkout.identify(card))
+        cart.add(till.checkout.find_product("MILK-1L"), 10)
+        cart.redeem_points = 100
+        till.checkout.price(cart)
+
+    with pytest.raises(PosError) as stale:
+        redeem_offline()
+    assert stale.value.code == "points.stale_balance"
+    started = datetime.now(UTC)
+    assert paired.engine.sync_once().error is None  # nothing new for the member at HQ
+    as_of = till.checkout.identify(card).as_of
+    assert as_of is not None and as_of >= started - timedelta(seconds=1)
+    redeem_offline()  # the balance is as recent as the pass: offline caps allow it
