@@ -15,7 +15,7 @@ encrypted (``seal_losing``) and every look at them is audited.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 from posclient.domain.errors import PosError
 from posclient.domain.events import EventType
 from posclient.security.fieldcrypt import FieldCipher
+from posclient.security.masking import mask_name, mask_phone
 from posclient.store.db import Database
 from posclient.store.models import AuditRow, ConflictRow, MemberRow
 from posclient.store.uow import UnitOfWork
 
-from . import outbox, settings
+from . import outbox, profile, settings
 from .staff import StaffMember, require
 
 PROFILE_KINDS = frozenset({"profile_conflict"})
@@ -76,11 +77,34 @@ class Conflict:
     fields: tuple[FieldConflict, ...] = ()
     #: The member's card number, how staff know a member (None: not on this till).
     card_no: str | None = None
+    #: Whether the staff member who listed it may see and edit the member's profile (R15,
+    #: ``profile.may_open``); if not, the values are masked and the conflict is not theirs.
+    may_open: bool = True
 
     @property
     def actionable(self) -> bool:
         """A profile conflict a person can re-apply or discard."""
-        return self.kind in PROFILE_KINDS and self.resolution is None and bool(self.fields)
+        return (
+            self.kind in PROFILE_KINDS
+            and self.resolution is None
+            and bool(self.fields)
+            and self.may_open
+        )
+
+
+def _masked(field: FieldConflict) -> FieldConflict:
+    """The field with both values masked, as the profile screen shows them (R15)."""
+
+    def mask(value: Any) -> Any:
+        if value is None:
+            return None
+        if field.name == "name":
+            return mask_name(str(value))
+        if field.name == "phone":
+            return mask_phone(str(value))
+        return "***"
+
+    return replace(field, mine=mask(field.mine), theirs=mask(field.theirs))
 
 
 def _member_value(cipher: FieldCipher, row: MemberRow | None, name: str) -> Any:
@@ -128,11 +152,14 @@ def list_conflicts(
     db: Database,
     cipher: FieldCipher,
     *,
-    staff_id: str,
+    staff: StaffMember | None,
     now: datetime,
     include_resolved: bool = False,
 ) -> list[Conflict]:
-    """Newest first. Decrypting the losing values is a view of personal data: audited."""
+    """Newest first. Decrypting the losing values is a view of personal data: audited. A
+    member's values are shown only to staff who may open the member's profile (R15), masked
+    to anyone else, as on the profile screen."""
+    staff_id = staff.staff_id if staff is not None else ""
     with UnitOfWork(db) as uow:
         session = uow.session
         query = select(ConflictRow).order_by(ConflictRow.id.desc())
@@ -140,8 +167,10 @@ def list_conflicts(
             query = query.where(ConflictRow.resolved_at.is_(None))
         result = []
         for row in session.scalars(query):
+            member = session.get(MemberRow, row.member_id) if row.member_id else None
             fields = _fields(session, cipher, row)
-            if fields:
+            allowed = _may_open(staff, member, row.kind)
+            if fields and allowed:
                 session.add(
                     AuditRow(
                         at=now,
@@ -151,8 +180,9 @@ def list_conflicts(
                         fields=[field.name for field in fields],
                     )
                 )
+            elif fields:
+                fields = tuple(_masked(field) for field in fields)
             detail = row.detail or {}
-            member = session.get(MemberRow, row.member_id) if row.member_id else None
             result.append(
                 Conflict(
                     id=row.id,
@@ -165,10 +195,21 @@ def list_conflicts(
                     created_at=row.created_at,
                     resolution=row.resolution,
                     fields=fields,
+                    may_open=allowed,
                 )
             )
         uow.commit()
     return result
+
+
+def _may_open(staff: StaffMember | None, member: MemberRow | None, kind: str) -> bool:
+    """Whether ``staff`` may see and act on a profile conflict about ``member`` (R15: the
+    profile screen's rule). Information kinds hold no profile values: anyone may list them."""
+    if kind not in PROFILE_KINDS:
+        return True
+    if staff is None:
+        return False
+    return member is None or profile.may_open(staff, member)
 
 
 def open_count(session: Session) -> int:
@@ -181,6 +222,13 @@ def _open_row(session: Session, conflict_id: int) -> ConflictRow:
     if row is None or row.resolved_at is not None:
         raise PosError("conflict.gone")
     return row
+
+
+def _check_may_open(session: Session, staff: StaffMember, row: ConflictRow) -> None:
+    """Only staff who may edit the member's profile settle a profile conflict about them."""
+    member = session.get(MemberRow, row.member_id) if row.member_id else None
+    if not _may_open(staff, member, row.kind):
+        raise PosError("profile.not_assigned")
 
 
 def _closing_action(kind: str) -> str:
@@ -200,6 +248,7 @@ def discard(db: Database, conflict_id: int, *, staff: StaffMember | None, now: d
     with UnitOfWork(db) as uow:
         row = _open_row(uow.session, conflict_id)
         staff = require(staff, _closing_action(row.kind))
+        _check_may_open(uow.session, staff, row)
         staff_id = staff.staff_id
         row.resolved_at = now
         row.resolution = "discarded" if row.kind in PROFILE_KINDS else "acknowledged"
@@ -230,10 +279,12 @@ def reapply(
     still lose if the field changes again at HQ before
     it arrives; then a new conflict shows up (never a silent overwrite).
     """
-    staff_id = require(staff, "conflicts").staff_id
+    staff = require(staff, "conflicts")
+    staff_id = staff.staff_id
     with UnitOfWork(db) as uow:
         session = uow.session
         row = _open_row(session, conflict_id)
+        _check_may_open(session, staff, row)
         if row.kind not in PROFILE_KINDS or not row.member_id:
             raise PosError("conflict.not_reapplicable")
         member = session.get(MemberRow, row.member_id)

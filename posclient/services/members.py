@@ -35,8 +35,7 @@ from posclient.store.models import CouponRow, LedgerEntry, MemberIdentity, Membe
 from posclient.sync.protocol import default_repaid_lot
 
 from . import settings
-from .settings import TillInfo
-from .status import parse_time
+from .settings import TillInfo, parse_time
 
 #: Member ids of provisional card-only members are derived from the card, the same on every till.
 PROVISIONAL_NS = uuid.UUID("6f1d6f3e-4b1a-4d59-9d5e-3a1b2c4d5e6f")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,3 +90,14 @@ def ensure_identity(session: Session) -> None:
         put(session, "install_id", uuid.uuid4().hex)
     if session.get(Meta, "device_id") is None:
         put(session, "device_id", f"local-{uuid.uuid4().hex[:12]}")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO datetime from ``meta`` (naive means UTC), or None when missing or unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

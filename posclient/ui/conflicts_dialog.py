@@ -111,12 +111,11 @@ class ConflictsDialog(QDialog):
 
     def reload(self) -> None:
         till, staff = self.ctx.till, self.ctx.staff
-        staff_id = staff.staff_id if staff else ""
         self.ctx.ops.db(
             conflict_service.list_conflicts,
             till.db,
             till.cipher,
-            staff_id=staff_id,
+            staff=staff,
             now=till.clock.now(),
         ).success(self._loaded).failure(self._failed).run()
 
@@ -214,7 +213,8 @@ class ConflictsDialog(QDialog):
         staff = self.ctx.staff
         may_resolve = conflict_service.may_acknowledge(staff, conflict.kind)
         self.reapplyButton.setVisible(conflict.actionable and may_resolve)
-        self.discardButton.setVisible(may_resolve)
+        # A profile conflict about a member this assistant may not open is not theirs (R15).
+        self.discardButton.setVisible(may_resolve and conflict.may_open)
         for_manager = self.tr("For the manager: only they mark it as read.")
         if not may_resolve and not conflict.actionable:
             self.message.show_info(for_manager)

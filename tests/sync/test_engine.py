@@ -15,6 +15,7 @@ from posclient.bootstrap import open_till
 from posclient.domain.errors import PosError
 from posclient.services import pairing, settings
 from posclient.services.checkout import Cart
+from posclient.services.staff import StaffMember
 from posclient.services.sync import SyncReport
 from posclient.services.sync_schedule import SyncSchedule
 from posclient.store import fastpath
@@ -139,7 +140,10 @@ def test_a_card_hq_does_not_know_is_named_in_the_conflicts_inbox(hq_process, mak
     assert receipt.provisional
     assert paired.engine.sync_once().conflicts == 1
     (shown,) = conflicts.list_conflicts(
-        paired.till.db, paired.till.cipher, staff_id="m01", now=paired.till.clock.now()
+        paired.till.db,
+        paired.till.cipher,
+        staff=StaffMember("m01", "店长", "manager"),
+        now=paired.till.clock.now(),
     )
     assert shown.kind == "unknown_member" and shown.card_no == card
 

@@ -9,7 +9,10 @@ import logging
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from posclient import log as logsetup
+from posclient.domain.errors import PosError
 from posclient.services import conflicts, enrolment, profile
 from posclient.services.checkout import Cart
 from posclient.services.enrolment import EnrolForm
@@ -237,8 +240,21 @@ def test_withdrawal_from_hq_purges_other_tills_and_losing_values_are_sealed(
     ((_event_id, detail),) = sql(b.till.db.path, "SELECT event_id, detail FROM conflicts")
     sealed = json.loads(detail)["losing"]["name"]
     assert "司马乙" not in detail and sealed["value_enc"].startswith("v1.")
-    (shown,) = conflicts.list_conflicts(b.till.db, b.till.cipher, staff_id="m01", now=now)
+    (shown,) = conflicts.list_conflicts(b.till.db, b.till.cipher, staff=manager, now=now)
     assert [(f.name, f.mine, f.theirs) for f in shown.fields] == [("name", "司马乙", "司马甲")]
+    # An assistant not assigned to the member sees it masked and cannot settle it (R15: the
+    # profile screen's rule; QA round 4 re-applied an edit through the inbox).
+    assistant = StaffMember("a01", "店员", "assistant")
+    (masked,) = conflicts.list_conflicts(b.till.db, b.till.cipher, staff=assistant, now=now)
+    assert not masked.actionable and "司马乙" not in str(masked.fields)
+    assert "司马甲" not in str(masked.fields)
+    for settle in (
+        lambda: conflicts.reapply(b.till.db, b.till.cipher, shown.id, staff=assistant, now=now),
+        lambda: conflicts.discard(b.till.db, shown.id, staff=assistant, now=now),
+    ):
+        with pytest.raises(PosError) as refused:
+            settle()
+        assert refused.value.code == "profile.not_assigned"
     # A withdraws the sensitive purpose; B learns it from HQ and the birthday goes from B.
     profile.set_consent(
         a.till.db, manager, done.member_id, P.SENSITIVE, False, lang="zh_CN", now=now
