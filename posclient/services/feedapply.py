@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any, cast
@@ -95,6 +95,9 @@ class PreparedMembers:
     #: Blind index of each member's phone (None: no phone).
     phones: list[str | None]
     rows: list[tuple[Any, ...]]
+    #: From a snapshot page: HQ's state as it is, written whatever version the till holds (a
+    #: newer one here means HQ lost it, e.g. restored from a backup: HQ's word stands).
+    snapshot: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def prepare_page(cipher: FieldCipher, page: PullResponse, now: datetime) -> Prep
         # Validated as member records when the page was read, unless the plain reading was
         # needed (something in it malformed): then checked here, a bad member skipped.
         records = page.members if isinstance(page, TypedPull) else validate_members(page.members)
-        prepared.append(prepare_members(cipher, records, now))
+        prepared.append(replace(prepare_members(cipher, records, now), snapshot=page.snapshot))
     return prepared
 
 
@@ -340,7 +343,10 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
     keep = [
         n
         for n, (member_id, version) in enumerate(zip(batch.ids, batch.versions, strict=True))
-        if (current := local.get(member_id)) is None or current[1] or current[0] <= version
+        if batch.snapshot
+        or (current := local.get(member_id)) is None
+        or current[1]
+        or current[0] <= version
     ]
     if not keep:
         return
@@ -354,6 +360,7 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
             cards=[batch.cards[n] for n in keep],
             phones=[batch.phones[n] for n in keep],
             rows=[batch.rows[n] for n in keep],
+            snapshot=batch.snapshot,
         )
     _insert_rows(conn, _MEMBER_INSERT, _MEMBER_CONFLICT, len(_MEMBER_COLUMNS), batch.rows)
     # After the upsert: the merge points the provisional member's sales and card at the real

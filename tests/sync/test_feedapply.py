@@ -525,3 +525,20 @@ def test_a_lot_earned_on_the_last_plausible_day_is_accepted() -> None:
     data = member(1, lots=[{"lot_id": "late", "remaining": 10, "expires_on": "2201-12-31"}])
     assert MemberData.model_validate(data).lots[0].expires_on.year == 2201
     assert member_record(data)["lots"][0]["expires_on"].year == 2201
+
+
+def test_a_snapshot_states_hqs_word_even_below_the_version_held_here(bare_till: Till) -> None:
+    """QA round 4: after HQ was restored from a backup, its versions were lower than the
+    till's, the re-snapshot skipped those members, and their balances differed for good."""
+    apply(
+        bare_till, list(parse_pull(page_body([member(1, version=7, points_balance=700)])).changes)
+    )  # type: ignore[union-attr]
+    page = parse_pull(listed_body([member(1, version=3, points_balance=300)]))
+    assert page is not None
+    apply_page(bare_till, page)
+    assert sql(bare_till.db.path, "SELECT version, points_balance FROM members") == [(3, 300)]
+    # The feed after it still never moves a member back.
+    apply(
+        bare_till, list(parse_pull(page_body([member(1, version=2, points_balance=200)])).changes)
+    )  # type: ignore[union-attr]
+    assert sql(bare_till.db.path, "SELECT version, points_balance FROM members") == [(3, 300)]
