@@ -500,6 +500,9 @@ class SyncEngine:
             }
             if card_no:
                 detail["card_no"] = card_no
+            if result.reason in conflicts.ROUTINE_KINDS:
+                log.info("HQ corrected an event", extra={"reason": result.reason})
+                continue
             session.add(
                 ConflictRow(
                     event_id=row.event_id,

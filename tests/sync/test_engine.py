@@ -551,3 +551,28 @@ def test_a_pass_with_nothing_new_keeps_cached_balances_current(make_till) -> Non
     as_of = till.checkout.identify(card).as_of
     assert as_of is not None and as_of >= started - timedelta(seconds=1)
     redeem_offline()  # the balance is as recent as the pass: offline caps allow it
+
+
+def test_a_tier_correction_is_applied_without_an_inbox_item(make_till) -> None:
+    """QA round 4: one 'tier corrected' item per sale buried what needs the manager."""
+    import sqlite3
+
+    paired = make_till()
+    paired.engine.sync_once()
+    # The till still has 王芳 (diamond at HQ) at the normal tier: her sale earns too little.
+    with sqlite3.connect(paired.till.db.path) as conn:
+        conn.execute(
+            "UPDATE members SET tier_code = 'normal' WHERE member_id = ?", (WANG["member_id"],)
+        )
+    receipt = sell(paired, WANG["phone"])
+    report = paired.engine.sync_once()
+    assert report.error is None and report.conflicts == 1
+    assert sql(paired.till.db.path, "SELECT count(*) FROM conflicts") == [(0,)]
+    # HQ's state was taken: the tier and the extra points are on the till.
+    (tier,) = sql(
+        paired.till.db.path, "SELECT tier_code FROM members WHERE member_id = ?", WANG["member_id"]
+    )[0]
+    assert tier == "diamond"
+    assert paired.till.checkout.identify(WANG["phone"]).balance > (
+        WANG["points"] + receipt.priced.points_earned
+    )
