@@ -303,8 +303,15 @@ def create_app(
         tags=["pairing"],
         dependencies=[_only_query()],
     )
-    def pair(body: PairRequest) -> PairResponse:
-        """Trade a one-time pairing code for a device token (shown once, stored hashed at HQ)."""
+    def pair(body: PairRequest, request: Request) -> PairResponse:
+        """Trade a one-time pairing code for a device token (shown once, stored hashed at HQ).
+
+        A till paired before may send its current token (Authorization: Bearer): that device
+        is revoked as the new one is made, so no discarded token keeps working. An unknown or
+        revoked token is ignored; a till pairing for the first time sends none."""
+        scheme, _, replaces = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            replaces = ""
         try:
             return pairing.pair(
                 hq,
@@ -312,6 +319,7 @@ def create_app(
                 body.device_name,
                 continues_seq=body.continues_seq,
                 continues_hash=body.continues_hash,
+                replaces_token=replaces.strip() or None,
             )
         except pairing.PairingError as exc:
             raise ApiError(403, "pairing_refused", str(exc)) from exc

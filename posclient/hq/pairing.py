@@ -7,7 +7,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -72,9 +72,12 @@ def pair(
     *,
     continues_seq: int = 0,
     continues_hash: str | None = None,
+    replaces_token: str | None = None,
 ) -> PairResponse:
     """Pair a device with the code's store. ``continues_seq``/``continues_hash``: where the
-    till's event chain stands (a till paired before): the new device's chain starts there."""
+    till's event chain stands (a till paired before): the new device's chain starts there.
+    ``replaces_token``: the till's current token, whose device is revoked in the same
+    transaction (a till pairing again leaves no second live device behind)."""
 
     def work(conn: Connection) -> PairResponse:
         row = conn.execute(
@@ -110,6 +113,8 @@ def pair(
             .values(used_at=now, device_id=device_id)
         )
         log.info("device %s paired with store %s", device_id, row.store)
+        if replaces_token and len(replaces_token) <= 200:
+            _retire(conn, replaces_token, by=device_id, now=now)
         if continues_seq:
             log.info(
                 "device %s continues its till's event chain after seq %d", device_id, continues_seq
@@ -124,6 +129,19 @@ def pair(
         )
 
     return hq.db.transact(work)
+
+
+def _retire(conn: Connection, token: str, *, by: str, now: datetime) -> None:
+    """Revoke the live device holding ``token`` (the till's before it paired again)."""
+    old = conn.execute(
+        select(m.devices.c.device_id).where(
+            m.devices.c.token_hash == _sha(token), m.devices.c.revoked_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if old is None:
+        return
+    conn.execute(update(m.devices).where(m.devices.c.device_id == old).values(revoked_at=now))
+    log.info("device %s revoked: its till paired again as %s", old, by)
 
 
 def _free_device_no(conn: Connection) -> int:

@@ -69,7 +69,9 @@ def pair(
     url = normalise_url(url)
     with db.read() as session:
         seq, prev_hash = chain_position(session)
-    client = client_factory(url, None)
+    # A till paired before shows its current token: HQ revokes that device as it makes the
+    # new one, so the discarded token (and any copy of it) stops working.
+    client = client_factory(url, secrets.get(TOKEN))
     try:
         answer = client.pair(
             code.strip(),

@@ -576,3 +576,33 @@ def test_a_tier_correction_is_applied_without_an_inbox_item(make_till) -> None:
     assert paired.till.checkout.identify(WANG["phone"]).balance > (
         WANG["points"] + receipt.priced.points_earned
     )
+
+
+def test_pairing_again_revokes_the_device_it_replaces(hq_process, make_till) -> None:
+    """QA round 4: pairing a paired till made a second device and the old token kept working."""
+    import httpx
+
+    from posclient.services.sync import TOKEN
+
+    paired = make_till()
+    till = paired.till
+    assert paired.engine.sync_once().error is None
+    old_token = till.secrets.get(TOKEN)
+    (old_device,) = sql(till.db.path, "SELECT value FROM meta WHERE key = 'device_id'")[0]
+    again = pairing.pair(
+        till.db,
+        till.secrets,
+        code=hq_process.pairing_code("S001"),
+        hq_url=hq_process.url,
+        client_factory=fast_client,
+    )
+    assert again.device_id != old_device
+    revoked = hq_process.sql("SELECT revoked_at FROM devices WHERE device_id = ?", old_device)
+    assert revoked[0][0] is not None
+    response = httpx.get(
+        f"{hq_process.url}/v1/sync/pull", headers={"Authorization": f"Bearer {old_token}"}
+    )
+    assert response.status_code == 401
+    # The till goes on with its new token.
+    sell(paired, WANG["phone"])
+    assert paired.engine.sync_once().error is None
