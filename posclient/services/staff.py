@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "profile": frozenset({"assistant", "manager"}),
     "audit": frozenset({"manager"}),
     "import_members": frozenset({"manager"}),
+    # Pairing the till with HQ again (a revoked or missing device token) from the app.
+    "pair": frozenset({"manager"}),
 }
 
 

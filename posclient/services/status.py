@@ -28,7 +28,6 @@ from posclient.store.db import Database
 from posclient.store.models import OutboxEvent
 
 from . import conflicts, outbox, settings
-from .settings import parse_time
 
 if TYPE_CHECKING:
     from posclient.security.secrets import SecretStore
@@ -36,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("posclient.sync")
 
 ONLINE_WINDOW = timedelta(minutes=2)
+#: Moved to settings; the CLI and the conflicts inbox still import it from here.
+parse_time = settings.parse_time
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """The sync queue (Ctrl+J, or its button on the status bar): events waiting for HQ and events HQ
-rejected, with the reason in words; "Sync now" asks for a pass at once."""
+rejected, with the reason in words; "Sync now" asks for a pass at once and says how it went.
+While the till must be paired again (HQ refused its token, or it has none), the events say they
+are held back for that, and "Sync now" says so instead of trying."""
 
 from __future__ import annotations
 
@@ -20,11 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posclient.domain.errors import PosError
 from posclient.i18n import hq_reason
 from posclient.services import status as status_service
 
 from .context import Context
 from .format import named, with_key
+from .message_line import MessageLine
+
+# An event's last error meaning HQ will take nothing until the till is paired again.
+PAIRING_ERRORS = frozenset({"sync.unauthorized", "sync.not_paired"})
 
 
 def event_type_words(event_type: str) -> str:
@@ -66,6 +73,11 @@ class QueueDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         layout.addWidget(self.table, 1)
+        self.message = MessageLine(self, name="queueMessage")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        # "Sync now" was pressed and its pass has not ended yet.
+        self._asked = False
         row = QHBoxLayout()
         self.syncButton = named(QPushButton(), "queueSyncNow")
         self.closeButton = named(QPushButton(), "queueClose")
@@ -73,7 +85,7 @@ class QueueDialog(QDialog):
         row.addWidget(self.syncButton)
         row.addWidget(self.closeButton)
         layout.addLayout(row)
-        self.syncButton.clicked.connect(self.syncRequested)
+        self.syncButton.clicked.connect(self.sync_now)
         self.closeButton.clicked.connect(self.accept)
         self._retranslate()
         self.reload()
@@ -92,6 +104,53 @@ class QueueDialog(QDialog):
         self.syncButton.setText(self.tr("Sync now"))
         self.closeButton.setText(with_key(self.tr("Close"), "Esc"))
         self._render()
+
+    # ------------------------------------------------------------------ sync now
+
+    def _needs_pairing(self) -> bool:
+        status = self.ctx.status
+        return status is not None and status.needs_pairing
+
+    def _pairing_words(self) -> str:
+        return self.tr(
+            "This till must be paired with HQ again before anything is sent: a manager enters "
+            "a new pairing code in Settings (F10)."
+        )
+
+    def _not_sent_words(self) -> str:
+        return self.tr("Not sent: pair this till with HQ again first (a manager, Settings F10).")
+
+    def sync_now(self) -> None:
+        if self._needs_pairing():
+            self._asked = False
+            self.message.show_error(self._not_sent_words(), beep=False)
+            return
+        self._asked = True
+        self.message.show_info(self.tr("Syncing with HQ…"))
+        self.syncRequested.emit()
+
+    def pass_finished(self, report: object) -> None:
+        """A sync pass ended: say how, when "Sync now" asked for it."""
+        if not self._asked:
+            return
+        self._asked = False
+        error = getattr(report, "error", None)
+        if error in PAIRING_ERRORS:
+            self.message.show_error(self._not_sent_words(), beep=False)
+        elif error:
+            self.show_error(PosError(error))
+        else:
+            self.message.show_info(self.tr("Synced with HQ."))
+
+    def show_error(self, error: PosError) -> None:
+        self._asked = False
+        self.message.show_error(self.ctx.error_text(error), beep=False)
+
+    def refresh_reasons(self) -> None:
+        """The till's status changed (pairing needed or not): the reasons follow."""
+        self._render()
+
+    # ------------------------------------------------------------------ list
 
     def reload(self) -> None:
         db = self.ctx.till.db
@@ -114,19 +173,26 @@ class QueueDialog(QDialog):
     def _render(self) -> None:
         pending = sum(1 for event in self.events if event["status"] == "pending")
         rejected = sum(1 for event in self.events if event["status"] == "rejected")
+        held = self._needs_pairing()
         if not self.events:
-            self.summaryLabel.setText(self.tr("Nothing is waiting: HQ has everything."))
+            summary = self.tr("Nothing is waiting: HQ has everything.")
         else:
-            self.summaryLabel.setText(
+            summary = (
                 self.tr("%1 waiting for HQ, %2 rejected (kept here, never dropped).")
                 .replace("%1", str(pending))
                 .replace("%2", str(rejected))
             )
+        if held:
+            summary += "\n" + self._pairing_words()
+        self.summaryLabel.setText(summary)
         self.table.setRowCount(len(self.events))
         for index, event in enumerate(self.events):
             occurred: datetime = event["occurred_at"]
             reason = hq_reason(event["reason"], event["detail"], self.ctx.lang)
-            if not reason and event["status"] == "pending" and event["last_error"]:
+            waiting = not reason and event["status"] == "pending"
+            if waiting and (held or event["last_error"] in PAIRING_ERRORS):
+                reason = self.tr("Held back: this till must be paired with HQ again")
+            elif waiting and event["last_error"]:
                 reason = self.tr("Not sent yet (%1 attempts)").replace("%1", str(event["attempts"]))
             cells = [
                 str(event["seq"]),

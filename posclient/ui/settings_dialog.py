@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,7 +23,12 @@ from .translation import LANGUAGES
 class SettingsDialog(QDialog):
     """Edits a copy of the settings; ``values()`` is what to save."""
 
-    def __init__(self, current: dict[str, str], parent: QWidget | None = None) -> None:
+    # The manager asked to pair the till with HQ again ("Pair with HQ…").
+    pairRequested = Signal()
+
+    def __init__(
+        self, current: dict[str, str], parent: QWidget | None = None, *, can_pair: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setModal(True)
@@ -61,6 +66,14 @@ class SettingsDialog(QDialog):
         ):
             label.setBuddy(field)
             form.addRow(label, field)
+        # Pairing again (HQ refused the token, or it is missing): managers only, own dialog.
+        self.pairButton = named(QPushButton(self), "settingsPair")
+        self.pairButton.setVisible(can_pair)
+        if can_pair:
+            pair_row = QHBoxLayout()
+            pair_row.addWidget(self.pairButton)
+            pair_row.addStretch(1)
+            form.addRow("", pair_row)
         layout.addLayout(form)
         self.message = MessageLine(self, name="settingsMessage")
         layout.addWidget(self.message)
@@ -78,6 +91,7 @@ class SettingsDialog(QDialog):
     def _connect_signals(self) -> None:
         self.saveButton.clicked.connect(self.accept)
         self.cancelButton.clicked.connect(self.reject)
+        self.pairButton.clicked.connect(self.pairRequested)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -103,8 +117,17 @@ class SettingsDialog(QDialog):
         )
         self.gapInput.setPlaceholderText("40")
         self.minInput.setPlaceholderText("4")
+        self.pairButton.setText(self.tr("Pair with HQ…"))
+        self.pairButton.setToolTip(
+            self.tr("Enter a new pairing code from HQ when HQ refused this till's token")
+        )
         self.saveButton.setText(with_key(self.tr("Save"), "Enter"))
         self.cancelButton.setText(with_key(self.tr("Cancel"), "Esc"))
+
+    def set_paired(self, hq_url: str, store: str) -> None:
+        """The till was paired again: show HQ's address and store, so Save keeps them."""
+        self.hqInput.setText(hq_url)
+        self.storeInput.setText(store)
 
     def values(self) -> dict[str, str]:
         return {

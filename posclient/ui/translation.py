@@ -36,10 +36,10 @@ class Translations:
             self._translator.deleteLater()
         app.installTranslator(translator)
         self._translator = translator
+        self.lang = lang  # before the announcement: texts from posclient.i18n follow it too
         # Qt only announces a new translator while the event loop runs; say it ourselves so
         # a switch before app.exec() (start-up, tests) retranslates too. Twice is harmless.
         QCoreApplication.sendEvent(app, QEvent(QEvent.Type.LanguageChange))
         language = QLocale.Language.Chinese if lang == "zh_CN" else QLocale.Language.English
         QLocale.setDefault(QLocale(language))
-        self.lang = lang
         return lang

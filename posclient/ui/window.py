@@ -26,6 +26,7 @@ from posclient.services import status as status_service
 from posclient.services import till_settings
 from posclient.services.staff import StaffMember
 from posclient.services.status import TillStatus
+from posclient.services.sync import ClientFactory, default_client
 
 from . import format as fmt
 from .checkout_page import CheckoutPage
@@ -94,6 +95,13 @@ class MainWindow(QMainWindow):
         self._queue_shortcut = QShortcut(QKeySequence("Ctrl+J"), self)
         self._conflicts_shortcut = QShortcut(QKeySequence("Ctrl+R"), self)
         self.sync: SyncController | None = None
+        # How the pairing dialog reaches HQ (tests: shorter timeouts).
+        self.client_factory: ClientFactory = default_client
+        # The status as read from the database, and whether the device token is there (looked
+        # at on the network worker: the OS keyring may be slow; None until known).
+        self._raw_status: TillStatus | None = None
+        self._has_token: bool | None = None
+        self._token_checking = False
         self._progress_status_at = float("-inf")  # monotonic time of the last refresh by pages
         self._dashboard_shortcut = QShortcut(QKeySequence("F11"), self)  # issue 8
         self._crash_dialogs: list[CrashDialog] = []
@@ -258,19 +266,52 @@ class MainWindow(QMainWindow):
         ).run()
 
     def _on_status(self, status: TillStatus) -> None:
+        self._raw_status = status
+        if status.online:
+            self._has_token = True  # HQ took it within the last minutes
+        elif status.hq_url and not status.token_refused:
+            self._check_token()
+        self._apply_status()
+
+    def _check_token(self) -> None:
+        """Is the device token in the secret store? (network worker: a keyring may block)"""
+        if self._token_checking:
+            return
+        self._token_checking = True
+        self.ctx.ops.net(status_service.has_token, self.ctx.till.secrets).success(
+            self._on_token
+        ).run()
+
+    def _on_token(self, present: bool | None) -> None:
+        self._token_checking = False
+        if present != self._has_token:
+            self._has_token = present
+            self._apply_status()
+
+    def _apply_status(self) -> None:
+        if self._raw_status is None:
+            return
         was_online = self.ctx.online
+        status = status_service.with_token(self._raw_status, self._has_token)
         self.ctx.status = status
         self._render_status()
         if status.online != was_online:
             self.checkoutPage.set_online(status.online)
         self.statusRefreshed.emit(status)
+        dialog = getattr(self, "queueDialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.refresh_reasons()
 
     def _render_status(self) -> None:
         status = self.ctx.status
         if status is None:
             self.syncStatus.setText("…")
             return
-        state = self.tr("Online") if status.online else self.tr("Offline")
+        if status.needs_pairing:
+            # Sync has stopped: only a manager with a new pairing code gets it going again.
+            state = self.tr("Pair again") if status.paired else self.tr("Pair with HQ")
+        else:
+            state = self.tr("Online") if status.online else self.tr("Offline")
         text = f"● {state} · " + self.tr("%1 waiting").replace("%1", str(status.pending))
         if status.rejected:
             text += " · " + self.tr("%1 rejected").replace("%1", str(status.rejected))
@@ -283,7 +324,24 @@ class MainWindow(QMainWindow):
             tip = self.tr("Not paired with HQ: sales are kept on this till")
         else:
             tip = self.tr("Never synced")
+        if status.needs_pairing:
+            why = (
+                self.tr("HQ refused this till's token (revoked).")
+                if status.token_refused
+                else self.tr("This till has no device token for HQ.")
+            )
+            lines = [
+                why,
+                self.tr(
+                    "A manager must enter a new pairing code in Settings (F10). Sales stay on "
+                    "this till until then."
+                ),
+            ]
+            if status.last_sync_ok is not None:
+                lines.append(tip)
+            tip = "\n".join(lines)
         self.syncStatus.setToolTip(tip)
+        self.syncStatus.setProperty("needsPairing", status.needs_pairing)
         self.conflictsButton.setVisible(status.conflicts > 0)
         self.conflictsButton.setText(
             with_key(self.tr("Conflicts: %1").replace("%1", str(status.conflicts)), "Ctrl+R")
@@ -345,6 +403,7 @@ class MainWindow(QMainWindow):
         dialog = getattr(self, "queueDialog", None)
         if dialog is not None and dialog.isVisible():
             dialog.reload()
+            dialog.pass_finished(report)
 
     def _on_sync_progress(self, done: int, total: int) -> None:
         """First load: a progress bar while members arrive; the till already sells.
@@ -374,7 +433,7 @@ class MainWindow(QMainWindow):
         from .queue_dialog import QueueDialog
 
         dialog = QueueDialog(self.ctx, self)
-        dialog.syncRequested.connect(self._sync_now)
+        dialog.syncRequested.connect(self._queue_sync_now)
         dialog.finished.connect(lambda _=0: self.checkoutPage.focus_scan())
         self.queueDialog = dialog
         dialog.open()
@@ -382,6 +441,13 @@ class MainWindow(QMainWindow):
     def _after_conflicts(self) -> None:
         self.refresh_status()
         self.checkoutPage.focus_scan()  # scanner keys must reach the scan field again
+
+    def _queue_sync_now(self) -> None:
+        """The queue view's "Sync now" (the view itself says so when the till needs pairing)."""
+        if self.sync is None:
+            self.queueDialog.show_error(PosError("sync.not_paired"))
+            return
+        self._sync_now()
 
     def _sync_now(self) -> None:
         if self.sync is None:
@@ -428,11 +494,68 @@ class MainWindow(QMainWindow):
             return
         from .settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.ctx.settings, self)
+        staff = self.ctx.staff
+        dialog = SettingsDialog(
+            self.ctx.settings, self, can_pair=staff is not None and staff.can("pair")
+        )
+        dialog.pairRequested.connect(lambda: self.open_pairing(dialog))
         dialog.accepted.connect(lambda: self.save_settings(dialog.values()))
         dialog.finished.connect(lambda _=0: self.checkoutPage.scanInput.setFocus())
         self.settingsDialog = dialog
         dialog.open()
+
+    def open_pairing(self, settings_dialog: QWidget | None = None) -> None:
+        """Pair the till with HQ again (managers): a new one-time code for a refused or missing
+        device token. From Settings, the address typed there is the one tried."""
+        try:
+            staff_service.require(self.ctx.staff, "pair")
+        except PosError as error:
+            self._on_pos_error(error)
+            return
+        from .pair_dialog import PairDialog
+
+        field = getattr(settings_dialog, "hqInput", None)
+        dialog = PairDialog(
+            self.ctx,
+            hq_url=field.text().strip() if field is not None else "",
+            client_factory=self.client_factory,
+            parent=settings_dialog or self,
+        )
+        dialog.paired.connect(self._on_paired)
+        if settings_dialog is None:
+            dialog.finished.connect(lambda _=0: self.checkoutPage.focus_scan())
+        self.pairDialog = dialog
+        dialog.open()
+
+    def _on_paired(self, _paired: object) -> None:
+        """Paired again: HQ's store and address in the settings, and the background sync on."""
+        self._has_token = True
+        till = self.ctx.till
+
+        def reload() -> dict[str, str]:
+            till.checkout.reload_till()  # the store may have changed
+            return till_settings.load(till.db)
+
+        self.ctx.ops.db(reload).success(self._on_repaired).run()
+        if self.sync is None:
+            from posclient.services.sync import SyncEngine
+
+            engine = SyncEngine(
+                till.db, cipher=till.cipher, secrets=till.secrets, now=till.clock.now
+            )
+            self.attach_sync(
+                SyncController(engine, self.ctx.ops, after_pull=till.checkout.reload_till)
+            )
+        assert self.sync is not None
+        self.sync.start()
+        self.refresh_status()
+
+    def _on_repaired(self, values: dict[str, str]) -> None:
+        self.ctx.settings = values
+        dialog = getattr(self, "settingsDialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.set_paired(values.get("hq_url", ""), values.get("store", ""))
+        self._retranslate()  # the window title names the store
 
     # --- issue 8: the store dashboard (managers; F8 is the coupon field's key, hence F11)
     def open_dashboard(self) -> None:

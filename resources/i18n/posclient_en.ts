@@ -875,7 +875,7 @@
     <name>MainWindow</name>
     <message>
         <source>posclient checkout · %1</source>
-        <extracomment>Status bar layout allowances (px): around each widget, and at the bar's ends. The checkout screen is showing with the scan field focused.</extracomment>
+        <extracomment>While first-load pages arrive, the status is read again at most this often (seconds). Status bar layout allowances (px): around each widget, and at the bar's ends. The checkout screen is showing with the scan field focused.</extracomment>
         <translation>posclient checkout · %1</translation>
     </message>
     <message>
@@ -907,6 +907,14 @@
         <translation>Not logged in</translation>
     </message>
     <message>
+        <source>Pair again</source>
+        <translation>Pair again</translation>
+    </message>
+    <message>
+        <source>Pair with HQ</source>
+        <translation>Pair with HQ</translation>
+    </message>
+    <message>
         <source>Online</source>
         <translation>Online</translation>
     </message>
@@ -933,6 +941,18 @@
     <message>
         <source>Never synced</source>
         <translation>Never synced</translation>
+    </message>
+    <message>
+        <source>HQ refused this till's token (revoked).</source>
+        <translation>HQ refused this till's token (revoked).</translation>
+    </message>
+    <message>
+        <source>This till has no device token for HQ.</source>
+        <translation>This till has no device token for HQ.</translation>
+    </message>
+    <message>
+        <source>A manager must enter a new pairing code in Settings (F10). Sales stay on this till until then.</source>
+        <translation>A manager must enter a new pairing code in Settings (F10). Sales stay on this till until then.</translation>
     </message>
     <message>
         <source>Conflicts: %1</source>
@@ -1079,6 +1099,61 @@
     <message>
         <source>★ %1 points expire by %2: suggest using them</source>
         <translation>★ %1 points expire by %2: suggest using them</translation>
+    </message>
+</context>
+<context>
+    <name>PairDialog</name>
+    <message>
+        <source>Pair with HQ</source>
+        <translation>Pair with HQ</translation>
+    </message>
+    <message>
+        <source>Type the HQ address and a new one-time pairing code from HQ. Sales waiting on this till go to HQ as soon as it is paired.</source>
+        <translation>Type the HQ address and a new one-time pairing code from HQ. Sales waiting on this till go to HQ as soon as it is paired.</translation>
+    </message>
+    <message>
+        <source>HQ address</source>
+        <translation>HQ address</translation>
+    </message>
+    <message>
+        <source>Pairing code</source>
+        <translation>Pairing code</translation>
+    </message>
+    <message>
+        <source>Pairing with HQ</source>
+        <translation>Pairing with HQ</translation>
+    </message>
+    <message>
+        <source>Pair</source>
+        <translation>Pair</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>HQ refused this till's token (revoked): nothing is sent until it is paired again.</source>
+        <translation>HQ refused this till's token (revoked): nothing is sent until it is paired again.</translation>
+    </message>
+    <message>
+        <source>This till has no device token: nothing is sent until it is paired again.</source>
+        <translation>This till has no device token: nothing is sent until it is paired again.</translation>
+    </message>
+    <message>
+        <source>This till is paired and HQ accepts it: pair again only when HQ asks for it (HQ replaces this device, and its current token stops working).</source>
+        <translation>This till is paired and HQ accepts it: pair again only when HQ asks for it (HQ replaces this device, and its current token stops working).</translation>
+    </message>
+    <message>
+        <source>Type the pairing code</source>
+        <translation>Type the pairing code</translation>
+    </message>
+    <message>
+        <source>Pairing with HQ…</source>
+        <translation>Pairing with HQ…</translation>
+    </message>
+    <message>
+        <source>Paired: this till is device %1 of store %2. Sending to HQ…</source>
+        <translation>Paired: this till is device %1 of store %2. Sending to HQ…</translation>
     </message>
 </context>
 <context>
@@ -1342,6 +1417,22 @@
         <translation>Close</translation>
     </message>
     <message>
+        <source>This till must be paired with HQ again before anything is sent: a manager enters a new pairing code in Settings (F10).</source>
+        <translation>This till must be paired with HQ again before anything is sent: a manager enters a new pairing code in Settings (F10).</translation>
+    </message>
+    <message>
+        <source>Not sent: pair this till with HQ again first (a manager, Settings F10).</source>
+        <translation>Not sent: pair this till with HQ again first (a manager, Settings F10).</translation>
+    </message>
+    <message>
+        <source>Syncing with HQ…</source>
+        <translation>Syncing with HQ…</translation>
+    </message>
+    <message>
+        <source>Synced with HQ.</source>
+        <translation>Synced with HQ.</translation>
+    </message>
+    <message>
         <source>Waiting</source>
         <translation>Waiting</translation>
     </message>
@@ -1356,6 +1447,10 @@
     <message>
         <source>%1 waiting for HQ, %2 rejected (kept here, never dropped).</source>
         <translation>%1 waiting for HQ, %2 rejected (kept here, never dropped).</translation>
+    </message>
+    <message>
+        <source>Held back: this till must be paired with HQ again</source>
+        <translation>Held back: this till must be paired with HQ again</translation>
     </message>
     <message>
         <source>Not sent yet (%1 attempts)</source>
@@ -1611,6 +1706,14 @@
     <message>
         <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
         <translation>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</translation>
+    </message>
+    <message>
+        <source>Pair with HQ…</source>
+        <translation>Pair with HQ…</translation>
+    </message>
+    <message>
+        <source>Enter a new pairing code from HQ when HQ refused this till's token</source>
+        <translation>Enter a new pairing code from HQ when HQ refused this till's token</translation>
     </message>
     <message>
         <source>Save</source>

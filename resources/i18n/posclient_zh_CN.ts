@@ -876,7 +876,7 @@
     <name>MainWindow</name>
     <message>
         <source>posclient checkout · %1</source>
-        <extracomment>Status bar layout allowances (px): around each widget, and at the bar&apos;s ends. The checkout screen is showing with the scan field focused.</extracomment>
+        <extracomment>While first-load pages arrive, the status is read again at most this often (seconds). Status bar layout allowances (px): around each widget, and at the bar&apos;s ends. The checkout screen is showing with the scan field focused.</extracomment>
         <translation>收银台 · %1</translation>
     </message>
     <message>
@@ -908,6 +908,14 @@
         <translation>未登录</translation>
     </message>
     <message>
+        <source>Pair again</source>
+        <translation>需要重新配对</translation>
+    </message>
+    <message>
+        <source>Pair with HQ</source>
+        <translation>需要与总部配对</translation>
+    </message>
+    <message>
         <source>Online</source>
         <translation>在线</translation>
     </message>
@@ -934,6 +942,18 @@
     <message>
         <source>Never synced</source>
         <translation>从未同步</translation>
+    </message>
+    <message>
+        <source>HQ refused this till&apos;s token (revoked).</source>
+        <translation>总部拒绝了本机的令牌（已吊销）。</translation>
+    </message>
+    <message>
+        <source>This till has no device token for HQ.</source>
+        <translation>本机没有总部的设备令牌。</translation>
+    </message>
+    <message>
+        <source>A manager must enter a new pairing code in Settings (F10). Sales stay on this till until then.</source>
+        <translation>需由店长在“设置”（F10）中输入新的配对码。在此之前，销售数据保存在本机。</translation>
     </message>
     <message>
         <source>Conflicts: %1</source>
@@ -1080,6 +1100,61 @@
     <message>
         <source>★ %1 points expire by %2: suggest using them</source>
         <translation>★ %1 积分将于 %2 前过期，建议本单抵扣</translation>
+    </message>
+</context>
+<context>
+    <name>PairDialog</name>
+    <message>
+        <source>Pair with HQ</source>
+        <translation>与总部配对</translation>
+    </message>
+    <message>
+        <source>Type the HQ address and a new one-time pairing code from HQ. Sales waiting on this till go to HQ as soon as it is paired.</source>
+        <translation>请输入总部地址和总部提供的新一次性配对码。配对成功后，待上传的数据会立即上传。</translation>
+    </message>
+    <message>
+        <source>HQ address</source>
+        <translation>总部地址</translation>
+    </message>
+    <message>
+        <source>Pairing code</source>
+        <translation>配对码</translation>
+    </message>
+    <message>
+        <source>Pairing with HQ</source>
+        <translation>正在与总部配对</translation>
+    </message>
+    <message>
+        <source>Pair</source>
+        <translation>配对</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>HQ refused this till&apos;s token (revoked): nothing is sent until it is paired again.</source>
+        <translation>总部拒绝了本机的令牌（已吊销）：重新配对之前，数据不会上传。</translation>
+    </message>
+    <message>
+        <source>This till has no device token: nothing is sent until it is paired again.</source>
+        <translation>本机没有设备令牌：重新配对之前，数据不会上传。</translation>
+    </message>
+    <message>
+        <source>This till is paired and HQ accepts it: pair again only when HQ asks for it (HQ replaces this device, and its current token stops working).</source>
+        <translation>本机已配对，总部正常接受：仅在总部要求时才重新配对（总部会替换本设备，当前令牌随即失效）。</translation>
+    </message>
+    <message>
+        <source>Type the pairing code</source>
+        <translation>请输入配对码</translation>
+    </message>
+    <message>
+        <source>Pairing with HQ…</source>
+        <translation>正在与总部配对…</translation>
+    </message>
+    <message>
+        <source>Paired: this till is device %1 of store %2. Sending to HQ…</source>
+        <translation>配对成功：本机为门店 %2 的第 %1 号设备。正在上传总部…</translation>
     </message>
 </context>
 <context>
@@ -1343,6 +1418,22 @@
         <translation>关闭</translation>
     </message>
     <message>
+        <source>This till must be paired with HQ again before anything is sent: a manager enters a new pairing code in Settings (F10).</source>
+        <translation>本机需要重新与总部配对才能上传：请店长在“设置”（F10）中输入新的配对码。</translation>
+    </message>
+    <message>
+        <source>Not sent: pair this till with HQ again first (a manager, Settings F10).</source>
+        <translation>未上传：请先重新与总部配对（店长，设置 F10）。</translation>
+    </message>
+    <message>
+        <source>Syncing with HQ…</source>
+        <translation>正在与总部同步…</translation>
+    </message>
+    <message>
+        <source>Synced with HQ.</source>
+        <translation>已与总部同步。</translation>
+    </message>
+    <message>
         <source>Waiting</source>
         <translation>等待上传</translation>
     </message>
@@ -1357,6 +1448,10 @@
     <message>
         <source>%1 waiting for HQ, %2 rejected (kept here, never dropped).</source>
         <translation>%1 条等待上传，%2 条被拒绝（保留在本机，不会丢弃）。</translation>
+    </message>
+    <message>
+        <source>Held back: this till must be paired with HQ again</source>
+        <translation>暂缓上传：本机需要重新与总部配对</translation>
     </message>
     <message>
         <source>Not sent yet (%1 attempts)</source>
@@ -1612,6 +1707,14 @@
     <message>
         <source>usb:04b8:0202, network:192.168.1.50 or file:/dev/usb/lp0; empty for none</source>
         <translation>usb:04b8:0202、network:192.168.1.50 或 file:/dev/usb/lp0；留空表示不使用</translation>
+    </message>
+    <message>
+        <source>Pair with HQ…</source>
+        <translation>与总部配对…</translation>
+    </message>
+    <message>
+        <source>Enter a new pairing code from HQ when HQ refused this till&apos;s token</source>
+        <translation>总部拒绝本机令牌时，在此输入总部的新配对码</translation>
     </message>
     <message>
         <source>Save</source>
