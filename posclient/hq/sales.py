@@ -506,6 +506,12 @@ def apply_refund(cx: Apply, refund: RefundPayload) -> None:
             _reverse_earning(cx, st, earning, part_e, refund_id)
         if sale.correction and earned:
             _reverse_correction(cx, st, sale, earned, reversed_, refund_id)
+        if (
+            sale.refunded_fen + refund.amount_fen == sale.amount_due_fen
+            and sale.points_restored + restored == redeemed
+        ):
+            # All of it came back: no purchase (a first-purchase coupon is still the member's).
+            st.row["purchase_count"] = max(0, st.row["purchase_count"] - 1)
     conn.execute(
         update(m.sales)
         .where(m.sales.c.sale_id == sale.sale_id)

@@ -41,6 +41,7 @@ from posclient.store.db import Database
 from posclient.store.models import (
     CouponRow,
     LedgerEntry,
+    MemberRow,
     ProductRow,
     RefundLineRow,
     RefundRow,
@@ -671,6 +672,14 @@ class CheckoutService:
                 line.refunded_points_earned += part.points_reversed
                 names.append((part.line_no, line.name, part.qty, part.amount))
             sale.refunded_amount += totals.amount
+            if sale.member_id is not None and all(
+                line.refunded_qty == line.qty for line in sale.lines
+            ):
+                # All of it came back: no purchase (a first-purchase coupon is theirs again;
+                # HQ counts it the same way).
+                member = session.get(MemberRow, sale.member_id)
+                if member is not None and member.purchase_count > 0:
+                    member.purchase_count -= 1
             if sale.member_id is not None:
                 self._refund_ledger(
                     session,

@@ -426,3 +426,21 @@ def test_repaid_points_come_back_in_a_lot_with_a_plausible_expiry(hq: Hq, till: 
     repaid = [lot for lot in account(hq, member_id).lots if lot.lot_id.startswith("repaid:")]
     assert [lot.remaining for lot in repaid] == [1000]
     assert repaid[0].expires_on <= hq.today() + timedelta(days=731)
+
+
+def test_a_fully_refunded_sale_is_no_purchase(hq: Hq, till: Till) -> None:
+    member_id = enrolled(till)
+    sale_id, sale = till.sale(member_id, amount_fen=10_000)
+    till.push_one(sale)
+    assert account_row(hq, member_id)["purchase_count"] == 1
+    till.push_one(refund_event(till, sale_id, member_id, amount_fen=4000, points_reversed=40))
+    assert account_row(hq, member_id)["purchase_count"] == 1  # part of it is still bought
+    till.push_one(refund_event(till, sale_id, member_id, amount_fen=6000, points_reversed=60))
+    assert account_row(hq, member_id)["purchase_count"] == 0
+
+
+def account_row(hq: Hq, member_id: str) -> dict:
+    with hq.db.read() as conn:
+        st = load_member(conn, member_id, lock=False)
+    assert st is not None
+    return dict(st.row)

@@ -459,3 +459,15 @@ def test_a_redemption_from_a_lot_that_expires_later_is_not_counted_twice(till, c
     # Refunding the sale brings back what it took and takes what it gave: nothing left.
     till.checkout.refund_sale(receipt.receipt_no)
     assert till.checkout.identify(GOLD["phone"]).balance == 0
+
+
+def test_a_fully_refunded_purchase_is_no_purchase(till):
+    """QA round 4: a first purchase rung up and refunded at once cost the member the
+    first-purchase coupon."""
+    chen = MEMBERS["陈静"]  # no purchase yet; coupon FP-CHEN
+    first = cart_for(till, chen["phone"], items=(("CHIPS", 1),))
+    receipt = till.checkout.complete_sale(first)
+    till.checkout.refund_sale(receipt.receipt_no)
+    again = cart_for(till, chen["phone"], items=(("RICE-5KG", 1),))
+    again.coupon = till.checkout.find_coupon("FP-CHEN", again)
+    assert till.checkout.complete_sale(again).priced.coupon_discount > 0
