@@ -12,6 +12,7 @@ from pathlib import Path
 import platformdirs
 
 from posclient.domain.errors import PosError
+from posclient.i18n import os_reason
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.security.secrets import SecretStore
 from posclient.services import settings
@@ -54,6 +55,13 @@ def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = Non
         raise PosError("store.data_dir_not_dir", path=str(data_dir))
     if not create and not path.exists():
         raise PosError("store.not_initialised", path=str(data_dir))
+    if create:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file on the way, no permission, read-only or full disk
+            raise PosError(
+                "store.cannot_create", path=str(data_dir), reason=os_reason(exc)
+            ) from exc
     db = Database(path, create=create)
     with UnitOfWork(db) as uow:
         settings.ensure_identity(uow.session)

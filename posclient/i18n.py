@@ -7,6 +7,7 @@ all say the same thing. A test checks every code raised in posclient/ has both l
 
 from __future__ import annotations
 
+import errno
 import os
 import string
 from datetime import datetime
@@ -204,6 +205,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cannot open the database file (permissions or path): {path}",
     ),
     "store.failed": ("数据库操作失败（{error}）", "Database operation failed ({error})"),
+    "store.io_error": (
+        "读写数据库时磁盘出错（{error}）：请检查磁盘；这不表示数据库已损坏：{path}",
+        "A disk error occurred reading or writing the database ({error}): check the disk; "
+        "this alone does not mean the database is damaged: {path}",
+    ),
+    "store.read_only": (
+        "数据库无法写入（文件、文件夹或磁盘为只读），未保存任何内容：{path}",
+        "The database cannot be written (read-only file, folder or disk): nothing was saved: "
+        "{path}",
+    ),
+    "store.cannot_create": (
+        "无法创建数据目录 {path}：{reason}",
+        "Cannot create the data directory {path}: {reason}",
+    ),
     "store.data_dir_not_dir": (
         "数据目录不是文件夹：{path}",
         "The data directory is not a directory: {path}",
@@ -260,6 +275,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Personal data cannot be decrypted (wrong key or tampered)",
     ),
     # commands
+    "cli.init_done": ("已初始化收银机数据库：{path}", "Till database initialised: {path}"),
+    "cli.demo_loaded": (
+        "已载入演示数据：商品 {products} 种、会员 {members} 位、优惠券 {coupons} 张、员工 {staff} 人",
+        "Demo data loaded: {products} products, {members} members, {coupons} coupons, "
+        "{staff} staff",
+    ),
     "cli.receipt_header": ("{store}  小票号 {receipt}", "{store}  receipt {receipt}"),
     "cli.subtotal": ("商品合计", "Subtotal"),
     "cli.member_savings": ("会员价优惠", "Member prices"),
@@ -726,6 +747,71 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "退货已完成（原小票号 {receipt}），但结果无法写出到输出",
         "The refund is done (receipt {receipt}) but its result could not be written to the output",
     ),
+    # posclient-admin: options given twice or empty, a log folder that cannot be written
+    "cli.usage.twice": (
+        "参数 {what} 只能给一次",
+        "{what} can be given only once",
+    ),
+    "cli.usage.empty": (
+        "参数 {what} 的值不能为空",
+        "{what} needs a value, not an empty one",
+    ),
+    "cli.log_unavailable": (
+        "无法写入日志文件夹 {path}（{reason}）：本次不写日志文件，命令照常执行",
+        "Cannot write the log folder {path} ({reason}): going on without a log file",
+    ),
+    # why a file or folder could not be written (an OSError, in words)
+    "os.denied": ("没有权限", "permission denied"),
+    "os.not_a_folder": ("路径上有同名的文件，不是文件夹", "a file is in the way, not a folder"),
+    "os.is_a_folder": ("路径上有同名的文件夹，不是文件", "a folder is in the way, not a file"),
+    "os.read_only": ("文件系统为只读", "the file system is read-only"),
+    "os.disk_full": ("磁盘已满", "the disk is full"),
+    "os.name_too_long": ("路径过长", "the path is too long"),
+    "os.other": ("系统错误 {error}", "system error {error}"),
+    # doctor: the database could not be checked, and why (a full disk is not damage)
+    "doctor.db_disk_full": (
+        "磁盘已满，无法打开数据库：请清理磁盘空间。这不是数据库损坏，不要从备份恢复（会丢失之后的销售）",
+        "The disk is full, so the database cannot be opened: free some space. This is not "
+        "damage: do not restore a backup (sales since the backup would be lost)",
+    ),
+    "doctor.db_io_error": (
+        "读取数据库时磁盘出错（{error}）：请先检查磁盘和可用空间；这不表示数据库已损坏，暂勿从备份恢复",
+        "A disk error occurred reading the database ({error}): check the disk and its free "
+        "space first; this alone does not mean the database is damaged, do not restore a "
+        "backup yet",
+    ),
+    "doctor.db_busy": (
+        "数据库正被占用，无法检查：请稍后重试",
+        "The database is in use and could not be checked: try again in a moment",
+    ),
+    "doctor.db_unreadable": (
+        "无法打开数据库文件（权限或路径错误）：{path}",
+        "Cannot open the database file (permissions or path): {path}",
+    ),
+    # init --hq: why an address is not one
+    "setup.url_bad_port": (
+        "总部地址中的端口无效（应为 1–65535）：{url}",
+        "The HQ address has an invalid port (it must be 1–65535): {url}",
+    ),
+    "setup.url_no_host": (
+        "总部地址缺少主机名：{url}",
+        "The HQ address has no host name: {url}",
+    ),
+    "setup.url_malformed": (
+        "总部地址格式错误（例如 https://hq.example.com）：{url}",
+        "The HQ address is malformed (e.g. https://hq.example.com): {url}",
+    ),
+    # member codes: what a near miss looks like
+    "phone.country_code": (
+        "这像是带国家码的手机号：请输入 +86 加 11 位手机号，或只输入 11 位手机号",
+        "This looks like a mobile number with the country code: type it as +86 and the 11 "
+        "digits, or the 11 digits alone",
+    ),
+    "qr.lowercased": (
+        "会员码被读成了小写（扫码枪是否开了大写锁定？）：请关闭大写锁定后重新扫描",
+        "The member code was read in lower case (scanner in Caps Lock?): turn Caps Lock off "
+        "and scan again",
+    ),
 }
 
 
@@ -749,9 +835,11 @@ class _Params(dict[str, Any]):
         return "{" + key + "}"
 
 
-def _render(value: Any) -> Any:
+def _render(value: Any, lang: str | None) -> Any:
     from decimal import Decimal
 
+    if isinstance(value, PosError):  # a reason inside a reason (os_reason), in the same language
+        return message(value, lang)
     if isinstance(value, Decimal):
         return format_yuan(value)
     if isinstance(value, datetime):  # a moment, as the store's clock shows it
@@ -767,8 +855,32 @@ def text(code: str, lang: str | None = None, /, **params: Any) -> str:
     if pair is None:
         return code
     template = pair[1] if normalise_lang(lang) == "en" else pair[0]
-    values = _Params({key: _render(value) for key, value in params.items()})
+    values = _Params({key: _render(value, lang) for key, value in params.items()})
     return string.Formatter().vformat(template, (), values)
+
+
+#: errno → why a file or folder could not be made or written, in words (os.* codes).
+_OS_REASONS = {
+    errno.EACCES: "os.denied",
+    errno.EPERM: "os.denied",
+    errno.ENOTDIR: "os.not_a_folder",
+    errno.EEXIST: "os.not_a_folder",
+    errno.EISDIR: "os.is_a_folder",
+    errno.EROFS: "os.read_only",
+    errno.ENOSPC: "os.disk_full",
+    getattr(errno, "EDQUOT", errno.ENOSPC): "os.disk_full",
+    errno.ENAMETOOLONG: "os.name_too_long",
+}
+
+
+def os_reason(exc: OSError) -> PosError:
+    """Why an OSError happened, as a reason ``text()`` words in the user's language when it is
+    a parameter of another message (the OS's own sentence is English whatever the language)."""
+    code = _OS_REASONS.get(exc.errno or 0)
+    if code:
+        return PosError(code)
+    name = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    return PosError("os.other", error=name)
 
 
 def message(error: PosError, lang: str | None = None) -> str:

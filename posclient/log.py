@@ -7,6 +7,7 @@ and names never do (a test greps the log files for them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.handlers
@@ -32,24 +33,57 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup(log_dir: Path | None, *, level: int = logging.INFO, stderr: bool = False) -> None:
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file: a record that cannot be written (disk full, the file gone or made
+    read-only) is dropped, never a ``--- Logging error ---`` traceback on stderr in the middle of
+    a command's one-line output. The log is for afterwards; the sale must not depend on it."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return None
+
+
+def setup(
+    log_dir: Path | None,
+    *,
+    level: int = logging.INFO,
+    stderr: bool = False,
+    optional: bool = False,
+) -> OSError | None:
+    """Log to ``log_dir/posclient.log`` (and with ``stderr``, to stderr too).
+
+    ``optional``: a log folder that cannot be made or written (a file in its place, no
+    permission, a full disk) is not an error: logging goes on without the file, and the
+    OSError is returned for the caller to say so once. Without it, the OSError is raised.
+    """
     root = logging.getLogger("posclient")
     root.setLevel(level)
     for handler in list(root.handlers):
         if getattr(handler, "_posclient", False):
             root.removeHandler(handler)
-            handler.close()
+            with contextlib.suppress(OSError, ValueError):
+                handler.close()
     handlers: list[logging.Handler] = []
+    problem: OSError | None = None
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                log_dir / "posclient.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            handlers.append(
+                _QuietFileHandler(
+                    log_dir / "posclient.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+                )
             )
-        )
+        except OSError as exc:
+            if not optional:
+                raise
+            problem = exc
     if stderr:
         handlers.append(logging.StreamHandler())
+    if problem is not None and not handlers:
+        # Somewhere for records to go: with no handler at all, logging's "last resort" would
+        # print warnings and tracebacks on stderr instead.
+        handlers.append(logging.NullHandler())
     for handler in handlers:
         handler.setFormatter(JsonFormatter())
         handler._posclient = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    return problem

@@ -10,14 +10,12 @@ done); ``--json`` output is documented in the README and stable.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from posclient import __version__
 from posclient.domain.errors import PosError
@@ -40,9 +38,37 @@ EXIT_BROKEN_PIPE = 141
 MODULES = [till_cmds, sync_cmds, scan_cmds, member_cmds, doctor_cmds, backup_cmds]
 
 
+#: The ArgumentError sentences of :class:`_StoreOnce` and :func:`common.not_empty`.
+GIVEN_TWICE = "given more than once"
+
+
+class _StoreOnce(argparse._StoreAction):
+    """argparse's "store", but an option given twice is a usage error: ``--member A --member
+    B`` would otherwise silently be B (the wrong member earning the points)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        seen: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        if self.dest in seen:
+            raise argparse.ArgumentError(self, GIVEN_TWICE)
+        seen.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line in the user's language (argparse prints its usage block and an
-    English sentence); ``--help`` stays argparse's own."""
+    English sentence); ``--help`` stays argparse's own. An option that takes one value may be
+    given once (``append`` options, such as ``--item``, as often as needed)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
 
     def error(self, message: str) -> NoReturn:
         lang = _lang_from(sys.argv[1:])
@@ -67,6 +93,8 @@ _ARGPARSE = (
         re.compile(r"argument (?P<what>\S+): invalid \w+ value: (?P<value>'[^']*')"),
         "cli.usage.value",
     ),
+    (re.compile(rf"argument (?P<what>\S+): {GIVEN_TWICE}"), "cli.usage.twice"),
+    (re.compile(rf"argument (?P<what>\S+): {common.EMPTY_VALUE}"), "cli.usage.empty"),
 )
 
 
@@ -95,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"posclient {__version__}")
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=common.non_empty_path,  # '' (an unset $VAR) is not the current folder
         default=None,
         help="the till's data directory (default: the platform data dir)",
     )
@@ -194,12 +222,7 @@ def _stdout_to_devnull() -> None:
         os.close(null)
 
 
-def _say(line: str) -> None:
-    """One line on stderr, when stderr can be written at all."""
-    if sys.stderr is None:  # closed (2>&-): print(file=None) would write to stdout
-        return
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        print(line, file=sys.stderr, flush=True)
+_say = common.say
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ found after parsing, and the guard that tells a lost output apart from a failed 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -14,11 +15,28 @@ from typing import Any
 
 from posclient import log as logsetup
 from posclient.bootstrap import Till, default_data_dir, open_till
+from posclient.i18n import os_reason, text
 
 
 def data_dir(args: argparse.Namespace) -> Path:
     """The data dir as an absolute path (``status --json`` and ``init --json`` report it)."""
     return (Path(args.data_dir) if args.data_dir else default_data_dir()).resolve()
+
+
+#: The ArgumentError sentence for an empty value (``main`` words it in the user's language).
+EMPTY_VALUE = "must not be empty"
+
+
+def not_empty(value: str) -> str:
+    """An option value that must say something: ``--coupon ''`` (often an unset shell
+    variable) is a usage error, never the option left out."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(EMPTY_VALUE)
+    return value
+
+
+def non_empty_path(value: str) -> Path:
+    return Path(not_empty(value))
 
 
 class UsageError(Exception):
@@ -84,10 +102,23 @@ class GuardedStdout:
 
 def till(args: argparse.Namespace, *, create: bool = False) -> Till:
     """The till in the data dir; its log file starts once it is known to be a till's (a refused
-    directory, or another program's database, gets nothing written into it)."""
+    directory, or another program's database, gets nothing written into it). A log folder that
+    cannot be written (a file in its place, no permission, a full disk) does not stop the
+    command: one line on stderr says so, and the command goes on without a log file."""
     opened = open_till(data_dir(args), create=create)
-    logsetup.setup(opened.data_dir / "logs")
+    logs = opened.data_dir / "logs"
+    problem = logsetup.setup(logs, optional=True)
+    if problem is not None:
+        say(text("cli.log_unavailable", args.lang, path=str(logs), reason=os_reason(problem)))
     return opened
+
+
+def say(line: str) -> None:
+    """One line on stderr, when stderr can be written at all."""
+    if sys.stderr is None:  # closed (2>&-): print(file=None) would write to stdout
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _default(value: Any) -> Any:

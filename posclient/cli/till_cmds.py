@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
@@ -20,7 +21,7 @@ from posclient.services.members import MemberView
 from posclient.store.models import Meta, OutboxEvent, SaleRow
 from posclient.store.uow import UnitOfWork
 
-from .common import UsageError, add_json, digits, print_json, till
+from .common import UsageError, add_json, digits, not_empty, print_json, till
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,10 +33,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("sale", help="ring up a sale headlessly (same service as the GUI)")
-    p.add_argument("--member", default=None, help="member card, QR text or phone number")
+    p.add_argument(
+        "--member", default=None, type=not_empty, help="member card, QR text or phone number"
+    )
     p.add_argument("--item", action="append", default=[], metavar="SKU[:QTY]", required=True)
     p.add_argument("--redeem", default="0", metavar="POINTS", help="points to pay with")
-    p.add_argument("--coupon", default=None, metavar="CODE")
+    p.add_argument("--coupon", default=None, type=not_empty, metavar="CODE")
     p.add_argument(
         "--points-price",
         action="append",
@@ -85,7 +88,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     # Checked before anything is created: a bad option leaves no half-made till behind.
-    hq_url = normalise_url(args.hq) if args.hq is not None else None
+    hq_url = _hq_url(args.hq) if args.hq is not None else None
     store = normalise_store(args.store) if args.store is not None else None
     t = till(args, create=True)
     with UnitOfWork(t.db) as uow:
@@ -130,6 +133,29 @@ def cmd_init(args: argparse.Namespace) -> int:
         if counts:
             print(text("cli.demo_loaded", args.lang, **counts))
     return 0
+
+
+def _hq_url(value: str) -> str:
+    """``--hq``: the address, or the reason it is not one (a port out of range, no host, a
+    malformed address), before :func:`normalise_url`'s "must start with http://"."""
+    url = value.strip()
+    shown = url[:60]
+    if url.lower().startswith(("http://", "https://")):
+        if any(ch.isspace() for ch in url):
+            raise PosError("setup.url_malformed", url=shown)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # e.g. an unclosed [IPv6 bracket
+            raise PosError("setup.url_malformed", url=shown) from exc
+        if not parts.hostname:
+            raise PosError("setup.url_no_host", url=shown)
+        try:
+            port = parts.port
+        except ValueError as exc:  # out of range, or not a number
+            raise PosError("setup.url_bad_port", url=shown) from exc
+        if port == 0:
+            raise PosError("setup.url_bad_port", url=shown)
+    return normalise_url(url)
 
 
 #: What ``init --demo`` would overwrite: a till with rows in any of these is not loaded again.
@@ -307,9 +333,23 @@ def refund_json(refund: RefundReceipt, names_en: dict[int, str]) -> dict[str, An
     }
 
 
+def _receipt_no(t: Till, typed: str) -> str:
+    """The receipt number as the till has it: typed as printed, or in lower case
+    (``s001-0000-0000004``), as coupon codes are."""
+    candidate = typed.strip()
+    for option in dict.fromkeys((candidate, candidate.upper())):
+        try:
+            return str(t.checkout.find_sale(option).receipt_no)
+        except PosError as exc:
+            if exc.code != "refund.unknown_receipt":
+                raise
+    raise PosError("refund.unknown_receipt", receipt=candidate[:40])
+
+
 def cmd_refund(args: argparse.Namespace) -> int:
     lines = _parse_lines(args.line)
     t = till(args)
+    args.receipt = _receipt_no(t, args.receipt)
     quantities: dict[int, int] | None = None
     if lines:
         sale = t.checkout.find_sale(args.receipt)

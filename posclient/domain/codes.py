@@ -7,7 +7,8 @@ Formats (DESIGN "Member codes"):
 - static member QR (printed card, enrolment screen): ``PCM1:<chain>:<card number>``;
 - dynamic member QR (member app): ``PCD1:<chain>:<payload>.<signature>``, base64url, the payload
   signed by HQ with Ed25519 (verified outside the domain, which has no crypto);
-- CN mobile number: 11 digits ``1[3-9]…``, optionally ``+86``/``0086``, spaces or dashes;
+- CN mobile number: 11 digits ``1[3-9]…``, optionally ``+86``/``0086`` (or ``86`` without the
+  plus, 13 digits, where that cannot be one of the chain's cards), spaces or dashes;
 - product: EAN-13 / EAN-8 / UPC-A with check digit, or a SKU typed by hand.
 """
 
@@ -129,6 +130,16 @@ def parse_card(text: str, *, prefix: str = DEFAULT_CARD_PREFIX) -> CardCode:
     return CardCode(digits)
 
 
+#: A mainland mobile number: 11 digits, 13–19 first.
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def _country_code_mobile(digits: str) -> bool:
+    """``86`` and a mobile number, without the ``+`` (13 digits): how many people in China
+    write their number with the country code. No EAN-13 starts so (GS1 has not given out 861)."""
+    return len(digits) == 13 and digits.startswith("86") and bool(_MOBILE_RE.fullmatch(digits[2:]))
+
+
 def parse_phone(text: str) -> PhoneNumber:
     """A mainland China mobile number, or CodeError with the reason."""
     raw = _SEPARATORS.sub("", _ascii(text).strip())
@@ -138,6 +149,8 @@ def parse_phone(text: str) -> PhoneNumber:
         raw = raw[3:]
     elif raw.startswith("0086"):
         raw = raw[4:]
+    elif _country_code_mobile(raw):
+        raw = raw[2:]
     if not _digits(raw):
         raise CodeError("phone.not_digits")
     if len(raw) != 11:
@@ -159,12 +172,16 @@ def _b64decode(part: str) -> bytes:
         raise CodeError("qr.malformed") from exc
 
 
-def _parse_qr(text: str, *, chain: str, prefix: str) -> StaticQrCode | SignedCode:
+def _parse_qr(
+    text: str, *, chain: str, prefix: str, lowercased: bool = False
+) -> StaticQrCode | SignedCode:
+    """``lowercased``: the code came in lower case (a scanner in Caps Lock sends it so). The tag,
+    chain and card number mean the same in either case; a signed code's base64 does not."""
     parts = text.split(":")
     tag = parts[0]
     if len(parts) != 3 or not parts[2]:
         raise CodeError("qr.malformed")
-    code_chain = parts[1]
+    code_chain = parts[1].upper() if lowercased else parts[1]
     if not _CHAIN_RE.match(code_chain):
         raise CodeError("qr.malformed")
     if code_chain != chain:
@@ -175,6 +192,9 @@ def _parse_qr(text: str, *, chain: str, prefix: str) -> StaticQrCode | SignedCod
         except CodeError as exc:
             raise CodeError("qr.bad_card", reason=exc.code) from exc
         return StaticQrCode(code_chain, card.card_no)
+    if lowercased:
+        # Its letters' case is lost: the signature cannot be checked. Say why, not "tampered".
+        raise CodeError("qr.lowercased")
     pieces = parts[2].split(".")
     if len(pieces) != 2 or not all(pieces):
         raise CodeError("qr.malformed")
@@ -189,7 +209,12 @@ def parse_scan(text: str, *, chain: str, card_prefix: str = DEFAULT_CARD_PREFIX)
     cleaned = _clean(text)
     upper_tag = cleaned[:5].upper()
     if upper_tag in (f"{STATIC_QR_TAG}:", f"{SIGNED_QR_TAG}:"):
-        return _parse_qr(cleaned[:4].upper() + cleaned[4:], chain=chain, prefix=card_prefix)
+        return _parse_qr(
+            cleaned[:4].upper() + cleaned[4:],
+            chain=chain,
+            prefix=card_prefix,
+            lowercased=cleaned == cleaned.lower(),
+        )
     compact = _SEPARATORS.sub("", cleaned)
     if compact.startswith(("+86", "0086")):
         return parse_phone(compact)
@@ -197,7 +222,9 @@ def parse_scan(text: str, *, chain: str, card_prefix: str = DEFAULT_CARD_PREFIX)
         if len(compact) == 11 and compact.startswith("1"):
             return parse_phone(compact)
         if len(compact) == 13 and compact.startswith(card_prefix):
-            return parse_card(compact, prefix=card_prefix)
+            return _card_or_phone(compact, card_prefix)
+        if _country_code_mobile(compact):
+            return parse_phone(compact)
         if len(compact) in (8, 12, 13):
             if not has_valid_gs1_check(compact):
                 raise CodeError("barcode.bad_check_digit")
@@ -206,6 +233,18 @@ def parse_scan(text: str, *, chain: str, card_prefix: str = DEFAULT_CARD_PREFIX)
     if _SKU_RE.match(cleaned):
         return ProductCode(cleaned, is_barcode=False)
     raise CodeError("code.unknown_format")
+
+
+def _card_or_phone(digits: str, prefix: str) -> CardCode:
+    """13 digits with the card prefix. Where the prefix is also how ``86`` + a mobile number
+    starts (a chain whose cards start 86), a valid card is a card; anything else is told as the
+    phone number it probably is, and how to type it."""
+    try:
+        return parse_card(digits, prefix=prefix)
+    except CodeError as exc:
+        if _country_code_mobile(digits):
+            raise CodeError("phone.country_code") from exc
+        raise
 
 
 def parse_member_code(
@@ -228,7 +267,9 @@ def parse_member_code(
         ):
             return parse_phone(compact)
         if compact.startswith(card_prefix):
-            return parse_card(compact, prefix=card_prefix)
+            return _card_or_phone(compact, card_prefix)
+        if _country_code_mobile(compact):
+            return parse_phone(compact)
         if len(compact) in (8, 12, 13) and has_valid_gs1_check(compact):
             raise CodeError("code.product_not_member")
         if len(compact) == 13:

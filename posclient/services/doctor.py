@@ -20,6 +20,7 @@ from typing import Any
 
 from posclient.domain.errors import PosError
 from posclient.security.secrets import SecretStore
+from posclient.store.db import classify_db_error
 from posclient.store.migrate import SCHEMA_HEAD
 
 from .backup import database_path
@@ -83,11 +84,27 @@ def check_database(state: _State) -> Check:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return Check("database", FAIL, "doctor.db_corrupt", {"error": str(exc)[:80]})
+        return _database_error(exc, path)
     if result != "ok":
         return Check("database", FAIL, "doctor.db_corrupt", {"error": result[:80]})
     state.db_ok = True
     return Check("database", OK, "doctor.db_ok", {"path": str(path)})
+
+
+def _database_error(exc: sqlite3.DatabaseError, path: Path) -> Check:
+    """Why the database could not be checked. Only damage says "restore a backup": a full disk
+    or another disk error would lose every sale since the backup for nothing."""
+    kind = classify_db_error(exc, path)
+    if kind == "full":
+        return Check("database", FAIL, "doctor.db_disk_full", {"path": str(path)})
+    if kind == "io":
+        error = str(getattr(exc, "sqlite_errorname", "") or "SQLITE_IOERR")
+        return Check("database", FAIL, "doctor.db_io_error", {"error": error})
+    if kind == "busy":
+        return Check("database", FAIL, "doctor.db_busy", {})
+    if kind in ("read_only", "unreadable"):
+        return Check("database", FAIL, "doctor.db_unreadable", {"path": str(path)})
+    return Check("database", FAIL, "doctor.db_corrupt", {"error": str(exc)[:80]})
 
 
 def check_migrations(state: _State) -> Check:

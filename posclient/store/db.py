@@ -9,6 +9,7 @@ and never block writers under WAL.
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,16 +34,69 @@ PRAGMAS = (
 )
 
 
+#: Below this much free space on the database's disk, an SQLite I/O error is the disk being
+#: full (SQLite reports a write that fails for want of space as "disk I/O error" at times,
+#: e.g. when it cannot grow the ``-shm`` file of a WAL database).
+FULL_BELOW_BYTES = 1024 * 1024
+
+
+def classify_db_error(exc: BaseException, path: Path | str) -> str:
+    """What an sqlite3 error (or SQLAlchemy's wrapper of one) means for the person at the till:
+    ``corrupt``, ``busy``, ``full`` (the disk: free space, nothing is damaged), ``io`` (another
+    disk error), ``read_only``, ``unreadable`` (cannot open: permissions or path) or ``other``.
+
+    SQLite's error code decides where there is one (Python 3.11 gives it); its English message
+    only where there is not."""
+    orig = getattr(exc, "orig", None) or exc
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    message = str(orig).lower()
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
+        not name and ("not a database" in message or "malformed" in message or "corrupt" in message)
+    ):
+        return "corrupt"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+        not name and ("locked" in message or "busy" in message)
+    ):
+        return "busy"
+    if name == "SQLITE_FULL" or "disk is full" in message:
+        return "full"
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in message:
+        if name == "SQLITE_IOERR_SHMSIZE" or _low_on_space(Path(path)):
+            return "full"
+        return "io"
+    if name.startswith("SQLITE_READONLY") or (not name and "readonly" in message):
+        return "read_only"
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")) or (
+        not name and ("unable to open" in message or "permission" in message)
+    ):
+        return "unreadable"
+    return "other"
+
+
+def _low_on_space(path: Path) -> bool:
+    where = path if path.is_dir() else path.parent
+    try:
+        return shutil.disk_usage(where).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
 def translate_db_error(exc: BaseException, path: Path | str) -> PosError:
     """Turn an sqlite3 error into a PosError a person can act on (or re-raise a bug)."""
-    message = str(getattr(exc, "orig", exc)).lower()
-    if "not a database" in message or "malformed" in message or "corrupt" in message:
+    kind = classify_db_error(exc, path)
+    orig = getattr(exc, "orig", None) or exc
+    if kind == "corrupt":
         return PosError("store.corrupt", path=str(path))
-    if "locked" in message or "busy" in message:
+    if kind == "busy":
         return PosError("store.busy", path=str(path))
-    if "disk is full" in message or "database or disk is full" in message:
+    if kind == "full":
         return PosError("store.disk_full", path=str(path))
-    if "readonly" in message or "unable to open" in message or "permission" in message:
+    if kind == "io":
+        error = str(getattr(orig, "sqlite_errorname", "") or "SQLITE_IOERR")
+        return PosError("store.io_error", path=str(path), error=error)
+    if kind == "read_only":
+        return PosError("store.read_only", path=str(path))
+    if kind == "unreadable":
         return PosError("store.unreadable", path=str(path))
     return PosError("store.failed", path=str(path), error=type(exc).__name__)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -101,7 +103,7 @@ def test_init_demo_then_sale_json(demo_dir):
             "不适用于本单商品",
             "does not apply",
         ),
-        (["sale", "--member", "", "--item", "MILK-1L"], "未读取到任何内容", "Nothing was scanned"),
+        (["member", " "], "未读取到任何内容", "Nothing was scanned"),
         (["sale", "--member", "13800138", "--item", "MILK-1L"], "手机号应为 11 位", "11 digits"),
         (["sale", "--member", "299000000003", "--item", "MILK-1L"], "卡号应为 13 位", "13 digits"),
         (
@@ -440,3 +442,178 @@ def test_data_dir_in_json_is_absolute(tmp_path):
     assert out["database"] == str((tmp_path / "rel" / "posclient.sqlite3").resolve())
     status = json.loads(_run(["--data-dir", "./rel/", "status", "--json"], cwd=tmp_path).stdout)
     assert status["data_dir"] == str((tmp_path / "rel").resolve())
+
+
+# ---------------------------------------------------------------- QA round 4: CLI edges
+
+
+def _lines(proc):
+    return proc.stderr.strip().splitlines()
+
+
+def test_init_says_what_it_did_in_both_languages(tmp_path):
+    """The messages of init: words in the user's language, never a bare message key."""
+    out = admin(tmp_path / "a", "init").stdout
+    assert out.splitlines() == [f"已初始化收银机数据库：{tmp_path / 'a' / 'posclient.sqlite3'}"]
+    out = admin(tmp_path / "b", "init", "--demo", lang="en").stdout
+    assert out.splitlines() == [
+        f"Till database initialised: {tmp_path / 'b' / 'posclient.sqlite3'}",
+        "Demo data loaded: 30 products, 8 members, 8 coupons, 3 staff",
+    ]
+    out = admin(tmp_path / "c", "init", "--demo").stdout
+    assert "已载入演示数据：商品 30 种、会员 8 位、优惠券 8 张、员工 3 人" in out
+    assert not re.search(r"\bcli\.[a-z_.]+", out + admin(tmp_path / "a", "init").stdout)
+
+
+def test_a_log_folder_that_cannot_be_written_does_not_stop_a_command(demo_dir):
+    """Logging is not needed to sell: one warning line, and the command does its work."""
+    logs = demo_dir / "logs"
+    shutil.rmtree(logs)
+    logs.write_text("not a folder")  # e.g. left behind by a copy gone wrong
+    for lang, expected in (("zh_CN", "无法写入日志文件夹"), ("en", "Cannot write the log folder")):
+        proc = admin(demo_dir, "status", lang=lang, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert _lines(proc) == [_lines(proc)[0]] and expected in proc.stderr, proc.stderr
+        assert str(logs) in proc.stderr and "Traceback" not in proc.stderr
+    assert "a file is in the way" in admin(demo_dir, "status", lang="en").stderr
+    sale = json.loads(admin(demo_dir, "sale", "--item", "CHIPS", "--json").stdout)
+    assert sql(demo_dir / "posclient.sqlite3", "SELECT receipt_no FROM sales") == [
+        (sale["receipt_no"],)
+    ]
+    # A refusal still says why: the warning, then its one-line reason, exit 1.
+    proc = admin(demo_dir, "sale", "--item", "NOPE", lang="en", check=False)
+    assert proc.returncode == 1 and len(_lines(proc)) == 2, proc.stderr
+    assert _lines(proc)[1] == "Unknown product: NOPE"
+    # The log file's place taken by a folder: the same.
+    logs.unlink()
+    (logs / "posclient.log").mkdir(parents=True)
+    proc = admin(demo_dir, "sale", "--item", "CHIPS", lang="en", check=False)
+    assert proc.returncode == 0 and len(_lines(proc)) == 1, proc.stderr
+    assert "a folder is in the way" in proc.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_log_file_on_a_full_disk_adds_no_logging_traceback(demo_dir):
+    """Every write to the log fails with ENOSPC (/dev/full): the command's one line only."""
+    log_file = demo_dir / "logs" / "posclient.log"
+    log_file.unlink()
+    log_file.symlink_to("/dev/full")
+    proc = admin(demo_dir, "sale", "--item", "NOPE", lang="en", check=False)
+    assert proc.returncode == 1 and proc.stderr == "Unknown product: NOPE\n", proc.stderr
+    proc = admin(demo_dir, "sale", "--item", "CHIPS", "--json", check=False)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert json.loads(proc.stdout)["receipt_no"] == "S001-0000-0000001"
+
+
+def test_init_where_the_data_dir_cannot_be_created_says_why_in_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for lang, expected in (
+        ("zh_CN", f"无法创建数据目录 {blocker / 'sub'}：路径上有同名的文件，不是文件夹"),
+        ("en", f"Cannot create the data directory {blocker / 'sub'}: a file is in the way"),
+    ):
+        proc = admin(blocker / "sub", "init", lang=lang, check=False)
+        assert proc.returncode == 1, proc.stderr
+        assert len(_lines(proc)) == 1 and expected in proc.stderr, proc.stderr
+    assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (
+            ["sale", "--member", "13800138001", "--member", "13900139002", "--item", "CHIPS"],
+            "参数 --member 只能给一次",
+            "--member can be given only once",
+        ),
+        (
+            [
+                *("sale", "--member", "13800138001", "--item", "CHIPS"),
+                *("--coupon", "BD-WANG", "--coupon", "WELCOME10"),
+            ],
+            "参数 --coupon 只能给一次",
+            "--coupon can be given only once",
+        ),
+        (
+            ["sale", "--item", "CHIPS", "--redeem", "0", "--redeem", "0"],
+            "参数 --redeem 只能给一次",
+            "--redeem can be given only once",
+        ),
+        (
+            ["refund", "S001-0000-0000001", "--reason", "a", "--reason", "b"],
+            "参数 --reason 只能给一次",
+            "--reason can be given only once",
+        ),
+        (["sale", "--item", "CHIPS:7", "--coupon", ""], "--coupon 的值不能为空", "--coupon needs"),
+        (["sale", "--item", "CHIPS:7", "--coupon", "  "], "--coupon 的值不能为空", "--coupon"),
+        (["sale", "--member", "", "--item", "MILK-1L"], "--member 的值不能为空", "--member needs"),
+    ],
+)
+def test_repeated_or_empty_options_are_usage_errors(demo_dir, args, zh, en):
+    admin(demo_dir, "sale", "--item", "MILK-1L")
+    before = _dump(demo_dir)
+    for lang, expected in (("zh_CN", zh), ("en", en)):
+        proc = admin(demo_dir, *args, lang=lang, check=False)
+        assert proc.returncode == 2, (proc.returncode, proc.stderr)
+        assert len(_lines(proc)) == 1 and expected in proc.stderr, proc.stderr
+        assert proc.stdout == ""
+    assert _dump(demo_dir) == before
+
+
+def test_an_empty_or_repeated_data_dir_is_a_usage_error(tmp_path):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    proc = _run(["--data-dir", "", "init"], cwd=cwd)
+    assert proc.returncode == 2 and "--data-dir 的值不能为空" in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1
+    proc = _run(["--data-dir", "a", "--data-dir", "b", "--lang", "en", "init"], cwd=cwd)
+    assert proc.returncode == 2 and "--data-dir can be given only once" in proc.stderr
+    assert list(cwd.iterdir()) == []  # no till made in the current folder, nor in a or b
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["8613800138001", "86 13800138001", "86-138-0013-8001", "pcm1:demo:2990000000019"],
+)
+def test_member_codes_as_people_type_and_scanners_send_them(demo_dir, code):
+    member = json.loads(admin(demo_dir, "member", code, "--json").stdout)
+    assert member["card_no"] == "2990000000019" and not member["provisional"]
+
+
+def test_a_lowercased_signed_member_code_says_why(demo_dir):
+    code = "pcd1:demo:" + "a" * 10 + "." + "a" * 86
+    for lang, expected in (("zh_CN", "大写锁定"), ("en", "Caps Lock")):
+        proc = admin(demo_dir, "member", code, lang=lang, check=False)
+        assert proc.returncode == 1 and len(_lines(proc)) == 1, proc.stderr
+        assert expected in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "zh", "en"),
+    [
+        ("http://127.0.0.1:99999", "端口无效", "invalid port"),
+        ("http://127.0.0.1:0", "端口无效", "invalid port"),
+        ("https://hq.example.com:http", "端口无效", "invalid port"),
+        ("http://", "缺少主机名", "no host name: http://"),
+        ("https://:8765", "缺少主机名", "no host name"),
+        ("http://[::1", "格式错误", "malformed"),
+        ("hq.example.com", "应以 http:// 或 https:// 开头", "must start with http://"),
+    ],
+)
+def test_init_hq_says_what_is_wrong_with_the_address(tmp_path, url, zh, en):
+    for lang, expected in (("zh_CN", zh), ("en", en)):
+        proc = admin(tmp_path / "t", "init", "--hq", url, lang=lang, check=False)
+        assert proc.returncode == 1 and len(_lines(proc)) == 1, proc.stderr
+        assert expected in proc.stderr, proc.stderr
+    assert not (tmp_path / "t").exists()
+
+
+def test_refund_finds_a_receipt_typed_in_lower_case(demo_dir):
+    sale = json.loads(admin(demo_dir, "sale", "--item", "MILK-1L:2", "--json").stdout)
+    typed = sale["receipt_no"].lower()
+    out = json.loads(admin(demo_dir, "refund", typed, "--line", "1:1", "--json").stdout)
+    assert out["receipt_no"] == sale["receipt_no"] and out["lines"][0]["qty"] == 1
+    out = json.loads(admin(demo_dir, "refund", f" {typed} ", "--json").stdout)
+    assert out["lines"][0]["qty"] == 1
+    proc = admin(demo_dir, "refund", "s001-0000-0009999", lang="en", check=False)
+    assert proc.returncode == 1 and "No sale with receipt s001-0000-0009999" in proc.stderr

@@ -352,3 +352,52 @@ def test_parsing_anything_fails_only_with_a_code_error(text: str) -> None:
     for strict in (parse_card, parse_phone):
         with contextlib.suppress(CodeError):
             strict(text)
+
+
+# ------------------------------------------------------------------ QA round 4: near misses
+
+
+@pytest.mark.parametrize(
+    "text", ["8613800138001", "86 138 0013 8001", "86-13800138001", "８６１３８００１３８００１"]
+)
+def test_a_mobile_number_with_86_but_no_plus_is_the_phone(text: str) -> None:
+    """How many people in China write their number: 86 and the 11 digits (no EAN-13 starts
+    861, and the chain's cards start 29)."""
+    assert parse_member_code(text, chain=CHAIN) == PhoneNumber("13800138001")
+    assert parse_scan(text, chain=CHAIN) == PhoneNumber("13800138001")
+    assert parse_phone(text) == PhoneNumber("13800138001")
+
+
+def test_86_and_a_mobile_number_where_the_cards_start_86_too() -> None:
+    """A chain whose cards start 86: a valid card is the card; anything else is told as the
+    phone number it looks like, with how to type it, not as a bad card check digit."""
+    card = make_card_no(1_380_013_800, prefix="86")
+    assert card.startswith("861380013800")  # also 86 and the mobile number 1380013800x
+    assert parse_member_code(card, chain=CHAIN, card_prefix="86") == CardCode(card)
+    assert parse_scan(card, chain=CHAIN, card_prefix="86") == CardCode(card)
+    phone_like = card[:-1] + str((int(card[-1]) + 1) % 10)  # not a card: its check digit fails
+    assert reason(parse_member_code, phone_like, chain=CHAIN, card_prefix="86") == (
+        "phone.country_code"
+    )
+    assert reason(parse_scan, phone_like, chain=CHAIN, card_prefix="86") == "phone.country_code"
+    # 86 and something that is not a mobile number stays a card's reason.
+    assert reason(parse_member_code, "8612800138001", chain=CHAIN) == "card.wrong_prefix"
+
+
+def test_a_static_qr_code_sent_in_lower_case_is_read() -> None:
+    """A scanner in Caps Lock sends the whole code in lower case: tag, chain and card number
+    mean the same in either case."""
+    text = f"pcm1:acme:{CARD}"
+    assert parse_scan(text, chain=CHAIN) == StaticQrCode(CHAIN, CARD)
+    assert parse_member_code(text, chain=CHAIN) == StaticQrCode(CHAIN, CARD)
+    assert reason(parse_scan, f"pcm1:other:{CARD}", chain=CHAIN) == "qr.foreign_chain"
+
+
+def test_a_signed_qr_code_sent_in_lower_case_says_why() -> None:
+    """Lower case destroys a signed code's base64: "read in lower case", not "tampered" or
+    "malformed"."""
+    lowered = SIGNED.lower()
+    assert reason(parse_member_code, lowered, chain=CHAIN) == "qr.lowercased"
+    assert reason(parse_scan, lowered, chain=CHAIN) == "qr.lowercased"
+    # The same code as sent is still read as before.
+    assert isinstance(parse_scan(SIGNED, chain=CHAIN), SignedCode)
