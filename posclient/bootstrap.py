@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy import text as sql_text
 
 from posclient.domain.errors import PosError
 from posclient.i18n import os_reason
-from posclient.security.fieldcrypt import FieldCipher
+from posclient.security.fieldcrypt import KEYRING_NAME, FieldCipher
 from posclient.security.secrets import SecretStore
 from posclient.services import settings
 from posclient.services.checkout import CheckoutService
@@ -47,6 +48,21 @@ def database_path(data_dir: Path) -> Path:
     return Path(data_dir) / DB_NAME
 
 
+def _holds_sealed_data(db: Database) -> bool:
+    """Whether the database holds data sealed with the till's field keys (members' personal
+    fields, outbox payloads)."""
+    with db.read() as session:
+        return (
+            session.execute(
+                sql_text(
+                    "SELECT 1 FROM members WHERE name_enc IS NOT NULL OR phone_enc IS NOT NULL "
+                    "UNION ALL SELECT 1 FROM outbox WHERE payload LIKE 'v1.%' LIMIT 1"
+                )
+            ).first()
+            is not None
+        )
+
+
 def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = None) -> Till:
     """Open (and with ``create``, initialise) the till in ``data_dir``. Migrates on open."""
     data_dir = Path(data_dir)
@@ -69,6 +85,13 @@ def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = Non
         uow.commit()
     assert install_id
     secrets = SecretStore(install_id)
+    if secrets.get(KEYRING_NAME) is None and _holds_sealed_data(db):
+        # Made afresh, new keys would open none of the till's personal data: a phone search
+        # would find nobody and invite a duplicate enrolment. Another OS user, a lost secrets
+        # folder or a keyring not unlocked look like this.
+        db.close()
+        info = secrets.info
+        raise PosError("secrets.keys_missing", where=info.location or info.name)
     cipher = FieldCipher.from_store(secrets)
     clock = clock or Clock()
     checkout = CheckoutService(db, cipher=cipher, clock=clock)

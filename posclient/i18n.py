@@ -270,6 +270,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "缺少加密密钥 {key_id}：本机数据无法解密",
         "Encryption key {key_id} is missing: data cannot be decrypted",
     ),
+    "secrets.keys_missing": (
+        "本机的加密密钥不在密钥存储中（{where}）：请用设置本机时的系统用户运行，或恢复密钥存储；"
+        "不会生成新密钥，以免数据无法读取",
+        "This till's encryption keys are not in its key store ({where}): run as the OS user who "
+        "set it up, or restore the key store; no new keys are made (they would open nothing)",
+    ),
     "crypto.undecryptable": (
         "个人信息无法解密（密钥不匹配或数据被篡改）",
         "Personal data cannot be decrypted (wrong key or tampered)",
@@ -371,6 +377,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sync.pairing_refused": ("配对码无效或已使用", "The pairing code is invalid or already used"),
     "sync.request_refused": ("总部拒绝了请求（{error}）", "HQ refused the request ({error})"),
+    "sync.pair_no_answer": (
+        "总部 {url} 没有回应：本机尚未配对，但配对码可能已被使用；请重试，若提示配对码无效或已使用，"
+        "请向总部索取新的配对码",
+        "HQ at {url} did not answer: the till is not paired, but the code may have been used; "
+        "try again, and if it is then called invalid or used, ask HQ for a new code",
+    ),
     "sync.pair_unreachable": (
         "无法连接总部 {url}：本机尚未配对，配对码未使用；请检查网络和地址后重试",
         "Cannot reach HQ at {url}: the till is not paired and the code is unused; check the "
@@ -715,6 +727,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.usage.digits": (
         "{what} 的数量只能用数字 0-9 书写，而不是 {value}",
         "{what} takes plain digits 0-9, not {value}",
+    ),
+    "cli.usage.seconds": (
+        "{what} 是秒数：1 到 86400 之间的数字（如 30 或 2.5），而不是 {value}",
+        "{what} takes seconds: a number from 1 to 86400 (such as 30 or 2.5), not {value}",
+    ),
+    "cli.usage.timeout_needs_until_idle": (
+        "--timeout 只和 --until-idle 一起使用（单次同步有自己的超时）",
+        "--timeout goes with --until-idle (a single pass has its own timeouts)",
     ),
     "cli.usage.bad_item": (
         "--item 的格式应为 SKU 或 SKU:数量，而不是 {item}",

@@ -62,6 +62,17 @@ def digits(value: str, what: str) -> int:
     raise UsageError("cli.usage.digits", what=what, value=repr(value[:40]))
 
 
+_SECONDS = re.compile(r"[0-9]{1,5}(\.[0-9]{1,3})?")
+
+
+def seconds(value: str, what: str) -> float:
+    """A duration typed on the command line: ASCII digits with an optional decimal part, from 1
+    to 86400 (``float()`` would also take ``nan``, ``inf``, ``-5`` and other scripts' digits)."""
+    if _SECONDS.fullmatch(value) and 1 <= float(value) <= 86_400:
+        return float(value)
+    raise UsageError("cli.usage.seconds", what=what, value=repr(value[:40]))
+
+
 class OutputLost(Exception):
     """Writing the command's output to stdout failed (closed, disk full, reader gone)."""
 

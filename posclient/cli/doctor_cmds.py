@@ -9,20 +9,23 @@ import unicodedata
 from posclient.i18n import MESSAGES, text
 from posclient.services import doctor
 
-from .common import add_json, data_dir, print_json
+from .common import add_json, data_dir, print_json, seconds
 
 _MARK = {doctor.OK: "OK  ", doctor.WARN: "WARN", doctor.FAIL: "FAIL"}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("doctor", help="check keyring, database, HQ, scanner, printer, disk")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds for the HQ check")
+    p.add_argument("--timeout", default="5", help="seconds for the HQ check (1–86400)")
     add_json(p)
     p.set_defaults(func=cmd_doctor)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    checks = [_worded(c, args.lang) for c in doctor.run(data_dir(args), hq_timeout=args.timeout)]
+    checks = [
+        _worded(c, args.lang)
+        for c in doctor.run(data_dir(args), hq_timeout=seconds(args.timeout, "--timeout"))
+    ]
     failed = any(check.status == doctor.FAIL for check in checks)
     if args.json:
         print_json(

@@ -10,7 +10,7 @@ from posclient.i18n import text
 from posclient.services import pairing
 from posclient.services.sync import SyncEngine
 
-from .common import add_json, print_json, till
+from .common import UsageError, add_json, print_json, seconds, till
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="keep retrying until the queue is empty and the feed drained",
     )
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds, with --until-idle")
+    p.add_argument(
+        "--timeout", default=None, help="seconds, with --until-idle (1–86400, default 120)"
+    )
     add_json(p)
     p.set_defaults(func=cmd_sync)
 
@@ -66,12 +68,19 @@ def _where(t: Till, lang: str) -> str:
     return text("cli.token_in_file", lang, path=info.location)
 
 
+#: Seconds ``sync --until-idle`` keeps trying by default.
+UNTIL_IDLE_TIMEOUT_S = 120.0
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
+    if args.timeout is not None and not args.until_idle:
+        raise UsageError("cli.usage.timeout_needs_until_idle")
+    timeout = UNTIL_IDLE_TIMEOUT_S if args.timeout is None else seconds(args.timeout, "--timeout")
     t = till(args)
     engine = SyncEngine(t.db, cipher=t.cipher, secrets=t.secrets, now=t.clock.now)
     try:
         if args.until_idle:
-            report = engine.run_until_idle(deadline_s=args.timeout)
+            report = engine.run_until_idle(deadline_s=timeout)
         else:
             report = engine.sync_once()
     finally:

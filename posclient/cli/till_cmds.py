@@ -399,8 +399,9 @@ def status_data(t: Till) -> dict[str, Any]:
         "cursor": values.get("pull_cursor"),
         # Asked now (GET /v1/health, a short timeout), not taken from the last sync attempt.
         "hq_reachable": _reachable(info.hq_url) if info.hq_url else None,
-        # HQ refused the device token (revoked): sync stops until the till is paired again.
-        "needs_pairing": values.get("auth_failed") == "1",
+        # HQ refused the device token (revoked), or it is missing from the secret store
+        # (opened as another user, a lost secrets folder): sync stops until paired again.
+        "needs_pairing": status.needs_pairing(values, has_token=status.has_token(t.secrets)),
         "sales": sales,
         "last_seq": last_seq,
     }

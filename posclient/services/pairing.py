@@ -81,8 +81,10 @@ def pair(
         )
     except PosError as exc:
         if exc.code in ("sync.offline", "sync.timeout"):
-            # Not the sales message ("selling goes on"): say what it means for pairing.
-            raise PosError("sync.pair_unreachable", url=url) from exc
+            # Not the sales message ("selling goes on"): say what it means for pairing. Once
+            # the request went out, HQ may have paired the till and used the code up.
+            reason = "sync.pair_unreachable" if exc.params.get("unsent") else "sync.pair_no_answer"
+            raise PosError(reason, url=url) from exc
         raise
     finally:
         client.close()

@@ -163,10 +163,14 @@ class HqClient:
             kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
         try:
             response = self._http.request(method, path, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection, so the request never reached HQ (``unsent``): pairing can say
+            # the code is still unused.
+            code = "sync.timeout" if isinstance(exc, httpx.ConnectTimeout) else "sync.offline"
+            raise SyncError(code, call=path, unsent=True) from exc
         except httpx.TimeoutException as exc:
             raise SyncError("sync.timeout", call=path) from exc
         except (
-            httpx.ConnectError,
             httpx.RemoteProtocolError,
             httpx.ReadError,
             httpx.WriteError,

@@ -617,3 +617,19 @@ def test_refund_finds_a_receipt_typed_in_lower_case(demo_dir):
     assert out["lines"][0]["qty"] == 1
     proc = admin(demo_dir, "refund", "s001-0000-0009999", lang="en", check=False)
     assert proc.returncode == 1 and "No sale with receipt s001-0000-0009999" in proc.stderr
+
+
+def test_a_till_opened_without_its_keys_refuses_instead_of_making_new_ones(
+    demo_dir, tmp_path, monkeypatch
+):
+    """QA round 4: opened as another user (or with a lost secrets folder), the till made new
+    field keys without a word; a phone search then found nobody and invited a duplicate."""
+    monkeypatch.setenv("POSCLIENT_SECRETS_DIR", str(tmp_path / "elsewhere"))
+    before = _dump(demo_dir)
+    for args in (("status",), ("member", MEMBERS["gold"]["phone"])):
+        proc = admin(demo_dir, *args, lang="en", check=False)
+        assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+        assert "encryption keys are not in its key store" in proc.stderr
+        assert str(tmp_path / "elsewhere") in proc.stderr
+    assert not any((tmp_path / "elsewhere").glob("*field-keys*"))
+    assert _dump(demo_dir) == before

@@ -62,3 +62,41 @@ def test_pairing_with_hq_down_says_the_till_is_not_paired(
     assert "not paired" in proc.stderr and "code is unused" in proc.stderr
     hq_process.start()
     assert json.loads(admin(data, "pair", code, "--json").stdout)["store"] == "S001"
+
+
+def test_pairing_whose_answer_is_lost_does_not_call_the_code_unused(tmp_path: Path) -> None:
+    """QA round 4: HQ paired the till but the answer was lost; the till said the code was
+    unused, and pairing again was refused as 'already used'."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def swallow() -> None:  # reads the request, then hangs up without an answer
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+
+    threading.Thread(target=swallow, daemon=True).start()
+    data = tmp_path / "till"
+    admin(data, "init", "--hq", f"http://127.0.0.1:{port}")
+    proc = admin(data, "pair", "ABCDE-FGHJK", lang="en", check=False)
+    listener.close()
+    assert proc.returncode == 1 and _lines(proc.stderr) == 1
+    assert "did not answer" in proc.stderr and "code may have been used" in proc.stderr
+    assert "code is unused" not in proc.stderr
+
+
+def test_sync_timeout_takes_plain_seconds_and_only_with_until_idle(tmp_path: Path) -> None:
+    """QA round 4: -5, 0, inf, nan and full-width digits were taken (nan retried with no delay)."""
+    data = tmp_path / "till"
+    admin(data, "init")
+    for value in ("-5", "0", "inf", "nan", "５", "1e3", "100000"):
+        proc = admin(data, "sync", "--until-idle", "--timeout", value, lang="en", check=False)
+        assert proc.returncode == 2 and _lines(proc.stderr) == 1, (value, proc.stderr)
+        assert "takes seconds" in proc.stderr
+    proc = admin(data, "sync", "--timeout", "5", lang="en", check=False)
+    assert proc.returncode == 2 and "goes with --until-idle" in proc.stderr
+    proc = admin(data, "doctor", "--timeout", "nan", lang="en", check=False)
+    assert proc.returncode == 2 and "takes seconds" in proc.stderr
