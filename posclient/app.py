@@ -94,7 +94,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from posclient.i18n import message, normalise_lang
 
     data_dir = demo_dirs(args.data_dir) if args.demo else (args.data_dir or default_dir())
-    logsetup.setup(data_dir / "logs")
+    # A logs folder that cannot be written does not keep the till from selling (as in the CLI).
+    problem = logsetup.setup(data_dir / "logs", optional=True)
+    if problem is not None:
+        from posclient.i18n import os_reason, text
+
+        print(
+            text(
+                "cli.log_unavailable",
+                normalise_lang(args.lang),
+                path=str(data_dir / "logs"),
+                reason=os_reason(problem),
+            ),
+            file=sys.stderr,
+        )
 
     from PySide6.QtWidgets import QApplication
 
