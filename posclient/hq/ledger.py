@@ -32,19 +32,33 @@ def book(
     st.account = after
     st.dirty = True
     if delta:
-        st.ledger.append(
-            {
-                "member_id": st.member_id,
-                "kind": kind,
-                "points": delta,
-                "lot_id": lot_id,
-                "event_id": event_id,
-                "ref": ref,
-                "at": hq.now(),
-            }
-        )
+        entry(hq, st, kind, delta, lot_id=lot_id, event_id=event_id, ref=ref)
     expire(hq, st, event_id=event_id)
     return delta
+
+
+def entry(
+    hq: Hq,
+    st: MemberState,
+    kind: str,
+    points: int,
+    *,
+    lot_id: str | None,
+    event_id: str | None,
+    ref: str | None = None,
+) -> None:
+    """Add one ledger entry to the member's pending ones (written with the member)."""
+    st.ledger.append(
+        {
+            "member_id": st.member_id,
+            "kind": kind,
+            "points": points,
+            "lot_id": lot_id,
+            "event_id": event_id,
+            "ref": ref,
+            "at": hq.now(),
+        }
+    )
 
 
 def expire(hq: Hq, st: MemberState, *, event_id: str | None = None) -> int:
@@ -57,17 +71,7 @@ def expire(hq: Hq, st: MemberState, *, event_id: str | None = None) -> int:
     st.account = replace(st.account, lots=st.account.lots[count:])
     st.dirty = True
     for lot in stale:
-        st.ledger.append(
-            {
-                "member_id": st.member_id,
-                "kind": "expire",
-                "points": -lot.remaining,
-                "lot_id": lot.lot_id,
-                "event_id": event_id,
-                "ref": None,
-                "at": hq.now(),
-            }
-        )
+        entry(hq, st, "expire", -lot.remaining, lot_id=lot.lot_id, event_id=event_id)
     return sum(lot.remaining for lot in stale)
 
 

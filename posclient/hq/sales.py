@@ -34,7 +34,15 @@ from .context import CHAIN_TZ
 from .coupons import apply_coupon, coupon_multiplier
 from .fastsql import Fast
 from .feed import dumps
-from .ledger import book, earning_from, earning_json, expire, redemption_from, redemption_json
+from .ledger import (
+    book,
+    earning_from,
+    earning_json,
+    entry,
+    expire,
+    redemption_from,
+    redemption_json,
+)
 from .members import (
     DocLater,
     MemberState,
@@ -107,14 +115,20 @@ def _earn_expiry(cx: Apply, sale: SalePayload) -> date:
         if sale.occurred_at.tzinfo
         else sale.occurred_at.date()
     )
-    default = sold_on + cx.hq.validity
-    wanted = sale.earn_expires_on
+    return _plausible_expiry(cx, sold_on, sale.earn_expires_on, kind="earn", points="earned")
+
+
+def _plausible_expiry(cx: Apply, day: date, wanted: date | None, *, kind: str, points: str) -> date:
+    """Expiry of a lot credited on ``day``: the till's date (``wanted``) if a lot credited that
+    day could have it (rules change: up to ``EXPIRY_SLACK`` beyond the validity), else ``day``
+    + the validity, answered as conflict ``{kind}_expiry_adjusted``."""
+    default = day + cx.hq.validity
     if wanted is None:
         return default
-    if not sold_on < wanted <= default + EXPIRY_SLACK:
+    if not day < wanted <= default + EXPIRY_SLACK:
         cx.out.conflict(
-            "earn_expiry_adjusted",
-            f"earned points expire on {default.isoformat()} (the till said {wanted.isoformat()})",
+            f"{kind}_expiry_adjusted",
+            f"{points} points expire on {default.isoformat()} (the till said {wanted.isoformat()})",
         )
         return default
     return wanted
@@ -369,20 +383,11 @@ def _dated(cx: Apply, sale: Any, refund: RefundPayload) -> RefundPayload:
 
 
 def _repaid_expiry(cx: Apply, refund: RefundPayload) -> date:
-    """Expiry of the lot that brings back repaid overdraft points: the till's date if it is a
-    date a lot earned on the refund's day could have, else that day + the validity."""
+    """Expiry of the lot that brings back repaid overdraft points (``_plausible_expiry``)."""
     refunded_on = refund.occurred_at.astimezone(CHAIN_TZ).date()
-    default = refunded_on + cx.hq.validity
-    wanted = refund.repaid_expires_on
-    if wanted is None:
-        return default
-    if not refunded_on < wanted <= default + EXPIRY_SLACK:
-        cx.out.conflict(
-            "repaid_expiry_adjusted",
-            f"repaid points expire on {default.isoformat()} (the till said {wanted.isoformat()})",
-        )
-        return default
-    return wanted
+    return _plausible_expiry(
+        cx, refunded_on, refund.repaid_expires_on, kind="repaid", points="repaid"
+    )
 
 
 def _lapsed(cx: Apply, st: MemberState, lot_id: str) -> int:
@@ -418,17 +423,7 @@ def _reverse_earning(
     book(hq, st, after, "reverse", lot_id=earning.lot_id, event_id=cx.event_id, ref=refund_id)
     if lapsed:
         for kind, points in (("expire", lapsed), ("reverse", -lapsed)):
-            st.ledger.append(
-                {
-                    "member_id": st.member_id,
-                    "kind": kind,
-                    "points": points,
-                    "lot_id": earning.lot_id,
-                    "event_id": cx.event_id,
-                    "ref": refund_id,
-                    "at": hq.now(),
-                }
-            )
+            entry(hq, st, kind, points, lot_id=earning.lot_id, event_id=cx.event_id, ref=refund_id)
         cx.out.note(f"{lapsed} of the points the sale earned had expired: not taken again")
     if taken.debt_added:
         st.row["overdrafts"] += 1

@@ -8,7 +8,6 @@ the secret store only (services/pairing.py); nothing here displays it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
@@ -71,35 +70,18 @@ class _Page(QWizardPage):
 
         self.message = MessageLine(self, name=f"{type(self).__name__}Message")
         self.message.setWordWrap(True)
-        self._said: tuple[str, Callable[[], str]] | None = None
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
-            self._show()
+            self.message.say_again()
         super().changeEvent(event)
 
     def retranslate(self) -> None:  # pragma: no cover - every page overrides it
         raise NotImplementedError
 
-    def say(self, level: str, render: Callable[[], str]) -> None:
-        """Show a message, said again in the new language when the language changes."""
-        self._said = (level, render)
-        self._show()
-
-    def _show(self) -> None:
-        if self._said is None:
-            return
-        level, render = self._said
-        if level == "error":
-            self.message.show_error(render(), beep=False)
-        elif level == "warning":
-            self.message.show_warning(render())
-        else:
-            self.message.show_info(render())
-
     def error(self, exc: PosError) -> None:
-        self.say("error", lambda: message(exc, self.wiz.lang))
+        self.message.say("error", lambda: message(exc, self.wiz.lang))
 
 
 class LanguagePage(_Page):
@@ -163,7 +145,7 @@ class HqPage(_Page):
             self.error(exc)
             return
         self.checkButton.setEnabled(False)
-        self.say("info", lambda: self.tr("Checking…"))
+        self.message.say("info", lambda: self.tr("Checking…"))
         self.wiz.ops.net(first_run.check_hq, url, client_factory=self.wiz.client_factory).success(
             lambda health: self._checked(url, health)
         ).failure(self._failed).run()
@@ -171,7 +153,7 @@ class HqPage(_Page):
     def _checked(self, url: str, health: Any) -> None:
         self.checkButton.setEnabled(True)
         self.checked_url = url
-        self.say(
+        self.message.say(
             "info",
             lambda: (
                 self.tr("HQ reachable: chain %1, version %2")
@@ -230,10 +212,10 @@ class PairPage(_Page):
             return
         code = self.codeInput.text().strip()
         if not code:
-            self.say("error", lambda: self.tr("Type the pairing code"))
+            self.message.say("error", lambda: self.tr("Type the pairing code"))
             return
         self.pairButton.setEnabled(False)
-        self.say("info", lambda: self.tr("Pairing…"))
+        self.message.say("info", lambda: self.tr("Pairing…"))
         till = self.wiz.till
         self.wiz.ops.net(
             pairing.pair,
@@ -251,9 +233,9 @@ class PairPage(_Page):
         self.storeInput.setText(paired.store)
         if paired.store != typed:
             mismatch = PosError("setup.store_mismatch", paired=paired.store, typed=typed)
-            self.say("warning", lambda: message(mismatch, self.wiz.lang))
+            self.message.say("warning", lambda: message(mismatch, self.wiz.lang))
         else:
-            self.say(
+            self.message.say(
                 "info",
                 lambda: (
                     self.tr("Paired: this till is device %1 of store %2")
@@ -305,7 +287,9 @@ class PrinterPage(_Page):
     def print_test(self) -> None:
         spec = self.escposInput.text().strip()
         if not spec:
-            self.say("warning", lambda: self.tr("No printer set: receipts can be saved as PDF"))
+            self.message.say(
+                "warning", lambda: self.tr("No printer set: receipts can be saved as PDF")
+            )
             return
         self.testButton.setEnabled(False)
         self.wiz.ops.net(print_test_receipt, spec).success(self._printed).failure(
@@ -315,7 +299,7 @@ class PrinterPage(_Page):
     def _printed(self, _result: object) -> None:
         self.testButton.setEnabled(True)
         self.printed = True
-        self.say("info", lambda: self.tr("Test receipt sent: check that it printed"))
+        self.message.say("info", lambda: self.tr("Test receipt sent: check that it printed"))
 
     def _failed(self, exc: PosError) -> None:
         self.testButton.setEnabled(True)
@@ -373,7 +357,7 @@ class ScannerPage(_Page):
             return
         self.last_code = code
         self.result.setText(self._describe(code))
-        self.say("info", lambda: self.tr("Scanner works"))
+        self.message.say("info", lambda: self.tr("Scanner works"))
 
     def _describe(self, code: object) -> str:
         if isinstance(code, codes.CardCode):

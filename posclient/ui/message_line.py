@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 
@@ -13,7 +15,26 @@ class MessageLine(QLabel):
         self.setObjectName(name)
         self.setWordWrap(False)
         self.setMinimumHeight(30)
+        self._said: tuple[str, Callable[[], str]] | None = None
         self.show_info("")
+
+    def say(self, level: str, render: Callable[[], str]) -> None:
+        """Show ``render()`` at ``level`` ("error" without a beep, "warning", "info") and keep
+        it, so that ``say_again`` words it anew after the language changed."""
+        self._said = (level, render)
+        self.say_again()
+
+    def say_again(self) -> None:
+        """The last ``say``, rendered again (call it on QEvent.LanguageChange)."""
+        if self._said is None:
+            return
+        level, render = self._said
+        if level == "error":
+            self.show_error(render(), beep=False)
+        elif level == "warning":
+            self.show_warning(render())
+        else:
+            self.show_info(render())
 
     def show_error(self, text: str, *, beep: bool = True) -> None:
         self._show(text, "error")

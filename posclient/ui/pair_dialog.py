@@ -8,8 +8,6 @@ The device token goes to the secret store only; nothing here displays it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -56,7 +54,6 @@ class PairDialog(QDialog):
         # The store before pairing: a code for another store moves the till (said plainly).
         self.old_store = ctx.settings.get("store", "")
         self.paired_as: pairing.Paired | None = None
-        self._said: tuple[str, Callable[[], str]] | None = None
         layout = QVBoxLayout(self)
         self.intro = named(QLabel(), "pairIntro")
         self.intro.setWordWrap(True)
@@ -103,7 +100,7 @@ class PairDialog(QDialog):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
-            self._show()
+            self.message.say_again()
         super().changeEvent(event)
 
     def _retranslate(self) -> None:
@@ -145,24 +142,8 @@ class PairDialog(QDialog):
             )
         return ""
 
-    def say(self, level: str, render: Callable[[], str]) -> None:
-        """Show one line, said again in the new language when the language changes."""
-        self._said = (level, render)
-        self._show()
-
-    def _show(self) -> None:
-        if self._said is None:
-            return
-        level, render = self._said
-        if level == "error":
-            self.message.show_error(render(), beep=False)
-        elif level == "warning":
-            self.message.show_warning(render())
-        else:
-            self.message.show_info(render())
-
     def _error(self, exc: PosError) -> None:
-        self.say("error", lambda: self.ctx.error_text(exc))
+        self.message.say("error", lambda: self.ctx.error_text(exc))
 
     # ------------------------------------------------------------------ pairing
 
@@ -177,11 +158,11 @@ class PairDialog(QDialog):
             return
         code = self.codeInput.text().strip()
         if not code:
-            self.say("error", lambda: self.tr("Type the pairing code"))
+            self.message.say("error", lambda: self.tr("Type the pairing code"))
             self.codeInput.setFocus()
             return
         self._busy(True)
-        self.say("info", lambda: self.tr("Pairing with HQ…"))
+        self.message.say("info", lambda: self.tr("Pairing with HQ…"))
         till = self.ctx.till
         self.ctx.ops.net(
             pairing.pair,
@@ -209,9 +190,9 @@ class PairDialog(QDialog):
         self.closeButton.setFocus()
         if self.old_store and paired.store != self.old_store:
             moved = PosError("setup.store_mismatch", paired=paired.store, typed=self.old_store)
-            self.say("warning", lambda: self.ctx.error_text(moved))
+            self.message.say("warning", lambda: self.ctx.error_text(moved))
         else:
-            self.say(
+            self.message.say(
                 "info",
                 lambda: (
                     self.tr("Paired: this till is device %1 of store %2. Sending to HQ…")

@@ -12,11 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from posclient import app
-from posclient.services import pairing, settings, staff, status
+from posclient.services import settings, staff, status
 from posclient.services.sync import TOKEN
 from posclient.store.uow import UnitOfWork
 from tests.helpers import sql
-from tests.sync.conftest import HqProcess, fast_client, free_port, hq_cli
+from tests.sync.conftest import fast_client, hq_cli
+from tests.ui import served
 from tests.ui.conftest import login, scan, wait_idle
 
 MILK = "6901234000009"
@@ -24,31 +25,12 @@ MILK = "6901234000009"
 
 @pytest.fixture
 def hq(tmp_path: Path):
-    hq = HqProcess(tmp_path / "hq.sqlite3", free_port())
-    hq_cli("demo-data", "--db", hq.db_url, "--members", "30")
-    hq.start()
-    yield hq
-    hq.stop()
+    yield from served.demo_hq(tmp_path)
 
 
 @pytest.fixture
 def till(data_dir: Path, clock, hq):
-    """The demo till (staff, catalogue, members), paired with the real HQ."""
-    from posclient.bootstrap import open_till
-    from posclient.services import demo
-
-    t = open_till(data_dir, create=True, clock=clock)
-    with UnitOfWork(t.db) as uow:
-        demo.load_all(uow.session, t.cipher, clock)
-        uow.commit()
-    pairing.pair(t.db, t.secrets, code=hq.pairing_code(), hq_url=hq.url, client_factory=fast_client)
-    t.checkout.reload_till()
-    yield t
-    t.close()
-
-
-def hq_sales(hq: HqProcess) -> list[tuple[object, ...]]:
-    return hq.sql("SELECT receipt_no FROM sales")
+    yield from served.paired_demo_till(data_dir, clock, hq)
 
 
 def device_id(till) -> str:
@@ -161,7 +143,7 @@ def test_revoked_till_says_pair_again_and_a_manager_pairs_it_again(
     assert device_id(till) != old_device
 
     # The background sync resumes by itself: the waiting sale reaches HQ, the status is online.
-    qtbot.waitUntil(lambda: (receipt_no,) in hq_sales(hq), timeout=15_000)
+    qtbot.waitUntil(lambda: (receipt_no,) in served.hq_sales(hq), timeout=15_000)
     qtbot.waitUntil(lambda: window.syncStatus.text() == "● 在线 · 待上传 0", timeout=10_000)
     assert window.ctx.online and not window.ctx.status.needs_pairing
     assert settings_dialog.hqInput.text() == hq.url and settings_dialog.storeInput.text() == "S001"
@@ -205,7 +187,7 @@ def test_missing_token_says_pair_again_in_english_and_pairing_brings_it_back(
     pair_with(qtbot, dialog, hq.pairing_code())
     qtbot.waitUntil(lambda: dialog.paired_as is not None, timeout=10_000)
     assert dialog.message.text().startswith("Paired: this till is device")
-    qtbot.waitUntil(lambda: (receipt_no,) in hq_sales(hq), timeout=15_000)
+    qtbot.waitUntil(lambda: (receipt_no,) in served.hq_sales(hq), timeout=15_000)
     qtbot.waitUntil(lambda: window.syncStatus.text() == "● Online · 0 waiting", timeout=10_000)
     dialog.close()
 

@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 
 from posclient import app
 from posclient.domain.events import EventType
-from posclient.services import outbox, pairing
+from posclient.services import outbox
 from posclient.store.uow import UnitOfWork
 from tests.helpers import demo_members, sql
-from tests.sync.conftest import HqProcess, fast_client, free_port, hq_cli
+from tests.ui import served
 from tests.ui.conftest import login, scan, wait_idle
 
 MILK = "6901234000009"
@@ -24,31 +24,12 @@ SILVER = demo_members()["silver"]
 
 @pytest.fixture
 def hq(tmp_path: Path):
-    hq = HqProcess(tmp_path / "hq.sqlite3", free_port())
-    hq_cli("demo-data", "--db", hq.db_url, "--members", "30")
-    hq.start()
-    yield hq
-    hq.stop()
+    yield from served.demo_hq(tmp_path)
 
 
 @pytest.fixture
 def till(data_dir: Path, clock, hq):
-    """The demo till (staff, catalogue, members), paired with the real HQ."""
-    from posclient.bootstrap import open_till
-    from posclient.services import demo
-
-    t = open_till(data_dir, create=True, clock=clock)
-    with UnitOfWork(t.db) as uow:
-        demo.load_all(uow.session, t.cipher, clock)
-        uow.commit()
-    pairing.pair(t.db, t.secrets, code=hq.pairing_code(), hq_url=hq.url, client_factory=fast_client)
-    t.checkout.reload_till()
-    yield t
-    t.close()
-
-
-def hq_sales(hq: HqProcess) -> list[tuple[object, ...]]:
-    return hq.sql("SELECT receipt_no FROM sales")
+    yield from served.paired_demo_till(data_dir, clock, hq)
 
 
 def test_a_sale_reaches_hq_in_the_background(qtbot, window, key_clock, till, hq, data_dir):
@@ -67,7 +48,7 @@ def test_a_sale_reaches_hq_in_the_background(qtbot, window, key_clock, till, hq,
         qtbot.keyClick(page.scanInput, Qt.Key.Key_F12)
     receipt_no = paid.args[0].receipt_no
     # Nobody pressed anything: the committed sale nudged the sync.
-    qtbot.waitUntil(lambda: (receipt_no,) in hq_sales(hq), timeout=15_000)
+    qtbot.waitUntil(lambda: (receipt_no,) in served.hq_sales(hq), timeout=15_000)
     qtbot.waitUntil(lambda: "待上传 0" in window.syncStatus.text(), timeout=10_000)
     assert sql(till.db.path, "SELECT status FROM outbox WHERE type = 'sale.completed'") == [
         ("applied",)
