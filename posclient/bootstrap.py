@@ -14,7 +14,7 @@ from sqlalchemy import text as sql_text
 
 from posclient.domain.errors import PosError
 from posclient.i18n import os_reason
-from posclient.security.fieldcrypt import KEYRING_NAME, FieldCipher
+from posclient.security.fieldcrypt import KEYRING_NAME, FieldCipher, FieldKeys
 from posclient.security.secrets import SecretStore
 from posclient.services import settings
 from posclient.services.checkout import CheckoutService
@@ -85,14 +85,20 @@ def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = Non
         uow.commit()
     assert install_id
     secrets = SecretStore(install_id)
-    if secrets.get(KEYRING_NAME) is None and _holds_sealed_data(db):
+    stored_keys = secrets.get(KEYRING_NAME)
+    if stored_keys is None and _holds_sealed_data(db):
         # Made afresh, new keys would open none of the till's personal data: a phone search
         # would find nobody and invite a duplicate enrolment. Another OS user, a lost secrets
         # folder or a keyring not unlocked look like this.
         db.close()
         info = secrets.info
         raise PosError("secrets.keys_missing", where=info.location or info.name)
-    cipher = FieldCipher.from_store(secrets)
+    # One read of the key store (an OS keyring may be slow or ask to be unlocked).
+    cipher = (
+        FieldCipher(FieldKeys.loads(stored_keys))
+        if stored_keys is not None
+        else FieldCipher.from_store(secrets)
+    )
     clock = clock or Clock()
     checkout = CheckoutService(db, cipher=cipher, clock=clock)
     return Till(data_dir, db, secrets, cipher, clock, checkout)
