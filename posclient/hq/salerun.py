@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from posclient.domain.events import EventType
 from posclient.sync.protocol import Entity, Event
 
-from .context import Hq
+from .context import CHAIN_TZ, Hq
 from .fastsql import Fast, read_dt
 from .feed import Feed, dumps
 from .lotcache import Held, SalesWindow
@@ -152,6 +152,7 @@ class SaleRun:
             and payload.get("provisional_card_no") is None
             and _names_member(event)
             and str(payload["member_id"]) in self.members
+            and not (_spends(payload) and _sold_before(payload, self.at))
         )
 
     # ------------------------------------------------------------ used by apply_sale
@@ -272,6 +273,20 @@ class SaleRun:
             remaining = after.remaining if after else 0
             if remaining != before.remaining:
                 updates.append((remaining, st.member_id, lot_id))
+
+
+def _spends(payload: dict[str, Any]) -> bool:
+    return bool(payload.get("points_redeemed") or payload.get("item_points"))
+
+
+def _sold_before(payload: dict[str, Any], now: datetime) -> bool:
+    """Whether the sale was made before today (or its date cannot be read): one that spends
+    points may spend lots that have expired since, which only the careful path looks up."""
+    try:
+        occurred = datetime.fromisoformat(str(payload["occurred_at"]))
+        return bool(occurred.astimezone(CHAIN_TZ).date() < now.astimezone(CHAIN_TZ).date())
+    except (KeyError, ValueError, TypeError):
+        return True
 
 
 def _names_member(event: Event) -> bool:

@@ -12,7 +12,10 @@ from sqlalchemy import func, insert, select, update
 
 from posclient.domain.money import from_fen
 from posclient.domain.points import (
+    Account,
     Earning,
+    Lot,
+    Redemption,
     earn,
     earning_slice,
     points_earned,
@@ -182,8 +185,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
         tier_before = hq.tier(st.row["tier_code"])
         spent = sale.item_points + sale.points_redeemed
         if spent:
-            after, redemption = redeem(st.account, spent, today=hq.today(), allow_debt=True)
-            book(hq, st, after, "redeem", event_id=cx.event_id, ref=sale_id)
+            redemption = _redeem(cx, st, sale, spent)
             if redemption.debt_added:
                 st.row["overdrafts"] += 1
                 out.conflict(
@@ -260,6 +262,64 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     cx.run.save(st)
     if out.is_conflict:  # the answer carries the member only with a conflict
         out.state["member"] = DocLater.now(st, hq.today(), cx.run.docs)
+
+
+def _redeem(cx: Apply, st: MemberState, sale: SalePayload, spent: int) -> Redemption:
+    """Take the points a sale spent, from the lots that were valid on the day it was made.
+
+    A sale made offline reaches HQ later. A lot that expired in between held the points the
+    till spent: taken from today's lots instead, they would be charged a second time (the
+    lapsed lot's points are gone already). Such a lot's lapsed points are spent first (earliest
+    expiry first, as the till did): its expiry is undone for them and they are redeemed (an
+    ``expire`` and a ``redeem`` entry, net nothing), so no later sale can spend them again.
+    """
+    hq, sale_id = cx.hq, str(sale.sale_id)
+    today = hq.today()
+    sold_on = sale.occurred_at.astimezone(CHAIN_TZ).date()
+    lapsed = _lapsed_lots(cx, st, since=sold_on) if sold_on < today else ()
+    if not lapsed:
+        after, redemption = redeem(st.account, spent, today=today, allow_debt=True)
+        book(hq, st, after, "redeem", event_id=cx.event_id, ref=sale_id)
+        return redemption
+    then = Account((*st.account.lots, *lapsed), st.account.debt)
+    after, redemption = redeem(then, spent, today=sold_on, allow_debt=True)
+    gone = {lot.lot_id for lot in lapsed}
+    from_lapsed = 0
+    for take in redemption.takes:
+        if take.lot_id in gone:
+            from_lapsed += take.points
+            for kind, points in (("expire", take.points), ("redeem", -take.points)):
+                entry(hq, st, kind, points, lot_id=take.lot_id, event_id=cx.event_id, ref=sale_id)
+    live = Account(tuple(lot for lot in after.lots if lot.lot_id not in gone), after.debt)
+    book(hq, st, live, "redeem", event_id=cx.event_id, ref=sale_id)
+    if from_lapsed:
+        cx.out.note(
+            f"{from_lapsed} of the points spent came from lots that were valid on the day of "
+            "the sale and have expired since"
+        )
+    return redemption
+
+
+def _lapsed_lots(cx: Apply, st: MemberState, *, since: date) -> tuple[Lot, ...]:
+    """The member's lots that were still valid on ``since`` and have expired since, each with
+    the points that lapsed unspent (``_lapsed``: not spent by another late sale, nor claimed by
+    a refund)."""
+    held = st.account.by_id()
+    rows = cx.conn.execute(
+        select(m.lots.c.lot_id, m.lots.c.expires_on).where(
+            m.lots.c.member_id == st.member_id,
+            m.lots.c.expires_on >= since,
+            m.lots.c.expires_on < cx.hq.today(),
+        )
+    ).all()
+    lots = []
+    for lot_id, expires_on in rows:
+        if lot_id in held:
+            continue
+        points = _lapsed(cx, st, lot_id)
+        if points:
+            lots.append(Lot(expires_on, lot_id, points))
+    return tuple(lots)
 
 
 def _check_new_lot(cx: Apply, st: MemberState, lot_id: str) -> None:

@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from posclient.hq import models as m
@@ -342,6 +343,64 @@ def test_a_lapsed_lot_with_nothing_else_is_no_debt(hq: Hq, till: Till, clock: Cl
     )
     assert result["status"] == "applied", result
     assert balance(hq, member_id) == 0 and account(hq, member_id).debt == 0
+
+
+@pytest.mark.parametrize("expired_first", [False, True], ids=["expired-now", "expired-before"])
+def test_an_offline_sale_spends_the_lots_valid_on_its_day(
+    hq: Hq, till: Till, clock: Clock, expired_first: bool
+) -> None:
+    member_id = enrolled(till)
+    soon = hq.today() + timedelta(days=2)
+    till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
+    till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])
+    sold_at = clock() + timedelta(days=1)  # offline, while lot A (100 points) was valid
+    clock.advance(days=3)
+    if expired_first:
+        maintain(hq)  # A's 100 points are booked as expired before the sale arrives
+    sale_id, sale = till.sale(
+        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
+    )
+    result = till.push_one(sale)
+    assert result["status"] == "applied", result
+    # The 60 points came out of lot A, as at the till; B keeps its 200 (before: 140).
+    assert balance(hq, member_id) == 200
+    assert [(lot.lot_id, lot.remaining) for lot in account(hq, member_id).lots] == [("B", 200)]
+    # A second late sale finds only A's 40 unspent points: the other 20 come out of B. It
+    # comes in one batch behind a plain sale (a batch's plain sales are applied as a run).
+    plain = till.sale(member_id, amount_fen=1000, points_earned=0)[1]
+    second = till.sale(
+        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
+    )[1]
+    results = till.push(plain, second)["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    assert balance(hq, member_id) == 180
+    # Refunded, the first sale's points go back into lot A, which has expired: they lapse.
+    result = till.push_one(
+        refund_event(till, sale_id, member_id, amount_fen=940, points_restored=60)
+    )
+    assert result["status"] == "applied", result
+    assert balance(hq, member_id) == 180
+    with hq.db.read() as conn:
+        redeemed = conn.execute(
+            select(m.sales.c.redemption).where(m.sales.c.sale_id == sale_id)
+        ).scalar_one()
+    assert [take["lot_id"] for take in json.loads(redeemed)["takes"]] == ["A"]
+
+
+def test_a_late_sale_made_after_its_lot_expired_does_not_spend_it(
+    hq: Hq, till: Till, clock: Clock
+) -> None:
+    member_id = enrolled(till)
+    soon = hq.today() + timedelta(days=2)
+    till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
+    till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])
+    sold_at = clock() + timedelta(days=3)  # the day after A's last day: A was not valid
+    clock.advance(days=4)
+    sale = till.sale(
+        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
+    )[1]
+    assert till.push_one(sale)["status"] == "applied"
+    assert balance(hq, member_id) == 140
 
 
 def test_a_refund_claiming_more_points_than_hq_credited_stands_with_hqs_figure(
