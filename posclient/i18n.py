@@ -137,8 +137,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Coupon {code} is for a first purchase only",
     ),
     "coupon.below_min_spend": (
-        "未达到优惠券 {code} 的最低消费 {min_spend}",
-        "Coupon {code} needs a minimum spend of {min_spend}",
+        "未达到优惠券 {code} 的最低消费 {min_spend}（按会员折后可用券商品计，本单 {eligible}）",
+        "Coupon {code} needs a minimum spend of {min_spend} on items it applies to, after the "
+        "member discount (this sale: {eligible})",
     ),
     "coupon.nothing_eligible": (
         "优惠券 {code} 不适用于本单商品（没有可打折的商品），未使用",
@@ -288,6 +289,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{staff} staff",
     ),
     "cli.receipt_header": ("{store}  小票号 {receipt}", "{store}  receipt {receipt}"),
+    "cli.receipt_time": ("时间 {time}  收银员 {staff}", "time {time}  cashier {staff}"),
+    "cli.receipt_member": ("会员", "Member"),
+    "cli.points_items": ("积分换购", "Items paid in points"),
+    "cli.receipt_offline": (
+        "离线记录，联网后上传总部",
+        "Recorded offline; sent to HQ when the till is back online",
+    ),
     "cli.subtotal": ("商品合计", "Subtotal"),
     "cli.member_savings": ("会员价优惠", "Member prices"),
     "cli.tier_discount": ("等级折扣", "Tier discount"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from posclient.bootstrap import Till
 from posclient.domain.errors import CartError, PosError
 from posclient.domain.money import format_yuan
 from posclient.i18n import hq_reason, text
+from posclient.security.masking import mask_card
 from posclient.services import demo, outbox, settings, staff, status
 from posclient.services.checkout import Cart, Receipt, RefundReceipt
 from posclient.services.first_run import check_hq, normalise_store, normalise_url
@@ -246,23 +248,45 @@ def receipt_json(receipt: Receipt) -> dict[str, Any]:
     }
 
 
-def print_receipt(receipt: Receipt, lang: str) -> None:
+def print_receipt(receipt: Receipt, lang: str, when: datetime) -> None:
+    """The receipt as text (``when``: its time on the store's clock). Member data masked."""
     priced = receipt.priced
     print(text("cli.receipt_header", lang, store=receipt.store_name, receipt=receipt.receipt_no))
+    print(
+        "  "
+        + text(
+            "cli.receipt_time",
+            lang,
+            time=when.strftime("%Y-%m-%d %H:%M:%S"),
+            staff=receipt.staff_id or "-",
+        )
+    )
+    if receipt.member_id or receipt.provisional:
+        tier = receipt.tier_name_en if lang == "en" else receipt.tier_name_zh
+        card = mask_card(receipt.member_card) or "-"
+        print(f"  {text('cli.receipt_member', lang)}: {card}  {tier}".rstrip())
     for line in priced.lines:
         print(f"  {line.display_name(lang)}  ×{line.qty}  {format_yuan(line.gross)}")
     rows = [
         ("cli.subtotal", format_yuan(priced.subtotal)),
         ("cli.member_savings", format_yuan(-priced.member_savings)),
         ("cli.tier_discount", format_yuan(-priced.tier_discount)),
-        ("cli.coupon_discount", format_yuan(-priced.coupon_discount)),
-        (
-            "cli.points_paid",
-            f"{priced.points_spent} → "
-            f"{format_yuan(-priced.points_value - priced.item_points_value)}",
-        ),
-        ("cli.amount_due", format_yuan(priced.amount_due)),
     ]
+    if priced.coupon_code:
+        coupon = f"{priced.coupon_code} {format_yuan(-priced.coupon_discount)}"
+        rows.append(("cli.coupon_discount", coupon))
+    if priced.item_points:
+        rows.append(
+            (
+                "cli.points_items",
+                f"{priced.item_points} → {format_yuan(-priced.item_points_value)}",
+            )
+        )
+    if priced.points_redeemed:
+        rows.append(
+            ("cli.points_paid", f"{priced.points_redeemed} → {format_yuan(-priced.points_value)}")
+        )
+    rows.append(("cli.amount_due", format_yuan(priced.amount_due)))
     for code, value in rows:
         print(f"  {text(code, lang)}: {value}")
     if receipt.member_id or receipt.provisional:
@@ -271,6 +295,8 @@ def print_receipt(receipt: Receipt, lang: str) -> None:
             print(f"  {text('cli.balance_after', lang)}: {receipt.balance_after}")
         if receipt.provisional:
             print(f"  {text('cli.provisional', lang)}")
+    if receipt.offline:
+        print(f"  {text('cli.receipt_offline', lang)}")
 
 
 def _staff(t: Till, staff_id: str) -> str:
@@ -308,7 +334,7 @@ def cmd_sale(args: argparse.Namespace) -> int:
     if args.json:
         print_json(receipt_json(receipt))
     else:
-        print_receipt(receipt, args.lang)
+        print_receipt(receipt, args.lang, t.clock.local(receipt.created_at))
     return 0
 
 

@@ -88,7 +88,12 @@ def check_coupon(
         # minimum spend: "spend more" is no answer when nothing in the sale can be discounted.
         raise CouponError("coupon.nothing_eligible", code=coupon.code)
     if eligible_amount < coupon.min_spend:
-        raise CouponError("coupon.below_min_spend", code=coupon.code, min_spend=coupon.min_spend)
+        raise CouponError(
+            "coupon.below_min_spend",
+            code=coupon.code,
+            min_spend=coupon.min_spend,
+            eligible=eligible_amount,
+        )
 
 
 def coupon_discount(coupon: Coupon, eligible_amount: Decimal) -> Decimal:

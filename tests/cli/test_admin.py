@@ -633,3 +633,23 @@ def test_a_till_opened_without_its_keys_refuses_instead_of_making_new_ones(
         assert str(tmp_path / "elsewhere") in proc.stderr
     assert not any((tmp_path / "elsewhere").glob("*field-keys*"))
     assert _dump(demo_dir) == before
+
+
+def test_text_receipt_has_time_cashier_masked_card_coupon_and_points_apart(demo_dir):
+    wang = MEMBERS["diamond"]
+    args = (
+        *("sale", "--member", wang["card_no"], "--staff", "c01"),
+        *("--item", "TOTE-BAG", "--item", "NUTS-MIX", "--points-price", "TOTE-BAG"),
+        *("--redeem", "1000", "--coupon", "BD-WANG"),
+    )
+    out = admin(demo_dir, *args, lang="en").stdout
+    card = wang["card_no"]
+    assert re.search(r"time \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  cashier c01", out), out
+    assert f"Member: {card[:2]}{'*' * (len(card) - 6)}{card[-4:]}  Diamond" in out
+    assert card not in out and wang["phone"] not in out
+    assert "Coupon: BD-WANG -¥" in out
+    # The points+cash item's points and the redeemed points are on lines of their own.
+    assert re.search(r"Items paid in points: \d+ → -¥", out), out
+    assert "Paid with points: 1000 → -¥10.00" in out
+    zh = admin(demo_dir, "sale", "--member", wang["phone"], "--item", "MILK-1L").stdout
+    assert "收银员 -" in zh and "会员: " in zh and "钻石" in zh

@@ -23,6 +23,7 @@ from posclient.domain.errors import CouponError
 from posclient.domain.money import ZERO, from_fen, yuan
 from posclient.domain.pricing import CartLine, PricingMember, Product, price_cart
 from posclient.domain.tiers import GOLD, NORMAL
+from posclient.i18n import message
 
 TODAY = date(2024, 6, 15)
 
@@ -226,6 +227,9 @@ def test_min_spend_counts_only_discountable_lines() -> None:
     with pytest.raises(CouponError) as info:
         price_cart(lines, member=member(), coupon=coupon(min_spend=yuan(60)), today=TODAY)
     assert info.value.code == "coupon.below_min_spend"
+    # The reason says what counted: the items it applies to, after the member discount.
+    assert "(this sale: ¥50.00)" in message(info.value, "en")
+    assert "本单 ¥50.00" in message(info.value, "zh_CN")
 
 
 def test_coupon_reasons_surface_through_pricing() -> None:
