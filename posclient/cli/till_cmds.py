@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
@@ -90,7 +89,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     # Checked before anything is created: a bad option leaves no half-made till behind.
-    hq_url = _hq_url(args.hq) if args.hq is not None else None
+    hq_url = normalise_url(args.hq) if args.hq is not None else None
     store = normalise_store(args.store) if args.store is not None else None
     t = till(args, create=True)
     with UnitOfWork(t.db) as uow:
@@ -135,29 +134,6 @@ def cmd_init(args: argparse.Namespace) -> int:
         if counts:
             print(text("cli.demo_loaded", args.lang, **counts))
     return 0
-
-
-def _hq_url(value: str) -> str:
-    """``--hq``: the address, or the reason it is not one (a port out of range, no host, a
-    malformed address), before :func:`normalise_url`'s "must start with http://"."""
-    url = value.strip()
-    shown = url[:60]
-    if url.lower().startswith(("http://", "https://")):
-        if any(ch.isspace() for ch in url):
-            raise PosError("setup.url_malformed", url=shown)
-        try:
-            parts = urlsplit(url)
-        except ValueError as exc:  # e.g. an unclosed [IPv6 bracket
-            raise PosError("setup.url_malformed", url=shown) from exc
-        if not parts.hostname:
-            raise PosError("setup.url_no_host", url=shown)
-        try:
-            port = parts.port
-        except ValueError as exc:  # out of range, or not a number
-            raise PosError("setup.url_bad_port", url=shown) from exc
-        if port == 0:
-            raise PosError("setup.url_bad_port", url=shown)
-    return normalise_url(url)
 
 
 #: What ``init --demo`` would overwrite: a till with rows in any of these is not loaded again.

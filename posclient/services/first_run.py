@@ -23,17 +23,27 @@ def needs_setup(db: Database) -> bool:
 
 
 def normalise_url(url: str) -> str:
-    url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")) or len(url) < 10 or " " in url:
-        raise PosError("setup.bad_url", url=url[:60])
+    """HQ's address as typed (trimmed, no trailing slash), or PosError naming what is wrong with
+    it: no http(s) scheme, a malformed address, no host name, a port out of range."""
+    url = url.strip()
+    shown = url[:60]
+    if not url.lower().startswith(("http://", "https://")):
+        raise PosError("setup.bad_url", url=shown)
+    if any(ch.isspace() for ch in url):
+        raise PosError("setup.url_malformed", url=shown)
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises for a port out of range
-    except ValueError as exc:
-        raise PosError("setup.bad_url", url=url[:60]) from exc
+    except ValueError as exc:  # e.g. an unclosed [IPv6 bracket
+        raise PosError("setup.url_malformed", url=shown) from exc
     if not parts.hostname:
-        raise PosError("setup.bad_url", url=url[:60])
-    return url
+        raise PosError("setup.url_no_host", url=shown)
+    try:
+        port = parts.port
+    except ValueError as exc:  # out of range, or not a number
+        raise PosError("setup.url_bad_port", url=shown) from exc
+    if port == 0:
+        raise PosError("setup.url_bad_port", url=shown)
+    return url.rstrip("/")
 
 
 def normalise_store(code: str) -> str:

@@ -588,21 +588,13 @@ def test_a_lowercased_signed_member_code_says_why(demo_dir):
         assert expected in proc.stderr
 
 
-@pytest.mark.parametrize(
-    ("url", "zh", "en"),
-    [
-        ("http://127.0.0.1:99999", "端口无效", "invalid port"),
-        ("http://127.0.0.1:0", "端口无效", "invalid port"),
-        ("https://hq.example.com:http", "端口无效", "invalid port"),
-        ("http://", "缺少主机名", "no host name: http://"),
-        ("https://:8765", "缺少主机名", "no host name"),
-        ("http://[::1", "格式错误", "malformed"),
-        ("hq.example.com", "应以 http:// 或 https:// 开头", "must start with http://"),
-    ],
-)
-def test_init_hq_says_what_is_wrong_with_the_address(tmp_path, url, zh, en):
-    for lang, expected in (("zh_CN", zh), ("en", en)):
-        proc = admin(tmp_path / "t", "init", "--hq", url, lang=lang, check=False)
+def test_init_hq_says_what_is_wrong_with_the_address(tmp_path):
+    # Every reason is tested on normalise_url (tests/services/test_first_run.py); here, that
+    # init says it in one line and makes nothing.
+    for lang, expected in (("zh_CN", "端口无效"), ("en", "invalid port")):
+        proc = admin(
+            tmp_path / "t", "init", "--hq", "http://127.0.0.1:99999", lang=lang, check=False
+        )
         assert proc.returncode == 1 and len(_lines(proc)) == 1, proc.stderr
         assert expected in proc.stderr, proc.stderr
     assert not (tmp_path / "t").exists()
