@@ -268,6 +268,37 @@ def discard(db: Database, conflict_id: int, *, staff: StaffMember | None, now: d
         uow.commit()
 
 
+def may_acknowledge_all(staff: StaffMember | None) -> bool:
+    """Whether ``staff`` may mark every information entry read (``acknowledge_all``)."""
+    return staff is not None and staff.can("conflict_info")
+
+
+def acknowledge_all(db: Database, *, staff: StaffMember | None, now: datetime) -> int:
+    """Mark every open information entry (overdraft, coupon, tier) read at once, as the manager
+    (profile conflicts each need a decision: they stay). Returns how many were marked."""
+    staff = require(staff, "conflict_info")
+    with UnitOfWork(db) as uow:
+        rows = uow.session.scalars(
+            select(ConflictRow)
+            .where(ConflictRow.resolved_at.is_(None), ConflictRow.kind.not_in(PROFILE_KINDS))
+            .order_by(ConflictRow.id)
+        ).all()
+        for row in rows:
+            row.resolved_at = now
+            row.resolution = "acknowledged"
+            uow.session.add(
+                AuditRow(
+                    at=now,
+                    staff_id=staff.staff_id,
+                    member_id=row.member_id,
+                    action="conflict.acknowledged",
+                    fields=[row.kind],
+                )
+            )
+        uow.commit()
+    return len(rows)
+
+
 def reapply(
     db: Database,
     cipher: FieldCipher,

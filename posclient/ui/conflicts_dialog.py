@@ -77,8 +77,10 @@ class ConflictsDialog(QDialog):
         self.reapplyButton = named(QPushButton(), "conflictReapply")
         self.discardButton = named(QPushButton(), "conflictDiscard")
         self.closeButton = named(QPushButton(), "conflictsClose")
+        self.allReadButton = named(QPushButton(), "conflictsAllRead")
         buttons.addWidget(self.reapplyButton)
         buttons.addWidget(self.discardButton)
+        buttons.addWidget(self.allReadButton)
         buttons.addStretch(1)
         buttons.addWidget(self.closeButton)
         right.addLayout(buttons)
@@ -92,6 +94,7 @@ class ConflictsDialog(QDialog):
         self.list.currentRowChanged.connect(self._show)
         self.reapplyButton.clicked.connect(self._reapply)
         self.discardButton.clicked.connect(self._discard)
+        self.allReadButton.clicked.connect(self._all_read)
         self.closeButton.clicked.connect(self.accept)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -105,6 +108,7 @@ class ConflictsDialog(QDialog):
             [self.tr("Field"), self.tr("This till"), self.tr("HQ (kept)"), self.tr("Changed at")]
         )
         self.closeButton.setText(with_key(self.tr("Close"), "Esc"))
+        self.allReadButton.setText(self.tr("Mark all information read"))
         self._render()
 
     # ------------------------------------------------------------------ data
@@ -171,6 +175,11 @@ class ConflictsDialog(QDialog):
         if self.conflicts:
             self.list.setCurrentRow(min(max(row, 0), len(self.conflicts) - 1))
         self.list.blockSignals(False)
+        # Information entries pile up after a day offline: the manager clears them at once.
+        self.allReadButton.setVisible(
+            any(c.kind not in conflict_service.PROFILE_KINDS for c in self.conflicts)
+            and conflict_service.may_acknowledge_all(self.ctx.staff)
+        )
         self._show(self.list.currentRow())
 
     def selected(self) -> Conflict | None:
@@ -260,4 +269,14 @@ class ConflictsDialog(QDialog):
         ).success(self._after_discard).failure(self._failed).run()
 
     def _after_discard(self, _result: object) -> None:
+        self.reload()
+
+    def _all_read(self) -> None:
+        till = self.ctx.till
+        self.ctx.ops.db(
+            conflict_service.acknowledge_all, till.db, staff=self.ctx.staff, now=till.clock.now()
+        ).success(self._after_all_read).failure(self._failed).run()
+
+    def _after_all_read(self, count: int) -> None:
+        self.message.show_info(self.tr("%1 marked as read.").replace("%1", str(count)))
         self.reload()

@@ -325,6 +325,10 @@
         <translation>Close</translation>
     </message>
     <message>
+        <source>Mark all information read</source>
+        <translation>Mark all information read</translation>
+    </message>
+    <message>
         <source>Phone</source>
         <translation>Phone</translation>
     </message>
@@ -379,6 +383,10 @@
     <message>
         <source>Sent again: HQ decides when it arrives.</source>
         <translation>Sent again: HQ decides when it arrives.</translation>
+    </message>
+    <message>
+        <source>%1 marked as read.</source>
+        <translation>%1 marked as read.</translation>
     </message>
 </context>
 <context>

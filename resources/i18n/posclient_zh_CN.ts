@@ -326,6 +326,10 @@
         <translation>关闭</translation>
     </message>
     <message>
+        <source>Mark all information read</source>
+        <translation>全部信息标记为已读</translation>
+    </message>
+    <message>
         <source>Phone</source>
         <translation>手机号</translation>
     </message>
@@ -380,6 +384,10 @@
     <message>
         <source>Sent again: HQ decides when it arrives.</source>
         <translation>已重新提交：以总部收到后的结果为准。</translation>
+    </message>
+    <message>
+        <source>%1 marked as read.</source>
+        <translation>已将 %1 条标记为已读。</translation>
     </message>
 </context>
 <context>

@@ -63,3 +63,27 @@ def test_assistants_settle_profile_conflicts_cashiers_do_not(till):
     assert err.value.code == "staff.not_allowed"
     conflicts.discard(till.db, conflict_id, staff=_who(till, "a01", "2222"), now=now)
     assert sql(till.db.path, "SELECT resolution FROM conflicts") == [("discarded",)]
+
+
+def test_the_manager_marks_all_information_read_at_once(till):
+    for n, kind in enumerate(["points_overdraft", "coupon_already_used", "points_overdraft"]):
+        _record(till, kind, f"i-{n}")
+    profile_id = _record(till, "profile_conflict", "p-1")
+    now = till.clock.now()
+    assistant = _who(till, "a01", "2222")
+    assert not conflicts.may_acknowledge_all(assistant)
+    with pytest.raises(PosError) as err:
+        conflicts.acknowledge_all(till.db, staff=assistant, now=now)
+    assert err.value.code == "staff.not_allowed"
+    assert sql(till.db.path, "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL") == [(4,)]
+    manager = _who(till, "m01", "9999")
+    assert conflicts.may_acknowledge_all(manager)
+    assert conflicts.acknowledge_all(till.db, staff=manager, now=now) == 3
+    # The profile conflict needs a decision: it stays open.
+    assert sql(till.db.path, "SELECT id FROM conflicts WHERE resolved_at IS NULL") == [
+        (profile_id,)
+    ]
+    assert sql(
+        till.db.path, "SELECT count(*) FROM audit_log WHERE action = 'conflict.acknowledged'"
+    ) == [(3,)]
+    assert conflicts.acknowledge_all(till.db, staff=manager, now=now) == 0

@@ -238,27 +238,30 @@ def test_every_action_shows_its_shortcut(qtbot, window):
 
 
 def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, till):
-    """An assistant sees a coupon conflict but cannot close it; the manager marks it read."""
+    """An assistant sees coupon conflicts but cannot close them; the manager marks one read,
+    then the rest at once."""
     from posclient.store.models import ConflictRow
     from posclient.store.uow import UnitOfWork
 
     with UnitOfWork(till.db) as uow:
-        uow.session.add(
-            ConflictRow(
-                event_id="e-coupon",
-                kind="coupon_already_used",
-                member_id=SILVER["member_id"],
-                detail={},
-                created_at=till.clock.now(),
+        for n in range(3):
+            uow.session.add(
+                ConflictRow(
+                    event_id=f"e-coupon-{n}",
+                    kind="coupon_already_used",
+                    member_id=SILVER["member_id"],
+                    detail={},
+                    created_at=till.clock.now(),
+                )
             )
-        )
         uow.commit()
     for staff_id, pin, may_close in (("a01", "2222", False), ("m01", "9999", True)):
         login(qtbot, window, staff_id, pin)
         window.open_conflicts()
         dialog = window.conflictsDialog
-        qtbot.waitUntil(lambda d=dialog: d.list.count() == 1)
+        qtbot.waitUntil(lambda d=dialog: d.list.count() == 3)
         assert dialog.discardButton.isVisible() is may_close
+        assert dialog.allReadButton.isVisible() is may_close
         assert not dialog.reapplyButton.isVisible()
         # Information only: no empty table of fields; the member named by card.
         assert not dialog.fieldsTable.isVisible()
@@ -267,8 +270,12 @@ def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, t
         if may_close:
             assert dialog.discardButton.text() == "标记为已读"
             dialog.discardButton.click()
+            qtbot.waitUntil(lambda d=dialog: d.list.count() == 2)
+            dialog.allReadButton.click()
             qtbot.waitUntil(lambda d=dialog: d.list.count() == 0)
+            assert dialog.message.text() == "已将 2 条标记为已读。"
+            assert not dialog.allReadButton.isVisible()
         dialog.close()
         wait_idle(qtbot, window)
         window.logout()
-    assert sql(till.db.path, "SELECT resolution FROM conflicts") == [("acknowledged",)]
+    assert sql(till.db.path, "SELECT resolution FROM conflicts") == [("acknowledged",)] * 3
