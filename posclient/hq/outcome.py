@@ -71,6 +71,8 @@ class Apply:
     #: The run of plain sales this sale belongs to (``salerun``): members are in memory and
     #: writes wait for the end of the run.
     run: SaleRun | None = None
+    #: The store the pushing device was paired with ("": not checked).
+    store: str = ""
 
     @cached_property
     def event_id(self) -> str:

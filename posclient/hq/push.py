@@ -74,6 +74,8 @@ class _Journal:
 
     last_seq: int
     last_hash: str | None
+    #: The store the device was paired with: every event it sends is that store's.
+    store: str
     events: int = 0
     issues: int = 0
 
@@ -134,11 +136,11 @@ def _push(hq: Hq, request: PushRequest, *, runs: bool) -> _Pushed:
         written.clear()
         texts.clear()
         device = conn.execute(
-            select(m.devices.c.last_seq, m.devices.c.last_hash)
+            select(m.devices.c.last_seq, m.devices.c.last_hash, m.devices.c.store)
             .where(m.devices.c.device_id == request.device_id)
             .with_for_update()
         ).one()
-        journal = _Journal(device.last_seq, device.last_hash)
+        journal = _Journal(device.last_seq, device.last_hash, device.store)
         _lock_members(conn, request)
         batch = _Batch.claim(hq, Fast.of(conn), request.events)
         feed = Feed()
@@ -390,7 +392,7 @@ def _process(
     if seen is not None:
         return _repeat(hq, conn, event, journal, stored_hash=seen[0], stored=seen[1])
     _check_chain(hq, conn, event_id, event, journal)
-    cx = Apply(hq=hq, conn=conn, ev=event, feed=Feed(), run=run)
+    cx = Apply(hq=hq, conn=conn, ev=event, feed=Feed(), run=run, store=journal.store)
     result = _apply_guarded(cx, batch.fast) if safe else _apply_bare(cx)
     if result.status is ResultStatus.APPLIED or result.status is ResultStatus.CONFLICT:
         feed.absorb(cx.feed)
@@ -407,10 +409,22 @@ def _process(
 def _apply_bare(cx: Apply) -> EventResult:
     """Apply without a savepoint: any refusal undoes the whole attempt (see ``push``)."""
     try:
-        HANDLERS[cx.ev.type](cx, cx.ev.typed_payload())
+        _dispatch(cx, cx.ev.typed_payload())
     except (Reject, ValidationError, ValueError, PosError) as exc:
         raise _NeedsSavepoints from exc
     return cx.out.result(cx.ev.event_id)
+
+
+def _dispatch(cx: Apply, payload: Any) -> None:
+    """Apply ``payload`` with its type's handler, if it is the pushing device's store's."""
+    if cx.store and payload.store != cx.store:
+        # A till sells for the store it was paired with: a sale booked to another store would
+        # count in that store's figures (and a forged one could move its members' points).
+        raise Reject(
+            "wrong_store",
+            f"the event names store {payload.store}; this till is paired with store {cx.store}",
+        )
+    HANDLERS[cx.ev.type](cx, payload)
 
 
 def _apply_guarded(cx: Apply, fast: Fast) -> EventResult:
@@ -423,7 +437,7 @@ def _apply_guarded(cx: Apply, fast: Fast) -> EventResult:
             payload = event.typed_payload()
         except ValidationError as exc:
             raise Reject("invalid_payload", _describe(exc)) from exc
-        HANDLERS[event.type](cx, payload)
+        _dispatch(cx, payload)
         result = cx.out.result(event.event_id)
     except Reject as exc:
         fast.run("ROLLBACK TO SAVEPOINT event")
