@@ -84,7 +84,13 @@ class Hq:
                 )
             ).scalar_one()
         self.rules = PointsRules.model_validate_json(rules_text)
-        self.chain: str = values["chain"]
+        try:
+            self.chain: str = check_chain(values["chain"])
+        except ValueError as exc:  # stored before chain codes were checked: pairing would fail
+            raise ValueError(
+                f"the database's chain code is not valid: {exc}; fix the 'chain' row of its "
+                "hq_meta table before serving"
+            ) from exc
         self.key_id: str = values["code_key_id"]
         self.private_key = base64.b64decode(values["code_private_key"])
         self.public_key = public_key_of(self.private_key)

@@ -169,6 +169,16 @@ def test_a_chain_code_tills_cannot_pair_with_is_refused_before_anything_is_creat
     run(capsys, "demo-data", "--db", f"sqlite:///{members}", "--members", "1", "--chain", "PC01")
     first = json.loads(run(capsys, "members", "--db", f"sqlite:///{members}", "--json"))[0]
     assert first["codes"]["static_qr"].startswith("PCM1:PC01:")
+    # A database that stored a bad one (before codes were checked) is refused in one line,
+    # instead of answering every pairing with a 500.
+    import sqlite3
+
+    with sqlite3.connect(members) as conn:
+        conn.execute("UPDATE hq_meta SET value = 'bad chain!' WHERE key = 'chain'")
+    conn.close()
+    assert main(["pairing-code", "--db", f"sqlite:///{members}", "--store", "S001"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the database's chain code is not valid" in err, err
 
 
 def test_serve_on_a_port_in_use_is_one_line(
