@@ -23,6 +23,7 @@ import logging
 import queue
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -181,9 +182,20 @@ class Operations(QObject):
         self.bug.emit(text)
 
     def wait(self, msecs: int = 10_000) -> bool:
-        """Block until the workers have finished every job (shutdown, benchmarks)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._outstanding == 0, msecs / 1000)
+        """Block until the workers have finished every job and their callbacks have run
+        (shutdown). Called on the GUI thread, the one that delivers results: it delivers them
+        while it waits (before, closing the window with a sync pass queued sat out the whole
+        timeout, because the result that ends the wait could only be delivered after it)."""
+        deadline = time.monotonic() + msecs / 1000
+        while True:
+            self._on_wake()
+            with self._idle:
+                if self._outstanding == 0:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(min(left, 0.01))
 
     def close(self) -> None:
         """Finish what is queued, stop the threads, stop listening."""
