@@ -55,3 +55,21 @@ def outbox_payloads(till: Any, type_: str) -> list[dict[str, Any]]:
             text = till.cipher.decrypt(stored, table="outbox", column="payload", row_id=event_id)
         out.append(json.loads(text))
     return out
+
+
+def init_demo(data_dir: Path) -> Path:
+    """Make the demo till ``posclient-admin init --demo`` makes (language, catalogue, members,
+    coupons, staff), in this process. tests/cli/test_admin.py checks the two are alike."""
+    from posclient.bootstrap import open_till
+    from posclient.services import demo, settings
+    from posclient.store.uow import UnitOfWork
+
+    till = open_till(data_dir, create=True)
+    try:
+        with UnitOfWork(till.db) as uow:
+            settings.put(uow.session, "lang", "zh_CN")
+            demo.load_all(uow.session, till.cipher, till.clock)
+            uow.commit()
+    finally:
+        till.close()
+    return data_dir

@@ -33,7 +33,12 @@ def _hq(args: argparse.Namespace, *, serving: bool = False, create: bool = False
     retention = timedelta(days=getattr(args, "retention_days", 90))
     # A server copies its WAL into the database file from a thread of its own (db.Checkpointer).
     database = Database(args.db, background_checkpoint=serving)
+    _opened.append(database)
     return Hq(database, retention=retention, chain=getattr(args, "chain", DEFAULT_CHAIN))
+
+
+#: Databases a command opened: closed when it ends (``main`` may run in a longer process).
+_opened: list[Any] = []
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -416,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into e.g. `head`, which stopped reading: 141, as a shell reports it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    finally:
+        while _opened:
+            _opened.pop().dispose()
 
 
 def _reason(exc: Exception) -> str:

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.helpers import demo_members, sql
+from tests.helpers import demo_members, init_demo, sql
 
 MEMBERS = demo_members()
 
@@ -26,12 +26,6 @@ def admin(data_dir, *args, lang=None, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} failed ({proc.returncode}): {proc.stderr}")
     return proc
-
-
-@pytest.fixture
-def demo_dir(tmp_path):
-    admin(tmp_path / "d", "init", "--demo")
-    return tmp_path / "d"
 
 
 def test_init_demo_then_sale_json(demo_dir):
@@ -468,6 +462,7 @@ def test_init_says_what_it_did_in_both_languages(tmp_path):
 def test_a_log_folder_that_cannot_be_written_does_not_stop_a_command(demo_dir):
     """Logging is not needed to sell: one warning line, and the command does its work."""
     logs = demo_dir / "logs"
+    admin(demo_dir, "status")  # the till has run a command: its log folder exists
     shutil.rmtree(logs)
     logs.write_text("not a folder")  # e.g. left behind by a copy gone wrong
     for lang, expected in (("zh_CN", "无法写入日志文件夹"), ("en", "Cannot write the log folder")):
@@ -496,6 +491,7 @@ def test_a_log_folder_that_cannot_be_written_does_not_stop_a_command(demo_dir):
 def test_a_log_file_on_a_full_disk_adds_no_logging_traceback(demo_dir):
     """Every write to the log fails with ENOSPC (/dev/full): the command's one line only."""
     log_file = demo_dir / "logs" / "posclient.log"
+    admin(demo_dir, "status")  # the till has run a command: its log file exists
     log_file.unlink()
     log_file.symlink_to("/dev/full")
     proc = admin(demo_dir, "sale", "--item", "NOPE", lang="en", check=False)
@@ -645,3 +641,20 @@ def test_text_receipt_has_time_cashier_masked_card_coupon_and_points_apart(demo_
     assert "Paid with points: 1000 → -¥10.00" in out
     zh = admin(demo_dir, "sale", "--member", wang["phone"], "--item", "MILK-1L").stdout
     assert "收银员 -" in zh and "会员: " in zh and "钻石" in zh
+
+
+def test_init_demo_makes_the_till_the_other_tests_start_from(tmp_path):
+    """tests/cli's ``demo_dir`` is made in-process (``init_demo``): it must be init's till."""
+    admin(tmp_path / "cli", "init", "--demo")
+    init_demo(tmp_path / "here")
+
+    def contents(data_dir):
+        path = data_dir / "posclient.sqlite3"
+        tables = [
+            name for (name,) in sql(path, "SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        counts = {name: sql(path, f"SELECT count(*) FROM {name}")[0][0] for name in tables}
+        meta = dict(sql(path, "SELECT key, value FROM meta"))
+        return counts, sorted(meta), meta["lang"], sql(path, "SELECT sku, price FROM products")
+
+    assert contents(tmp_path / "cli") == contents(tmp_path / "here")

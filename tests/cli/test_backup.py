@@ -13,12 +13,6 @@ from posclient.services.applock import AppLock
 from .test_admin import admin
 
 
-@pytest.fixture
-def demo_dir(tmp_path):
-    admin(tmp_path / "d", "init", "--demo")
-    return tmp_path / "d"
-
-
 def sales(data_dir) -> int:
     return len(json.loads(admin(data_dir, "queue", "--json").stdout))
 

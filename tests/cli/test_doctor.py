@@ -7,19 +7,11 @@ import socket
 import subprocess
 import sys
 
-import pytest
-
 from posclient.bootstrap import open_till
 from posclient.services import till_settings
 from posclient.store.migrate import SCHEMA_HEAD
 
 from .test_admin import admin
-
-
-@pytest.fixture
-def demo_dir(tmp_path):
-    admin(tmp_path / "d", "init", "--demo")
-    return tmp_path / "d"
 
 
 def doctor(data_dir, *args, lang=None):

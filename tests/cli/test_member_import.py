@@ -24,12 +24,6 @@ LEGACY = [
 ]
 
 
-@pytest.fixture
-def demo_dir(tmp_path):
-    admin(tmp_path / "d", "init", "--demo")
-    return tmp_path / "d"
-
-
 def write_csv(path, rows, encoding):
     path.write_bytes("\n".join(",".join(r) for r in rows).encode(encoding))
     return path

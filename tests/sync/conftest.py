@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +25,20 @@ FAST_TIMEOUT = httpx.Timeout(connect=2.0, read=5.0, write=5.0, pool=2.0)
 
 
 def hq_cli(*args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "posclient.hq.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"posclient-hq {args[0]} failed: {proc.stderr}")
-    return proc.stdout
+    """``posclient-hq ARGS``'s output. Run in this process: the same ``main`` as the command,
+    without starting a Python for each of the many demo-data and pairing-code calls (tests of
+    the command itself run it as a process: tests/hq/test_cli.py)."""
+    from posclient.hq.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # a usage error
+            code = exc.code if isinstance(exc.code, int) else 2
+    if code != 0:
+        raise AssertionError(f"posclient-hq {args[0]} failed ({code}): {err.getvalue()}")
+    return out.getvalue()
 
 
 @dataclass
