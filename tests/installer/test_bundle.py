@@ -20,6 +20,7 @@ from posclient import __version__
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group("bundle"),  # one build, on one worker (scripts/test.sh)
     pytest.mark.skipif(
         os.environ.get("POSCLIENT_SKIP_BUNDLE") == "1", reason="POSCLIENT_SKIP_BUNDLE=1"
     ),
