@@ -7,9 +7,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 unset PYTHONDONTWRITEBYTECODE
 export QT_QPA_PLATFORM=offscreen
-# On every core (at most 4): most tests wait on a child process (HQ, a till, a CLI command), so
-# two workers on two cores take ~2/3 of the time of one. Tests sharing a module-scoped build
-# (tests/installer) stay on one worker (xdist_group + loadgroup).
-.venv/bin/python -m pytest -q -n auto --maxprocesses 4 --dist loadgroup "$@"
+# On every core (at most 4, pytest-xdist): most tests wait on a child process (HQ, a till, a CLI
+# command), so two workers on two cores take about half the time of one.
+.venv/bin/python -m pytest -q -n auto --maxprocesses 4 "$@"
 .venv/bin/ruff check posclient tests
 .venv/bin/mypy posclient

@@ -7,6 +7,7 @@ default and in CI; set POSCLIENT_SKIP_BUNDLE=1 to skip it locally. A failed buil
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -20,19 +21,33 @@ from posclient import __version__
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.xdist_group("bundle"),  # one build, on one worker (scripts/test.sh)
     pytest.mark.skipif(
         os.environ.get("POSCLIENT_SKIP_BUNDLE") == "1", reason="POSCLIENT_SKIP_BUNDLE=1"
     ),
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundle, built once per test run. With the suite on several workers (scripts/test.sh)
+    this module's tests may run on different ones: the first builds into the run's shared temp
+    folder under a lock, the others wait for it and use that build."""
     prebuilt = os.environ.get("POSCLIENT_BUNDLE_DIR")
     if prebuilt:
         return Path(prebuilt)
-    out = tmp_path_factory.mktemp("bundle")
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    out = shared / "bundle"
+    with open(shared / "bundle.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "built").exists():
+            _build(out)
+            (out / "built").touch()
+    return out / "dist" / "posclient"
+
+
+def _build(out: Path) -> None:
     env = {
         **os.environ,
         "PYTHON": sys.executable,
@@ -50,7 +65,6 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert proc.returncode == 0, (
         f"bundle build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     )
-    return out / "dist" / "posclient"
 
 
 def run(bundle: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
