@@ -433,10 +433,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hq.reason.refund_exceeds_sale": ("退货超过原销售", "The refund is more than the sale"),
     "hq.reason.refund_exists": ("这笔退货已登记", "The refund is already recorded"),
     "hq.reason.sale_exists": ("这笔销售已登记", "The sale is already recorded"),
-    "hq.reason.wrong_store": (
-        "记录的门店与本收银机配对的门店不符，总部未登记",
-        "It names another store than the one this till is paired with; HQ did not record it",
-    ),
     "hq.reason.unknown_member": ("总部不认识该会员", "HQ does not know the member"),
     "hq.reason.unknown_sale": ("总部找不到原销售", "HQ cannot find the original sale"),
     "hq.reason.consent_missing": (

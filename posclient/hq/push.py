@@ -416,14 +416,20 @@ def _apply_bare(cx: Apply) -> EventResult:
 
 
 def _dispatch(cx: Apply, payload: Any) -> None:
-    """Apply ``payload`` with its type's handler, if it is the pushing device's store's."""
+    """Apply ``payload`` with its type's handler, for the store the pushing device is paired
+    with.
+
+    An event naming another store is recorded for the device's store (with a note): a sale
+    booked to another store would count in that store's figures, and a forged one could act on
+    its members. Not refused: a till sells before it is first paired (its store is then the
+    default), and those sales, enrolments and consent records must still reach HQ.
+    """
     if cx.store and payload.store != cx.store:
-        # A till sells for the store it was paired with: a sale booked to another store would
-        # count in that store's figures (and a forged one could move its members' points).
-        raise Reject(
-            "wrong_store",
-            f"the event names store {payload.store}; this till is paired with store {cx.store}",
+        cx.out.note(
+            f"the event named store {payload.store}; recorded for store {cx.store}, the one "
+            "this till is paired with"
         )
+        payload = payload.model_copy(update={"store": cx.store})
     HANDLERS[cx.ev.type](cx, payload)
 
 

@@ -68,6 +68,9 @@ INS_SALE = (
 _LINES = TypeAdapter(list[SaleLinePayload])
 #: An earned lot may expire at most this long after the sale beyond the validity (rule changes).
 EXPIRY_SLACK = timedelta(days=366)
+#: How long after it was made a sale may still spend points from lots that expired before it
+#: reached HQ (a till offline that long). Older, it is charged as of the day HQ receives it.
+LAPSED_LOOKBACK = timedelta(days=30)
 
 
 def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
@@ -276,7 +279,10 @@ def _redeem(cx: Apply, st: MemberState, sale: SalePayload, spent: int) -> Redemp
     hq, sale_id = cx.hq, str(sale.sale_id)
     today = hq.today()
     sold_on = sale.occurred_at.astimezone(CHAIN_TZ).date()
-    lapsed = _lapsed_lots(cx, st, since=sold_on) if sold_on < today else ()
+    # Only a recent sale: a till's clock set back (or a forged date) must not bring long
+    # expired points back. A sale that took longer to arrive is charged as of today.
+    recent = today - LAPSED_LOOKBACK <= sold_on < today
+    lapsed = _lapsed_lots(cx, st, sold_at=sale.occurred_at) if recent else ()
     if not lapsed:
         after, redemption = redeem(st.account, spent, today=today, allow_debt=True)
         book(hq, st, after, "redeem", event_id=cx.event_id, ref=sale_id)
@@ -300,11 +306,13 @@ def _redeem(cx: Apply, st: MemberState, sale: SalePayload, spent: int) -> Redemp
     return redemption
 
 
-def _lapsed_lots(cx: Apply, st: MemberState, *, since: date) -> tuple[Lot, ...]:
-    """The member's lots that were still valid on ``since`` and have expired since, each with
-    the points that lapsed unspent (``_lapsed``: not spent by another late sale, nor claimed by
-    a refund)."""
+def _lapsed_lots(cx: Apply, st: MemberState, *, sold_at: datetime) -> tuple[Lot, ...]:
+    """The member's lots the sale made at ``sold_at`` could spend that have expired since,
+    each with the points that lapsed unspent (``_lapsed``: not spent by another late sale, nor
+    claimed by a refund): lots still valid on its day that HQ had booked before it was made (a
+    lot earned later was not there to spend)."""
     held = st.account.by_id()
+    since = sold_at.astimezone(CHAIN_TZ).date()
     rows = cx.conn.execute(
         select(m.lots.c.lot_id, m.lots.c.expires_on).where(
             m.lots.c.member_id == st.member_id,
@@ -315,6 +323,13 @@ def _lapsed_lots(cx: Apply, st: MemberState, *, since: date) -> tuple[Lot, ...]:
     lots = []
     for lot_id, expires_on in rows:
         if lot_id in held:
+            continue
+        booked = cx.conn.execute(
+            select(func.min(m.ledger.c.at)).where(
+                m.ledger.c.member_id == st.member_id, m.ledger.c.lot_id == lot_id
+            )
+        ).scalar_one()
+        if booked is None or booked > sold_at:
             continue
         points = _lapsed(cx, st, lot_id)
         if points:

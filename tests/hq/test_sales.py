@@ -403,6 +403,42 @@ def test_a_late_sale_made_after_its_lot_expired_does_not_spend_it(
     assert balance(hq, member_id) == 140
 
 
+def test_a_sale_dated_long_ago_does_not_bring_expired_points_back(
+    hq: Hq, till: Till, clock: Clock
+) -> None:
+    """A till's clock set back (or a forged date) must not spend points long expired."""
+    member_id = enrolled(till)
+    soon = hq.today() + timedelta(days=2)
+    till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
+    till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])
+    sold_at = clock() + timedelta(days=1)  # lot A valid that day
+    clock.advance(days=45)
+    maintain(hq)
+    sale = till.sale(
+        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
+    )[1]
+    assert till.push_one(sale)["status"] == "applied"
+    assert balance(hq, member_id) == 140  # charged as of today: A's points stay expired
+
+
+def test_a_lot_earned_after_the_sale_was_made_is_not_spent_by_it(
+    hq: Hq, till: Till, clock: Clock
+) -> None:
+    member_id = enrolled(till)
+    till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])
+    sold_at = clock()  # offline: 60 points spent from B
+    clock.advance(days=1)
+    soon = hq.today() + timedelta(days=1)
+    till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
+    clock.advance(days=3)
+    maintain(hq)  # A lapses unspent
+    sale = till.sale(
+        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
+    )[1]
+    assert till.push_one(sale)["status"] == "applied"
+    assert balance(hq, member_id) == 140  # from B, as at the till; A was not there to spend
+
+
 def test_a_refund_claiming_more_points_than_hq_credited_stands_with_hqs_figure(
     hq: Hq, till: Till
 ) -> None:
