@@ -15,6 +15,7 @@ encrypted (``seal_losing``) and every look at them is audited.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -273,14 +274,22 @@ def may_acknowledge_all(staff: StaffMember | None) -> bool:
     return staff is not None and staff.can("conflict_info")
 
 
-def acknowledge_all(db: Database, *, staff: StaffMember | None, now: datetime) -> int:
-    """Mark every open information entry (overdraft, coupon, tier) read at once, as the manager
-    (profile conflicts each need a decision: they stay). Returns how many were marked."""
+def acknowledge_all(
+    db: Database, ids: Iterable[int], *, staff: StaffMember | None, now: datetime
+) -> int:
+    """Mark the open information entries (overdraft, coupon, tier) among ``ids`` — the ones
+    the manager was shown — read at once (profile conflicts each need a decision: they stay;
+    an entry that arrived since is not closed unseen). Returns how many were marked."""
     staff = require(staff, "conflict_info")
+    wanted = sorted(set(ids))
     with UnitOfWork(db) as uow:
         rows = uow.session.scalars(
             select(ConflictRow)
-            .where(ConflictRow.resolved_at.is_(None), ConflictRow.kind.not_in(PROFILE_KINDS))
+            .where(
+                ConflictRow.id.in_(wanted),
+                ConflictRow.resolved_at.is_(None),
+                ConflictRow.kind.not_in(PROFILE_KINDS),
+            )
             .order_by(ConflictRow.id)
         ).all()
         for row in rows:

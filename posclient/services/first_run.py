@@ -29,12 +29,16 @@ def normalise_url(url: str) -> str:
     shown = url[:60]
     if not url.lower().startswith(("http://", "https://")):
         raise PosError("setup.bad_url", url=shown)
-    if any(ch.isspace() for ch in url):
-        raise PosError("setup.url_malformed", url=shown)
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise PosError("setup.url_malformed", url=shown.encode("unicode_escape").decode())
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. an unclosed [IPv6 bracket
         raise PosError("setup.url_malformed", url=shown) from exc
+    if parts.query or parts.fragment or "?" in url or "#" in url or "@" in parts.netloc:
+        # The till adds its own paths (/v1/...); a user:password@ would be kept in settings
+        # and shown in messages.
+        raise PosError("setup.url_malformed", url=shown.split("@")[-1])
     if not parts.hostname:
         raise PosError("setup.url_no_host", url=shown)
     try:

@@ -503,10 +503,16 @@ class SyncEngine:
             if result.reason in conflicts.ROUTINE_KINDS:
                 log.info("HQ corrected an event", extra={"reason": result.reason})
                 continue
+            kind = result.reason or "conflict"
+            if any(name in conflicts.PROFILE_FIELDS for name in result.losing or {}):
+                # Values of this till's that lost: a decision for an assistant, shown only to
+                # staff who may open the member, whichever reason HQ named first.
+                detail["reason"] = kind
+                kind = "profile_conflict"
             session.add(
                 ConflictRow(
                     event_id=row.event_id,
-                    kind=result.reason or "conflict",
+                    kind=kind,
                     member_id=member_id,
                     detail=detail,
                     created_at=now,

@@ -273,8 +273,13 @@ class ConflictsDialog(QDialog):
 
     def _all_read(self) -> None:
         till = self.ctx.till
+        shown = [conflict.id for conflict in self.conflicts]
         self.ctx.ops.db(
-            conflict_service.acknowledge_all, till.db, staff=self.ctx.staff, now=till.clock.now()
+            conflict_service.acknowledge_all,
+            till.db,
+            shown,
+            staff=self.ctx.staff,
+            now=till.clock.now(),
         ).success(self._after_all_read).failure(self._failed).run()
 
     def _after_all_read(self, count: int) -> None:

@@ -66,24 +66,69 @@ def test_assistants_settle_profile_conflicts_cashiers_do_not(till):
 
 
 def test_the_manager_marks_all_information_read_at_once(till):
-    for n, kind in enumerate(["points_overdraft", "coupon_already_used", "points_overdraft"]):
+    shown = [
         _record(till, kind, f"i-{n}")
+        for n, kind in enumerate(["points_overdraft", "coupon_already_used", "points_overdraft"])
+    ]
     profile_id = _record(till, "profile_conflict", "p-1")
+    shown.append(profile_id)
     now = till.clock.now()
     assistant = _who(till, "a01", "2222")
     assert not conflicts.may_acknowledge_all(assistant)
     with pytest.raises(PosError) as err:
-        conflicts.acknowledge_all(till.db, staff=assistant, now=now)
+        conflicts.acknowledge_all(till.db, shown, staff=assistant, now=now)
     assert err.value.code == "staff.not_allowed"
     assert sql(till.db.path, "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL") == [(4,)]
+    # One more arrives after the manager's list was shown: it is not closed unseen.
+    arrived = _record(till, "points_overdraft", "i-late")
     manager = _who(till, "m01", "9999")
     assert conflicts.may_acknowledge_all(manager)
-    assert conflicts.acknowledge_all(till.db, staff=manager, now=now) == 3
+    assert conflicts.acknowledge_all(till.db, shown, staff=manager, now=now) == 3
     # The profile conflict needs a decision: it stays open.
     assert sql(till.db.path, "SELECT id FROM conflicts WHERE resolved_at IS NULL") == [
-        (profile_id,)
+        (profile_id,),
+        (arrived,),
     ]
     assert sql(
         till.db.path, "SELECT count(*) FROM audit_log WHERE action = 'conflict.acknowledged'"
     ) == [(3,)]
-    assert conflicts.acknowledge_all(till.db, staff=manager, now=now) == 0
+    assert conflicts.acknowledge_all(till.db, shown, staff=manager, now=now) == 0
+
+
+def test_losing_profile_values_are_a_profile_conflict_whatever_reason_hq_named(till):
+    """HQ names one reason (e.g. consent_missing for a field without consent) while another
+    field of the same edit lost to a newer value: the inbox must treat it as the profile
+    conflict it is (masked from staff who may not open the member, never "marked read")."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from posclient.domain.events import EventType
+    from posclient.services import outbox
+    from posclient.services.sync import SyncEngine
+    from posclient.store.models import OutboxEvent
+    from posclient.sync.protocol import EventResult, ResultStatus
+
+    now = till.clock.now()
+    payload = {"member_id": WANG["member_id"], "store": "S001", "fields": {}}
+    with UnitOfWork(till.db) as uow:
+        outbox.append(uow.session, type=EventType.MEMBER_PATCHED, payload=payload, occurred_at=now)
+        uow.commit()
+    with UnitOfWork(till.db) as uow:
+        row = uow.session.scalars(select(OutboxEvent)).one()
+        result = EventResult(
+            event_id=row.event_id,
+            status=ResultStatus.CONFLICT,
+            reason="consent_missing",
+            detail="gender needs consent; name was changed elsewhere",
+            losing={"name": {"value": "王五", "winner_store": "S002", "winner_at": None}},
+        )
+        engine = SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets)
+        engine._conflicts(uow.session, [(row, result)], datetime.now(UTC))
+        uow.commit()
+    assert sql(till.db.path, "SELECT kind FROM conflicts") == [("profile_conflict",)]
+    cashier = _who(till, "c01", "1111")
+    (seen,) = conflicts.list_conflicts(till.db, till.cipher, staff=cashier, now=now)
+    assert "王五" not in repr(seen.fields) and not seen.may_open
+    manager = _who(till, "m01", "9999")
+    assert conflicts.acknowledge_all(till.db, [seen.id], staff=manager, now=now) == 0

@@ -20,6 +20,10 @@ from posclient.services.first_run import normalise_url
         ("https://:8765", "缺少主机名", "no host name"),
         ("http://[::1", "格式错误", "malformed"),
         ("http://hq example.com", "格式错误", "malformed"),
+        ("http://hq\x01:8765", "格式错误", "malformed"),
+        ("http://hq:8765/?x=1", "格式错误", "malformed"),
+        ("http://hq:8765#top", "格式错误", "malformed"),
+        ("http://admin:secret@hq:8765", "格式错误", "malformed"),
         ("hq.example.com", "应以 http:// 或 https:// 开头", "must start with http://"),
         ("ftp://hq.example.com", "应以 http:// 或 https:// 开头", "must start with http://"),
     ],
@@ -28,6 +32,7 @@ def test_a_bad_address_says_what_is_wrong(url: str, zh: str, en: str) -> None:
     with pytest.raises(PosError) as info:
         normalise_url(url)
     assert zh in message(info.value, "zh_CN") and en in message(info.value, "en")
+    assert "secret" not in message(info.value, "en")  # a password is never shown
 
 
 @pytest.mark.parametrize(
