@@ -55,6 +55,7 @@ from .members import (
     save_member,
 )
 from .outcome import Apply, Reject
+from .privacy import merged_into
 from .segments import product_categories, refresh
 
 INS_SALE = (
@@ -313,9 +314,10 @@ def _lapsed_lots(cx: Apply, st: MemberState, *, sold_at: datetime) -> tuple[Lot,
     lot earned later was not there to spend)."""
     held = st.account.by_id()
     since = sold_at.astimezone(CHAIN_TZ).date()
+    people = _people(cx, st)
     rows = cx.conn.execute(
         select(m.lots.c.lot_id, m.lots.c.expires_on).where(
-            m.lots.c.member_id == st.member_id,
+            m.lots.c.member_id.in_(people),
             m.lots.c.expires_on >= since,
             m.lots.c.expires_on < cx.hq.today(),
         )
@@ -326,7 +328,7 @@ def _lapsed_lots(cx: Apply, st: MemberState, *, sold_at: datetime) -> tuple[Lot,
             continue
         booked = cx.conn.execute(
             select(func.min(m.ledger.c.at)).where(
-                m.ledger.c.member_id == st.member_id, m.ledger.c.lot_id == lot_id
+                m.ledger.c.member_id.in_(people), m.ledger.c.lot_id == lot_id
             )
         ).scalar_one()
         if booked is None or booked > sold_at:
@@ -465,12 +467,19 @@ def _repaid_expiry(cx: Apply, refund: RefundPayload) -> date:
     )
 
 
+def _people(cx: Apply, st: MemberState) -> list[str]:
+    """The member and the members merged into it: a merged member's expired lots and their
+    ledger entries stay under its own id (a merge moves the points still held)."""
+    return [st.member_id, *merged_into(cx.conn, st.member_id)]
+
+
 def _lapsed(cx: Apply, st: MemberState, lot_id: str) -> int:
     """Points of lot ``lot_id`` that expired unspent and no refund has taken back yet: the net
-    of its ``expire`` entries (stored, and booked by this event)."""
+    of its ``expire`` entries (stored, under the member or one merged into it, and booked by
+    this event)."""
     stored = cx.conn.execute(
         select(func.coalesce(func.sum(m.ledger.c.points), 0)).where(
-            m.ledger.c.member_id == st.member_id,
+            m.ledger.c.member_id.in_(_people(cx, st)),
             m.ledger.c.kind == "expire",
             m.ledger.c.lot_id == lot_id,
         )

@@ -15,6 +15,7 @@ from posclient.hq.cli import main as hq_main
 from posclient.hq.context import Hq
 from posclient.hq.maintenance import maintain
 from posclient.hq.members import load_member
+from posclient.hq.merge import merge
 
 from .conftest import Clock
 from .helpers import Till, now_iso
@@ -437,6 +438,30 @@ def test_a_lot_earned_after_the_sale_was_made_is_not_spent_by_it(
     )[1]
     assert till.push_one(sale)["status"] == "applied"
     assert balance(hq, member_id) == 140  # from B, as at the till; A was not there to spend
+
+
+def test_a_late_sale_of_a_member_merged_since_spends_the_lapsed_lot_it_had(
+    hq: Hq, till: Till, clock: Clock
+) -> None:
+    """X's lot A lapses and X is merged into Y before X's offline sale arrives: the sale still
+    spends A (whose expiry stays under X's id), not Y's newer points."""
+    x = enrolled(till, phone="13912345671")
+    y = enrolled(till, phone="13912345672")
+    soon = hq.today() + timedelta(days=2)
+    till.push_one(till.sale(x, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
+    till.push_one(till.sale(x, amount_fen=20_000, lot_id="B")[1])
+    sold_at = clock() + timedelta(days=1)
+    clock.advance(days=3)
+    maintain(hq)
+    merge(hq, x, y)
+    assert balance(hq, y) == 200
+    sale = till.sale(x, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at)
+    assert till.push_one(sale[1])["status"] == "applied"
+    assert balance(hq, y) == 200
+    # A's other 40 lapsed points are left for a second late sale, then B pays.
+    again = till.sale(x, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at)
+    assert till.push_one(again[1])["status"] == "applied"
+    assert balance(hq, y) == 180
 
 
 def test_a_refund_claiming_more_points_than_hq_credited_stands_with_hqs_figure(
