@@ -296,6 +296,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "离线记录，联网后上传总部",
         "Recorded offline; sent to HQ when the till is back online",
     ),
+    "cli.receipt_unpaired": (
+        "本机尚未与总部配对：记录保存在本机，配对后上传",
+        "This till is not paired with HQ yet: kept here and sent once it is paired",
+    ),
     "cli.subtotal": ("商品合计", "Subtotal"),
     "cli.member_savings": ("会员价优惠", "Member prices"),
     "cli.tier_discount": ("等级折扣", "Tier discount"),

@@ -224,8 +224,9 @@ def receipt_json(receipt: Receipt) -> dict[str, Any]:
     }
 
 
-def print_receipt(receipt: Receipt, lang: str, when: datetime) -> None:
-    """The receipt as text (``when``: its time on the store's clock). Member data masked."""
+def print_receipt(receipt: Receipt, lang: str, when: datetime, *, paired: bool = True) -> None:
+    """The receipt as text (``when``: its time on the store's clock; ``paired``: whether the
+    till has been paired with HQ). Member data masked."""
     priced = receipt.priced
     print(text("cli.receipt_header", lang, store=receipt.store_name, receipt=receipt.receipt_no))
     print(
@@ -272,7 +273,7 @@ def print_receipt(receipt: Receipt, lang: str, when: datetime) -> None:
         if receipt.provisional:
             print(f"  {text('cli.provisional', lang)}")
     if receipt.offline:
-        print(f"  {text('cli.receipt_offline', lang)}")
+        print(f"  {text('cli.receipt_offline' if paired else 'cli.receipt_unpaired', lang)}")
 
 
 def _staff(t: Till, staff_id: str) -> str:
@@ -310,7 +311,9 @@ def cmd_sale(args: argparse.Namespace) -> int:
     if args.json:
         print_json(receipt_json(receipt))
     else:
-        print_receipt(receipt, args.lang, t.clock.local(receipt.created_at))
+        with t.db.read() as session:
+            paired = bool(settings.get(session, "paired_at"))
+        print_receipt(receipt, args.lang, t.clock.local(receipt.created_at), paired=paired)
     return 0
 
 

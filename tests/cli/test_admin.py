@@ -641,6 +641,9 @@ def test_text_receipt_has_time_cashier_masked_card_coupon_and_points_apart(demo_
     assert "Paid with points: 1000 → -¥10.00" in out
     zh = admin(demo_dir, "sale", "--member", wang["phone"], "--item", "MILK-1L").stdout
     assert "收银员 -" in zh and "会员: " in zh and "钻石" in zh
+    # The demo till was never paired: the receipt says so, not "back online".
+    assert "尚未与总部配对" in zh and "联网后上传" not in zh
+    assert "not paired with HQ yet" in out
 
 
 def test_init_demo_makes_the_till_the_other_tests_start_from(tmp_path):
