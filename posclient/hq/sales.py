@@ -333,7 +333,7 @@ def _lapsed_lots(cx: Apply, st: MemberState, *, sold_at: datetime) -> tuple[Lot,
         ).scalar_one()
         if booked is None or booked > sold_at:
             continue
-        points = _lapsed(cx, st, lot_id)
+        points = _lapsed(cx, st, lot_id, people=people)
         if points:
             lots.append(Lot(expires_on, lot_id, points))
     return tuple(lots)
@@ -473,13 +473,13 @@ def _people(cx: Apply, st: MemberState) -> list[str]:
     return [st.member_id, *merged_into(cx.conn, st.member_id)]
 
 
-def _lapsed(cx: Apply, st: MemberState, lot_id: str) -> int:
+def _lapsed(cx: Apply, st: MemberState, lot_id: str, *, people: list[str] | None = None) -> int:
     """Points of lot ``lot_id`` that expired unspent and no refund has taken back yet: the net
-    of its ``expire`` entries (stored, under the member or one merged into it, and booked by
-    this event)."""
+    of its ``expire`` entries (stored, under the member or one merged into it — ``people``
+    when the caller has them — and booked by this event)."""
     stored = cx.conn.execute(
         select(func.coalesce(func.sum(m.ledger.c.points), 0)).where(
-            m.ledger.c.member_id.in_(_people(cx, st)),
+            m.ledger.c.member_id.in_(people or _people(cx, st)),
             m.ledger.c.kind == "expire",
             m.ledger.c.lot_id == lot_id,
         )

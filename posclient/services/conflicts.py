@@ -254,19 +254,24 @@ def discard(db: Database, conflict_id: int, *, staff: StaffMember | None, now: d
         row = _open_row(uow.session, conflict_id)
         staff = require(staff, _closing_action(row.kind))
         _check_may_open(uow.session, staff, row)
-        staff_id = staff.staff_id
-        row.resolved_at = now
-        row.resolution = "discarded" if row.kind in PROFILE_KINDS else "acknowledged"
-        uow.session.add(
-            AuditRow(
-                at=now,
-                staff_id=staff_id,
-                member_id=row.member_id,
-                action=f"conflict.{row.resolution}",
-                fields=[row.kind],
-            )
-        )
+        _close(uow.session, row, staff_id=staff.staff_id, now=now)
         uow.commit()
+
+
+def _close(session: Session, row: ConflictRow, *, staff_id: str, now: datetime) -> None:
+    """Keep HQ's outcome for ``row`` (a profile conflict discarded, information acknowledged)
+    and audit who did."""
+    row.resolved_at = now
+    row.resolution = "discarded" if row.kind in PROFILE_KINDS else "acknowledged"
+    session.add(
+        AuditRow(
+            at=now,
+            staff_id=staff_id,
+            member_id=row.member_id,
+            action=f"conflict.{row.resolution}",
+            fields=[row.kind],
+        )
+    )
 
 
 def may_acknowledge_all(staff: StaffMember | None) -> bool:
@@ -293,17 +298,7 @@ def acknowledge_all(
             .order_by(ConflictRow.id)
         ).all()
         for row in rows:
-            row.resolved_at = now
-            row.resolution = "acknowledged"
-            uow.session.add(
-                AuditRow(
-                    at=now,
-                    staff_id=staff.staff_id,
-                    member_id=row.member_id,
-                    action="conflict.acknowledged",
-                    fields=[row.kind],
-                )
-            )
+            _close(uow.session, row, staff_id=staff.staff_id, now=now)
         uow.commit()
     return len(rows)
 

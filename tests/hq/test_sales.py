@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -346,21 +347,32 @@ def test_a_lapsed_lot_with_nothing_else_is_no_debt(hq: Hq, till: Till, clock: Cl
     assert balance(hq, member_id) == 0 and account(hq, member_id).debt == 0
 
 
-@pytest.mark.parametrize("expired_first", [False, True], ids=["expired-now", "expired-before"])
-def test_an_offline_sale_spends_the_lots_valid_on_its_day(
-    hq: Hq, till: Till, clock: Clock, expired_first: bool
-) -> None:
+def with_lots_a_and_b(hq: Hq, till: Till) -> str:
+    """A member holding lot A (100 points, expiring in 2 days) and lot B (200 points)."""
     member_id = enrolled(till)
     soon = hq.today() + timedelta(days=2)
     till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
     till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])
+    return member_id
+
+
+def late_sale(till: Till, member_id: str, sold_at: datetime) -> tuple[str, dict[str, Any]]:
+    """A sale made offline at ``sold_at`` that spends 60 points and earns none."""
+    return till.sale(
+        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
+    )
+
+
+@pytest.mark.parametrize("expired_first", [False, True], ids=["expired-now", "expired-before"])
+def test_an_offline_sale_spends_the_lots_valid_on_its_day(
+    hq: Hq, till: Till, clock: Clock, expired_first: bool
+) -> None:
+    member_id = with_lots_a_and_b(hq, till)
     sold_at = clock() + timedelta(days=1)  # offline, while lot A (100 points) was valid
     clock.advance(days=3)
     if expired_first:
         maintain(hq)  # A's 100 points are booked as expired before the sale arrives
-    sale_id, sale = till.sale(
-        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
-    )
+    sale_id, sale = late_sale(till, member_id, sold_at)
     result = till.push_one(sale)
     assert result["status"] == "applied", result
     # The 60 points came out of lot A, as at the till; B keeps its 200 (before: 140).
@@ -369,9 +381,7 @@ def test_an_offline_sale_spends_the_lots_valid_on_its_day(
     # A second late sale finds only A's 40 unspent points: the other 20 come out of B. It
     # comes in one batch behind a plain sale (a batch's plain sales are applied as a run).
     plain = till.sale(member_id, amount_fen=1000, points_earned=0)[1]
-    second = till.sale(
-        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
-    )[1]
+    second = late_sale(till, member_id, sold_at)[1]
     results = till.push(plain, second)["results"]
     assert [r["status"] for r in results] == ["applied", "applied"], results
     assert balance(hq, member_id) == 180
@@ -391,15 +401,10 @@ def test_an_offline_sale_spends_the_lots_valid_on_its_day(
 def test_a_late_sale_made_after_its_lot_expired_does_not_spend_it(
     hq: Hq, till: Till, clock: Clock
 ) -> None:
-    member_id = enrolled(till)
-    soon = hq.today() + timedelta(days=2)
-    till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
-    till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])
+    member_id = with_lots_a_and_b(hq, till)
     sold_at = clock() + timedelta(days=3)  # the day after A's last day: A was not valid
     clock.advance(days=4)
-    sale = till.sale(
-        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
-    )[1]
+    sale = late_sale(till, member_id, sold_at)[1]
     assert till.push_one(sale)["status"] == "applied"
     assert balance(hq, member_id) == 140
 
@@ -408,16 +413,11 @@ def test_a_sale_dated_long_ago_does_not_bring_expired_points_back(
     hq: Hq, till: Till, clock: Clock
 ) -> None:
     """A till's clock set back (or a forged date) must not spend points long expired."""
-    member_id = enrolled(till)
-    soon = hq.today() + timedelta(days=2)
-    till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
-    till.push_one(till.sale(member_id, amount_fen=20_000, lot_id="B")[1])
+    member_id = with_lots_a_and_b(hq, till)
     sold_at = clock() + timedelta(days=1)  # lot A valid that day
     clock.advance(days=45)
     maintain(hq)
-    sale = till.sale(
-        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
-    )[1]
+    sale = late_sale(till, member_id, sold_at)[1]
     assert till.push_one(sale)["status"] == "applied"
     assert balance(hq, member_id) == 140  # charged as of today: A's points stay expired
 
@@ -433,9 +433,7 @@ def test_a_lot_earned_after_the_sale_was_made_is_not_spent_by_it(
     till.push_one(till.sale(member_id, amount_fen=10_000, lot_id="A", expires_on=soon)[1])
     clock.advance(days=3)
     maintain(hq)  # A lapses unspent
-    sale = till.sale(
-        member_id, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at
-    )[1]
+    sale = late_sale(till, member_id, sold_at)[1]
     assert till.push_one(sale)["status"] == "applied"
     assert balance(hq, member_id) == 140  # from B, as at the till; A was not there to spend
 
@@ -455,11 +453,11 @@ def test_a_late_sale_of_a_member_merged_since_spends_the_lapsed_lot_it_had(
     maintain(hq)
     merge(hq, x, y)
     assert balance(hq, y) == 200
-    sale = till.sale(x, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at)
+    sale = late_sale(till, x, sold_at)
     assert till.push_one(sale[1])["status"] == "applied"
     assert balance(hq, y) == 200
     # A's other 40 lapsed points are left for a second late sale, then B pays.
-    again = till.sale(x, amount_fen=940, points_redeemed=60, points_earned=0, occurred_at=sold_at)
+    again = late_sale(till, x, sold_at)
     assert till.push_one(again[1])["status"] == "applied"
     assert balance(hq, y) == 180
 
