@@ -363,6 +363,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "上传 {pushed} 条（成功 {applied}，重复 {duplicates}，冲突 {conflicts}，被拒 {rejected}），下载 {pulled} 条变更，待上传 {pending} 条",
         "Pushed {pushed} (applied {applied}, duplicates {duplicates}, conflicts {conflicts}, rejected {rejected}), pulled {pulled} changes, {pending} waiting",
     ),
+    "cli.sync_resent": (
+        "总部缺少它曾确认过的本机 {count} 个事件（可能从备份恢复），已重新排队上传",
+        "HQ no longer holds {count} events it had acknowledged from this till (restored from a backup?): queued to send again",
+    ),
     "sync.not_paired": (
         "本机尚未与总部配对：请运行 posclient-admin pair 配对码",
         "This till is not paired with HQ: run posclient-admin pair CODE",

@@ -101,6 +101,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 pending=report.pending,
             )
         )
+    if report.resent and not args.json:
+        print(text("cli.sync_resent", args.lang, count=report.resent))
     if report.error:
         # Why it stopped: one line on stderr, as every refusal (exit 1; nothing is lost).
         print(text(report.error, args.lang), file=sys.stderr)

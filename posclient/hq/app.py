@@ -366,7 +366,14 @@ def create_app(
     ) -> Response:
         """Changes after ``cursor`` in commit order; an empty cursor gets a paged snapshot."""
         try:
-            body = pull.pull(hq, store=dev.store, cursor=cursor, limit=limit, members=members)
+            body = pull.pull(
+                hq,
+                store=dev.store,
+                cursor=cursor,
+                limit=limit,
+                members=members,
+                device_id=dev.device_id,
+            )
         except CursorError as exc:
             raise ApiError(422, "invalid_cursor", str(exc)) from exc
         except pull.CursorGone as exc:

@@ -80,12 +80,39 @@ def _body(
     ).encode()
 
 
-def pull(hq: Hq, *, store: str, cursor: str, limit: int, members: str = "changes") -> bytes:
+def pull(
+    hq: Hq,
+    *,
+    store: str,
+    cursor: str,
+    limit: int,
+    members: str = "changes",
+    device_id: str | None = None,
+) -> bytes:
     """The PullResponse JSON for ``cursor`` (empty: start a snapshot). Raises CursorError/Gone.
 
     ``members="list"``: a snapshot page sends its member puts as a list of member documents
     (``members``) instead of one change each; a new till reads a million of them.
+    ``device_id``: the page also says how far HQ holds that till's events (``device_seq``).
     """
+    # Read before the page: a push committing meanwhile can only make it low, and a till told
+    # too low sends a few events again (duplicates), never too few.
+    held = _device_seq(hq, device_id) if device_id is not None else None
+    body = _page(hq, store=store, cursor=cursor, limit=limit, members=members)
+    if held is None:
+        return body
+    return body[:-1] + b',"device_seq":%d}' % held  # the page is one JSON object: add a key
+
+
+def _device_seq(hq: Hq, device_id: str) -> int | None:
+    with hq.db.read() as conn:
+        value = conn.execute(
+            select(m.devices.c.last_seq).where(m.devices.c.device_id == device_id)
+        ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def _page(hq: Hq, *, store: str, cursor: str, limit: int, members: str) -> bytes:
     listed = members == "list"
     if not cursor:
         with hq.db.read() as conn:

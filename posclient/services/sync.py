@@ -72,6 +72,8 @@ class SyncReport:
     rejected: int = 0
     pulled: int = 0
     pages: int = 0
+    #: Events HQ had acknowledged but no longer holds (restored from a backup), queued again.
+    resent: int = 0
     position: int = 0
     pending: int = 0
     error: str | None = None
@@ -85,7 +87,16 @@ class SyncReport:
 
 
 #: run_until_idle adds these up over its passes and keeps the last pass's value of the others.
-_SUMMED = ("pushed", "applied", "duplicates", "conflicts", "rejected", "pulled", "pages")
+_SUMMED = (
+    "pushed",
+    "applied",
+    "duplicates",
+    "conflicts",
+    "rejected",
+    "pulled",
+    "pages",
+    "resent",
+)
 _LATEST = ("position", "pending", "error", "retry_after")
 
 
@@ -560,7 +571,7 @@ class SyncEngine:
                     pending = ahead.follow(after)
                 pages = [page]
                 with UnitOfWork(self.db) as uow:
-                    self._write_page(uow.session, page, prepared, writes)
+                    report.resent += self._write_page(uow.session, page, prepared, writes)
                     size = page.count
                     # Snapshot pages that are ready go in the same transaction (see __init__).
                     while (
@@ -573,7 +584,7 @@ class SyncEngine:
                         page, prepared, after = pending.result()
                         if after is not None:
                             pending = ahead.follow(after)
-                        self._write_page(uow.session, page, prepared, writes)
+                        report.resent += self._write_page(uow.session, page, prepared, writes)
                         pages.append(page)
                         size += page.count
                     uow.commit()
@@ -613,8 +624,9 @@ class SyncEngine:
         page: PullResponse,
         prepared: feedapply.Prepared,
         writes: _SnapshotWrites | None = None,
-    ) -> None:
-        """A page of changes and its cursor, in the caller's transaction."""
+    ) -> int:
+        """A page of changes and its cursor, in the caller's transaction. Returns how many
+        acknowledged events went back in the queue because HQ no longer holds them."""
         if writes is not None:
             writes.tune(fastpath.driver(session), snapshot=page.snapshot)
         try:
@@ -629,7 +641,9 @@ class SyncEngine:
         elif settings.get(session, "snapshot_in_progress") == "1":
             settings.put(session, "snapshot_in_progress", "")
             settings.put(session, "first_load_done", self.now().isoformat())
+        resent = 0 if page.device_seq is None else requeue_lost(session, page.device_seq)
         confirm_ledger(session, page.position)
+        return resent
 
 
 def _ready(future: Future[Any]) -> bool:
@@ -834,6 +848,41 @@ CONFIRM_LEDGER = (
     "SELECT 1 FROM outbox WHERE outbox.seq = points_ledger.event_seq "
     "AND outbox.acked_checkpoint <= ?)"
 )
+
+
+#: Acknowledged events above HQ's chain head for this till and below the first event still
+#: waiting: HQ answered for them and no longer holds them. (Events above the first waiting one
+#: are there by design: a consent withdrawal jumps the queue and HQ's chain reaches it when the
+#: events before it arrive.)
+_LOST = "seq > ? AND seq < ? AND status IN ('applied', 'duplicate', 'conflict')"  # not 'rejected'
+_FIRST_WAITING = "SELECT min(seq) FROM outbox WHERE status = 'pending'"
+_UNCONFIRM_LOST = (
+    "UPDATE points_ledger SET confirmed = 0 WHERE confirmed = 1 AND event_seq IN "
+    f"(SELECT seq FROM outbox WHERE {_LOST})"
+)
+_REQUEUE_LOST = (
+    "UPDATE outbox SET status = 'pending', attempts = 0, result = NULL, acked_checkpoint = NULL,"
+    f" acked_at = NULL, last_error = NULL WHERE {_LOST}"
+)
+
+
+def requeue_lost(session: Session, device_seq: int) -> int:
+    """Put back in the queue the events HQ acknowledged but no longer holds (``device_seq``: the
+    newest of this till's events in HQ's chain, from a pull page), e.g. after HQ was restored
+    from a backup. Their points count as unsynced again until HQ answers once more; HQ takes
+    each event once whatever it is sent (event ids), so an event sent again that HQ does hold
+    comes back a duplicate. Returns how many."""
+    conn = fastpath.driver(session)
+    first_waiting = conn.execute(_FIRST_WAITING).fetchone()[0]
+    bounds = (device_seq, first_waiting if first_waiting is not None else 2**63 - 1)
+    conn.execute(_UNCONFIRM_LOST, bounds)
+    count = conn.execute(_REQUEUE_LOST, bounds).rowcount
+    if count:
+        log.warning(
+            "HQ no longer holds events it acknowledged (restored from a backup?): sending again",
+            extra={"events": count, "hq_device_seq": device_seq},
+        )
+    return count
 
 
 def confirm_ledger(session: Session, position: int) -> None:

@@ -544,6 +544,10 @@ class PullResponse(Wire):
     #: each, no change envelope), in feed order after ``changes``. HQ uses it on snapshot pages;
     #: a till that did not ask never gets it.
     members: list[dict[str, Any]] | None = None
+    #: The newest seq of the asking till's events that HQ's chain for it holds (read before the
+    #: page). A till whose events above it, up to its first unanswered one, were acknowledged
+    #: sends them again: HQ lost them (restored from a backup). None: HQ does not say.
+    device_seq: Count | None = None
 
     @property
     def count(self) -> int:

@@ -258,9 +258,10 @@ def test_snapshot_pages_ready_together_share_a_transaction(make_till, reference)
     # Writing is slowed down: the read-ahead gets ahead, later pages wait when one is written.
     real = SyncEngine._write_page
 
-    def slow_write(self: SyncEngine, *args: Any) -> None:
-        real(self, *args)
+    def slow_write(self: SyncEngine, *args: Any) -> int:
+        resent = real(self, *args)
         time.sleep(0.3)
+        return resent
 
     engine._write_page = slow_write.__get__(engine)  # type: ignore[method-assign]
     engine.on_page = note
@@ -285,12 +286,13 @@ def test_a_crash_in_a_shared_transaction_keeps_none_of_its_pages(
     written: list[str] = []
     real = SyncEngine._write_page
 
-    def dies_in_second_page(self: SyncEngine, session: Any, page: Any, *rest: Any) -> None:
-        real(self, session, page, *rest)
+    def dies_in_second_page(self: SyncEngine, session: Any, page: Any, *rest: Any) -> int:
+        resent = real(self, session, page, *rest)
         written.append(page.next_cursor)
         if len(written) == 3:  # page 1 alone, then a transaction of pages 2 and 3
             raise Crash
         time.sleep(0.3)  # page 3 is ready by the time page 2 is written
+        return resent
 
     monkeypatch.setattr(SyncEngine, "_write_page", dies_in_second_page)
     with pytest.raises(Crash):
