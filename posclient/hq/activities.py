@@ -1,4 +1,8 @@
-"""Activity points credited by HQ (R5): daily sign-in and referrals, each credited once."""
+"""Activity points credited by HQ (R5): daily sign-in and referrals, each credited once.
+
+A sign-in is once per member and day; a referral once per referred person (its activity id),
+to one member. Their keys cannot meet: ``sign_in:<member>:<day>`` and ``referral:<id>``.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +25,8 @@ class ActivityError(ValueError):
     """An activity that cannot be credited (unknown member or kind)."""
 
 
-#: The activities table's key column holds this many characters.
-MAX_ACTIVITY_ID = 80
+#: The activities table's key column holds 80 characters, "referral:" and the activity id.
+MAX_ACTIVITY_ID = 80 - len("referral:")
 
 
 def credit_activity(
@@ -33,6 +37,8 @@ def credit_activity(
         raise ActivityError(f"unknown activity kind {kind!r}")
     if kind == "referral" and not activity_id:
         raise ActivityError("a referral needs an activity id (the referred member)")
+    if kind == "sign_in" and activity_id is not None:
+        raise ActivityError("a sign-in takes no activity id: it is credited once a day")
     if activity_id is not None and not 0 < len(activity_id) <= MAX_ACTIVITY_ID:
         raise ActivityError(f"an activity id is 1 to {MAX_ACTIVITY_ID} characters")
     amount = points if points is not None else getattr(hq.rules, f"{kind}_points")
@@ -44,10 +50,23 @@ def credit_activity(
         st = load_member(conn, live) if live else None
         if st is None or st.status != "active":
             raise ActivityError("unknown member")
-        key = activity_id or f"{kind}:{st.member_id}:{hq.today().isoformat()}"
-        if conn.execute(
-            select(m.activities.c.activity_id).where(m.activities.c.activity_id == key)
-        ).first():
+        if kind == "referral":
+            key = f"referral:{activity_id}"
+            # Referrals credited before keys had their kind in front are found by the bare id.
+            keys = [key, str(activity_id)]
+        else:
+            key = f"sign_in:{st.member_id}:{hq.today().isoformat()}"
+            keys = [key]
+        done = conn.execute(
+            select(m.activities.c.member_id, m.activities.c.kind).where(
+                m.activities.c.activity_id.in_(keys)
+            )
+        ).first()
+        if done is not None:
+            if done.kind != kind:
+                raise ActivityError(f"the activity id {activity_id} is already used")
+            if resolve(conn, done.member_id) != st.member_id:  # merged since: the same person
+                raise ActivityError(f"the referral {activity_id} was credited to another member")
             return False, member_doc(st, hq.today())
         conn.execute(
             insert(m.activities).values(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import insert, select
 
 from posclient.domain.points import earn
@@ -9,11 +11,16 @@ from posclient.sync.protocol import OpeningPointsPayload
 
 from . import models as m
 from .context import CHAIN_TZ
+from .fastsql import read_dt
 from .ledger import book, expire
 from .members import load_live, save_member
 from .outcome import Apply, Reject
 from .sales import EXPIRY_SLACK
 from .segments import refresh
+
+#: How far an opening balance may be from the member's enrolment (the import books both at
+#: once; a queue that waits offline keeps their times).
+OPENING_WINDOW = timedelta(hours=1)
 
 
 def apply_opening(cx: Apply, opening: OpeningPointsPayload) -> None:
@@ -27,6 +34,26 @@ def apply_opening(cx: Apply, opening: OpeningPointsPayload) -> None:
     st = load_live(conn, str(opening.member_id))
     if st is None:
         raise Reject("unknown_member", "HQ does not know the member of this opening balance")
+    # Only the import that enrolled the member carries their old balance: a till of the store
+    # the member was enrolled at, in the same run (the till books both at one moment). Any other
+    # till, or a member enrolled earlier, would be points out of thin air.
+    # The member as imported: merged since into another one, the balance goes to that one.
+    imported = conn.execute(
+        select(m.members.c.home_store, m.members.c.enrolled_at).where(
+            m.members.c.member_id == str(opening.member_id)
+        )
+    ).one()
+    if cx.store and imported.home_store != cx.store:
+        raise Reject(
+            "opening_not_enrolled_here",
+            "an opening balance comes from the store that enrolled the member",
+        )
+    enrolled_at = read_dt(imported.enrolled_at)
+    if enrolled_at is None or abs(opening.occurred_at - enrolled_at) > OPENING_WINDOW:
+        raise Reject(
+            "opening_not_at_enrolment",
+            "an opening balance is booked when the imported member is enrolled",
+        )
     key = f"opening:{st.member_id}"
     if conn.execute(
         select(m.activities.c.activity_id).where(m.activities.c.activity_id == key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +25,7 @@ from posclient.domain.points import (
     restore,
     reverse_earn,
 )
-from posclient.domain.tiers import by_code
+from posclient.domain.tiers import Tier, by_code
 from posclient.sync.protocol import (
     RefundPayload,
     SaleLinePayload,
@@ -141,18 +142,23 @@ def _plausible_expiry(cx: Apply, day: date, wanted: date | None, *, kind: str, p
     return wanted
 
 
-def _earn_claim(cx: Apply, sale: SalePayload) -> int:
-    """The points the sale earns: what the till says, unless no tier could earn that much.
+def _earn_claim(cx: Apply, sale: SalePayload, hq_tier: Tier) -> int:
+    """The points the sale earns: what the till says, unless its tier could not earn that much.
 
-    The ledger is HQ's: a claim above the most the sale's money earns at the best tier (with
-    its points coupon) is credited at that most and answered as a conflict, so the till takes
-    HQ's balance. Within it, the till's figure stands (its tier and rules of the moment).
+    The ledger is HQ's: a claim above the most the sale's money earns at the higher of the
+    tier the till priced it at and the member's tier here (with its points coupon) is credited
+    at that most and answered as a conflict, so the till takes HQ's balance. Within it, the
+    till's figure stands (its tier and rules of the moment: a till offline since the member
+    moved down keeps what it promised).
     """
     hq, claimed = cx.hq, sale.points_earned
     per_yuan = hq.rules.earn_per_yuan
     if claimed <= sale.amount_due_fen // 100 * per_yuan:  # within the base rate: most sales
         return claimed
-    multiplier = max((tier.points_multiplier for tier in hq.tiers), default=Decimal(1))
+    multiplier = hq_tier.points_multiplier
+    if sale.tier_code is not None:
+        with contextlib.suppress(KeyError):  # a tier HQ does not know earns nothing more
+            multiplier = max(multiplier, by_code(sale.tier_code, hq.tiers).points_multiplier)
     coupon = coupon_multiplier(cx.conn, sale.coupon_code, member_id=sale.member_id)
     if coupon:
         multiplier *= Decimal(coupon)
@@ -199,11 +205,11 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
                 )
         if sale.points_earned:
             lot_id = sale.earn_lot_id or f"sale:{sale_id}"
-            _check_new_lot(cx, st, lot_id)
+            _check_new_lot(cx, st, lot_id, sale_id)
             after, earning = earn(
                 st.account,
                 lot_id=lot_id,
-                points=_earn_claim(cx, sale),
+                points=_earn_claim(cx, sale, tier_before),
                 expires_on=_earn_expiry(cx, sale),
             )
             book(hq, st, after, "earn", lot_id=lot_id, event_id=cx.event_id, ref=sale_id)
@@ -339,9 +345,13 @@ def _lapsed_lots(cx: Apply, st: MemberState, *, sold_at: datetime) -> tuple[Lot,
     return tuple(lots)
 
 
-def _check_new_lot(cx: Apply, st: MemberState, lot_id: str) -> None:
+def _check_new_lot(cx: Apply, st: MemberState, lot_id: str, sale_id: str | None = None) -> None:
     """A lot id must be new; an exhausted lot of that id surfaces when the lot is inserted."""
     if st.account.lot(lot_id) is not None or (cx.run and cx.run.lot_is_stored(st, lot_id)):
+        if sale_id is not None and cx.conn.execute(
+            select(m.sales.c.sale_id).where(m.sales.c.sale_id == sale_id)
+        ).first():  # the sale itself again, under another event id: say so
+            raise Reject("sale_exists", "another event already reported this sale")
         raise Reject("lot_exists", f"the member already has a points lot {lot_id}")
     st.new_lots.add(lot_id)
 

@@ -128,16 +128,26 @@ def test_a_consent_flag_must_be_true_or_false(till: Till) -> None:
 def test_a_claim_no_sale_can_earn_is_capped_as_a_conflict(hq: Hq, till: Till) -> None:
     member_id, enrol = till.enrol()
     till.push_one(enrol)
-    # ¥10 at the best tier (diamond, 2×) earns at most 20 points.
-    best = max(tier.points_multiplier for tier in hq.tiers)
-    most = int(10 * best)
+    # ¥10 at the member's tier at HQ (normal, 1×) earns at most 10 points.
+    ours = hq.tier("normal").points_multiplier
     _, sale = till.sale(member_id, amount_fen=1000, points_earned=10**10)
     result = till.push_one(sale)
     assert result["status"] == "conflict" and result["reason"] == "earn_capped"
-    assert result["state"]["member"]["points_balance"] == most
-    # Within what a tier can earn, the till's figure stands (a 2× promise at 1,000 fen).
-    _, fair = till.sale(member_id, amount_fen=1000, points_earned=most)
+    assert result["state"]["member"]["points_balance"] == int(10 * ours)
+    # A till that priced the sale at a higher tier (its cache of the member is older) keeps
+    # what it promised, up to what that tier earns: a 2× promise at 1,000 fen stands.
+    best = max(hq.tiers, key=lambda tier: tier.points_multiplier)
+    most = int(10 * best.points_multiplier)
+    _, fair = till.sale(member_id, amount_fen=1000, points_earned=most, tier_code=best.code)
     assert till.push_one(fair)["status"] == "applied"
+    # QA 6: more than the sale's own tier earns is capped at it, even below the best tier's.
+    _, over = till.sale(member_id, amount_fen=1000, points_earned=most, tier_code="normal")
+    result = till.push_one(over)
+    assert result["status"] == "conflict" and result["reason"] == "earn_capped"
+    assert result["state"]["member"]["points_balance"] == int(10 * ours) + most + int(10 * ours)
+    # A tier HQ does not know earns no more than the member's tier here.
+    _, bogus = till.sale(member_id, amount_fen=1000, points_earned=most, tier_code="bogus")
+    assert till.push_one(bogus)["reason"] == "earn_capped"
 
 
 @pytest.mark.parametrize("position", [10**6, 2**63, 10**30])
@@ -342,9 +352,16 @@ def test_the_refund_of_the_last_money_takes_back_the_last_earned_points(hq: Hq, 
 def test_another_members_points_coupon_does_not_raise_the_earn_cap(hq: Hq, till: Till) -> None:
     load_demo(hq, members=0)
     member_id = enrolled(till)
-    # CB-ZHAO doubles points, but it is another member's: ¥10 earns at most 10 × the best tier.
-    most = int(10 * max(tier.points_multiplier for tier in hq.tiers))
-    _, sale = till.sale(member_id, amount_fen=1000, points_earned=2 * most, coupon_code="CB-ZHAO")
+    # CB-ZHAO doubles points, but it is another member's: ¥10 earns at most 10 × the tier.
+    best = max(hq.tiers, key=lambda tier: tier.points_multiplier)
+    most = int(10 * best.points_multiplier)
+    _, sale = till.sale(
+        member_id,
+        amount_fen=1000,
+        points_earned=2 * most,
+        coupon_code="CB-ZHAO",
+        tier_code=best.code,
+    )
     result = till.push_one(sale)
     assert result["reason"] in ("earn_capped", "coupon_already_used") or result["status"] == (
         "conflict"

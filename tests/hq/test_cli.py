@@ -61,8 +61,8 @@ def test_bad_input_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
         (["merge", "--db", db, "--phone", "abc"], "not a mainland mobile number"),
         (["merge", "--db", db], "merge needs --phone"),
         (
-            ["credit", "--db", db, "--member", "x", "--kind", "referral", "--ref", "r" * 81],
-            "activity id is 1 to 80",
+            ["credit", "--db", db, "--member", "x", "--kind", "referral", "--ref", "r" * 72],
+            "activity id is 1 to 71",
         ),
         (["dynamic-code", "--db", db, "--member", "nobody"], "no active member"),
     ):

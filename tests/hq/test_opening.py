@@ -70,3 +70,20 @@ def test_malformed_opening_balances_are_refused_with_a_reason(till: Till) -> Non
         result = till.push_one(opening(till, member_id, **{"points": 100, **bad}))
         assert result["status"] == "rejected", bad
         assert result["reason"] == "invalid_payload", bad
+
+
+def test_only_the_import_that_enrolled_the_member_brings_a_balance(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    """QA 6: any till could give any member up to 10⁹ points with a points.opening."""
+    member_id = enrolled(till)
+    elsewhere = till2.push_one(opening(till2, member_id, 10**9))
+    assert elsewhere["status"] == "rejected"
+    assert elsewhere["reason"] == "opening_not_enrolled_here"
+    later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    late = till.push_one(opening(till, member_id, 10**9, occurred_at=later))
+    assert late["status"] == "rejected" and late["reason"] == "opening_not_at_enrolment"
+    assert balance(hq, member_id) == 0
+    # The import itself (same store, same moment) still carries the balance over.
+    assert till.push_one(opening(till, member_id, 1500))["status"] == "applied"
+    assert balance(hq, member_id) == 1500

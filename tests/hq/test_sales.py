@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from posclient.hq import models as m
-from posclient.hq.activities import credit_activity
+from posclient.hq.activities import ActivityError, credit_activity
 from posclient.hq.cli import main as hq_main
 from posclient.hq.context import Hq
 from posclient.hq.maintenance import maintain
@@ -221,6 +221,27 @@ def test_activity_points_are_credited_once(hq: Hq, till: Till) -> None:
     assert balance(hq, member_id) == doc["points_balance"]
 
 
+def test_activity_ids_are_per_member_and_kind(hq: Hq, till: Till) -> None:
+    """QA 6: one global namespace lost credits ("already credited" for another member) and let
+    a chosen id sign a member in again, or block another member's sign-in."""
+    first, second = enrolled(till), enrolled(till, phone="13912345679")
+    assert credit_activity(hq, first, "referral", activity_id="friend-1")[0] is True
+    with pytest.raises(ActivityError, match="credited to another member"):
+        credit_activity(hq, second, "referral", activity_id="friend-1")
+    assert credit_activity(hq, first, "referral", activity_id="friend-1")[0] is False
+    # A referral id shaped like a sign-in key does not take anyone's sign-in.
+    today = hq.today().isoformat()
+    assert credit_activity(hq, first, "referral", activity_id=f"sign_in:{second}:{today}")[0]
+    assert credit_activity(hq, second, "sign_in")[0] is True
+    # A sign-in is once a day, whatever id is offered.
+    with pytest.raises(ActivityError, match="once a day"):
+        credit_activity(hq, second, "sign_in", activity_id="x1")
+    assert credit_activity(hq, second, "sign_in")[0] is False
+    rules = hq.rules
+    assert balance(hq, first) == 2 * rules.referral_points
+    assert balance(hq, second) == rules.sign_in_points
+
+
 def test_sales_without_a_member_and_unknown_members(hq: Hq, till: Till) -> None:
     assert till.push_one(till.sale(None, amount_fen=990)[1])["status"] == "applied"
     unknown = till.push_one(till.sale("00000000-0000-4000-8000-0000000000ff", amount_fen=990)[1])
@@ -244,6 +265,9 @@ def test_a_sale_or_lot_reported_twice_is_rejected_and_rolled_back(hq: Hq, till: 
         ("applied", None),
     ]
     assert balance(hq, member_id) == 100 - 100 + 1  # nothing of the rejected ones stayed
+    # QA 6: the very same sale (its lot too) under a new event id is named as the sale.
+    _, resent = till.sale(member_id, amount_fen=10_000, sale_id=sale_id, lot_id="L-1")
+    assert till.push_one(resent)["reason"] == "sale_exists"
 
 
 def test_member_doc_is_exactly_the_wire_model(hq: Hq, till: Till) -> None:
