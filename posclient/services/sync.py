@@ -448,6 +448,10 @@ class SyncEngine:
                     report.applied += 1
                 elif status == "duplicate":
                     report.duplicates += 1
+                    if result.original_status is ResultStatus.CONFLICT:
+                        # HQ's first answer was lost on the way (its stored answer comes back):
+                        # the outcome still goes to the inbox, and HQ's state to the cache.
+                        conflicted.append((event.seq, result))
                 elif status == "conflict":
                     report.conflicts += 1
                     conflicted.append((event.seq, result))
@@ -520,6 +524,12 @@ class SyncEngine:
                 # staff who may open the member, whichever reason HQ named first.
                 detail["reason"] = kind
                 kind = "profile_conflict"
+            if session.scalar(  # filed already: HQ answered it again (sent again after a restore)
+                select(ConflictRow.id).where(
+                    ConflictRow.event_id == row.event_id, ConflictRow.kind == kind
+                )
+            ):
+                continue
             session.add(
                 ConflictRow(
                     event_id=row.event_id,

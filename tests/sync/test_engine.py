@@ -148,6 +148,42 @@ def test_a_card_hq_does_not_know_is_named_in_the_conflicts_inbox(hq_process, mak
     assert shown.kind == "unknown_member" and shown.card_no == card
 
 
+def test_a_conflict_whose_answer_was_lost_still_reaches_the_inbox(hq_process, make_till) -> None:
+    """QA 6: HQ committed, its answer was dropped; the repeat comes back a duplicate carrying
+    the first answer (a conflict), and the till files it as it would have the first time."""
+    from posclient.domain.codes import make_card_no
+    from posclient.services import conflicts
+
+    manager = StaffMember("m01", "店长", "manager")
+    faults = iter(["drop_response"])
+    with FaultProxy(
+        hq_process.url,
+        schedule=lambda n, m, p: next(faults, "ok") if p.startswith("/v1/sync/push") else "ok",
+    ) as proxy:
+        paired = make_till(url=proxy.url)
+        paired.engine.sync_once()
+        now = paired.till.clock.now()
+
+        def inbox() -> list[Any]:
+            return conflicts.list_conflicts(
+                paired.till.db, paired.till.cipher, staff=manager, now=now
+            )
+
+        card = make_card_no(987_655)
+        sell(paired, card)
+        assert paired.engine.sync_once().error is not None  # the answer never came
+        report = paired.engine.run_until_idle(deadline_s=20)
+        assert report.error is None and report.duplicates == 1 and report.pending == 0
+        (shown,) = inbox()
+        assert shown.kind == "unknown_member" and shown.card_no == card
+        # Answered a third time (sent again after an HQ restore, say): still one item.
+        with UnitOfWork(paired.till.db) as uow:
+            fastpath.driver(uow.session).execute("UPDATE outbox SET status = 'pending'")
+            uow.commit()
+        assert paired.engine.sync_once().error is None
+        assert len(inbox()) == 1
+
+
 def test_rejected_event_does_not_block_the_queue(hq_process, make_till) -> None:
     paired = make_till()
     paired.engine.sync_once()
