@@ -90,6 +90,14 @@ def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
         st = load_live(conn, found) if found else None
     else:
         return None
+    if st is not None and st.status == "erased":
+        # The person asked to be forgotten: the sale stands without them, no points move (a
+        # till that had not heard yet may still have shown their balance).
+        cx.out.conflict(
+            "member_erased",
+            "the sale's member was erased; the sale is recorded without one and no points moved",
+        )
+        return None
     if st is None:
         # The goods left the store: the sale stands (never dropped into an attention list),
         # recorded without a member; no points move. The till shows the outcome.
@@ -348,9 +356,12 @@ def _lapsed_lots(cx: Apply, st: MemberState, *, sold_at: datetime) -> tuple[Lot,
 def _check_new_lot(cx: Apply, st: MemberState, lot_id: str, sale_id: str | None = None) -> None:
     """A lot id must be new; an exhausted lot of that id surfaces when the lot is inserted."""
     if st.account.lot(lot_id) is not None or (cx.run and cx.run.lot_is_stored(st, lot_id)):
-        if sale_id is not None and cx.conn.execute(
-            select(m.sales.c.sale_id).where(m.sales.c.sale_id == sale_id)
-        ).first():  # the sale itself again, under another event id: say so
+        if (
+            sale_id is not None
+            and cx.conn.execute(
+                select(m.sales.c.sale_id).where(m.sales.c.sale_id == sale_id)
+            ).first()
+        ):  # the sale itself again, under another event id: say so
             raise Reject("sale_exists", "another event already reported this sale")
         raise Reject("lot_exists", f"the member already has a points lot {lot_id}")
     st.new_lots.add(lot_id)

@@ -523,6 +523,35 @@ def delete_member(conn: sqlite3.Connection, member_id: str) -> None:
     conn.execute("DELETE FROM members WHERE member_id = ?", (member_id,))
 
 
+def start_unseen(conn: sqlite3.Connection) -> None:
+    """A new snapshot begins: every member HQ sent before must turn up in it (store.models
+    SnapshotUnseen). Members made here and not confirmed by HQ yet are not listed."""
+    conn.execute(
+        "INSERT OR IGNORE INTO snapshot_unseen (member_id) SELECT member_id FROM members "
+        "WHERE provisional = 0 AND synced_at IS NOT NULL"
+    )
+
+
+def seen(conn: sqlite3.Connection, prepared: Prepared) -> None:
+    """The members of a snapshot page are in HQ's snapshot."""
+    if conn.execute("SELECT 1 FROM snapshot_unseen LIMIT 1").fetchone() is None:
+        return  # a new till's first load: nothing was cached before it
+    ids = [i for item in prepared if isinstance(item, PreparedMembers) for i in item.ids]
+    for chunk in _chunks(conn, ids):
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM snapshot_unseen WHERE member_id IN ({marks})", chunk)
+
+
+def drop_unseen(conn: sqlite3.Connection) -> int:
+    """The snapshot is complete: members it did not hold are gone at HQ (erased, merged away)
+    and go here too, as an erasure tombstone would take them. Returns how many."""
+    unseen = "SELECT member_id FROM snapshot_unseen"
+    conn.execute(f"DELETE FROM member_identities WHERE member_id IN ({unseen})")
+    count = conn.execute(f"DELETE FROM members WHERE member_id IN ({unseen})").rowcount
+    conn.execute("DELETE FROM snapshot_unseen")
+    return count
+
+
 def merge_members(conn: sqlite3.Connection, source: str, into: str) -> None:
     """Repoint everything that referred to ``source`` to ``into`` (HQ merged them).
 

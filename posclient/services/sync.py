@@ -626,6 +626,7 @@ class SyncEngine:
         with UnitOfWork(self.db) as uow:
             settings.put(uow.session, "pull_cursor", "")
             settings.put(uow.session, "snapshot_started", self.now().isoformat())
+            feedapply.start_unseen(fastpath.driver(uow.session))
             uow.commit()
 
     def _write_page(
@@ -648,9 +649,13 @@ class SyncEngine:
         settings.put(session, "last_contact", self.now().isoformat())  # HQ is answering
         if page.snapshot:
             settings.put(session, "snapshot_in_progress", "1")
+            feedapply.seen(fastpath.driver(session), prepared)
         elif settings.get(session, "snapshot_in_progress") == "1":
             settings.put(session, "snapshot_in_progress", "")
             settings.put(session, "first_load_done", self.now().isoformat())
+            dropped = feedapply.drop_unseen(fastpath.driver(session))
+            if dropped:
+                log.info("members gone at HQ dropped after a new snapshot", extra={"n": dropped})
         resent = 0 if page.device_seq is None else requeue_lost(session, page.device_seq)
         confirm_ledger(session, page.position)
         return resent

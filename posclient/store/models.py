@@ -45,6 +45,18 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class SnapshotUnseen(Base):
+    """Members cached before a new snapshot began and not (yet) in it.
+
+    A till that pulls a new snapshot (its cursor expired, or HQ was restored from a backup)
+    gets every member HQ holds, but no tombstones: one erased or merged away meanwhile would
+    stay here, personal data and points. Those still listed when the snapshot ends are dropped.
+    """
+
+    __tablename__ = "snapshot_unseen"
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
 class TierRow(Base):
     __tablename__ = "tiers"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)

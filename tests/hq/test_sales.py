@@ -586,3 +586,22 @@ def account_row(hq: Hq, member_id: str) -> dict:
         st = load_member(conn, member_id, lock=False)
     assert st is not None
     return dict(st.row)
+
+
+def test_a_sale_for_an_erased_member_moves_no_points(hq: Hq, till: Till) -> None:
+    """QA 6: a till that had not heard of the erasure redeemed the member's points and HQ took
+    them from the erased member's lots."""
+    member_id = enrolled(till)
+    assert till.push_one(till.sale(member_id, amount_fen=100_000, lot_id="E1")[1])["status"] == (
+        "applied"
+    )
+    assert till.push_one(till.erase(member_id))["status"] == "applied"
+    sale_id, late = till.sale(member_id, amount_fen=5_000, points_redeemed=500, points_earned=45)
+    result = till.push_one(late)
+    assert result["status"] == "conflict" and result["reason"] == "member_erased"
+    with hq.db.read() as conn:
+        row = conn.execute(select(m.sales.c.member_id).where(m.sales.c.sale_id == sale_id)).one()
+        spent = conn.execute(
+            select(func.count()).select_from(m.ledger).where(m.ledger.c.ref == sale_id)
+        ).scalar_one()
+    assert row.member_id is None and spent == 0
