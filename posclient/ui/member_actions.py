@@ -87,6 +87,7 @@ class MemberActions(QObject):
 
         dialog = EnrolDialog(self.ctx, self.window)
         dialog.memberChosen.connect(self.window.checkoutPage.scan)
+        dialog.finished.connect(lambda _result: self.window.outbox_changed())  # an enrolment
         self.enrolDialog = dialog
         dialog.open()
 
@@ -121,6 +122,7 @@ class MemberActions(QObject):
         from .profile_dialog import ProfileDialog
 
         dialog = ProfileDialog(self.ctx, member_id, self.window)
+        dialog.changed.connect(self.window.outbox_changed)
         self.profileDialog = dialog
         dialog.open()
 

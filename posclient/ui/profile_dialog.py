@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +37,9 @@ OPTIONAL = (ConsentPurpose.MARKETING, ConsentPurpose.PERSONALISED, ConsentPurpos
 
 
 class ProfileDialog(QDialog):
+    #: A change went into the outbox (profile edit, consent, erasure): worth sending now.
+    changed = Signal()
+
     def __init__(self, ctx: Context, member_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -279,12 +282,24 @@ class ProfileDialog(QDialog):
         ).success(self._on_saved).failure(self._on_failed).run()
 
     def _on_saved(self, fields: list[str]) -> None:
+        names = self._field_names()
         self.message.show_info(
-            self.tr("Saved: %1").replace("%1", ", ".join(fields))
+            self.tr("Saved: %1").replace("%1", self.tr(", ").join(names.get(f, f) for f in fields))
             if fields
             else self.tr("No changes")
         )
+        if fields:
+            self.changed.emit()
         self.reload()
+
+    def _field_names(self) -> dict[str, str]:
+        return {
+            "phone": self.tr("Mobile"),
+            "name": self.tr("Name"),
+            "gender": self.tr("Gender"),
+            "birthday": self.tr("Birthday"),
+            "categories": self.tr("Preferred categories"),
+        }
 
     def _on_consent(self, purpose: ConsentPurpose, granted: bool) -> None:
         self.ctx.ops.db(
@@ -302,6 +317,7 @@ class ProfileDialog(QDialog):
 
     def _after_change(self, text: str) -> None:
         self.message.show_info(text)
+        self.changed.emit()  # withdrawals and erasures go to HQ at once (DESIGN)
         self.reload()
 
     def _on_erase(self) -> None:

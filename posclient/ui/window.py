@@ -382,6 +382,11 @@ class MainWindow(QMainWindow):
         return sum(w.sizeHint().width() + STATUS_BAR_SPACING for w in shown)
 
     def _on_sale_completed(self, _receipt: object) -> None:
+        self.outbox_changed()
+
+    def outbox_changed(self) -> None:
+        """Something new waits in the outbox (a sale, a refund, a profile edit, a consent
+        withdrawal, an erasure): show the queue and start a sync pass now."""
         self.refresh_status()
         if self.sync is not None:
             self.sync.nudge()

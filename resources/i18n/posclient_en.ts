@@ -1234,6 +1234,7 @@
     <name>ProfileDialog</name>
     <message>
         <source>Member profile</source>
+        <extracomment>A change went into the outbox (profile edit, consent, erasure): worth sending now.</extracomment>
         <translation>Member profile</translation>
     </message>
     <message>
@@ -1373,8 +1374,16 @@
         <translation>Saved: %1</translation>
     </message>
     <message>
+        <source>, </source>
+        <translation>, </translation>
+    </message>
+    <message>
         <source>No changes</source>
         <translation>No changes</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>Birthday</translation>
     </message>
     <message>
         <source>Consent recorded</source>

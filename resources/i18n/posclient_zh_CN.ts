@@ -1235,6 +1235,7 @@
     <name>ProfileDialog</name>
     <message>
         <source>Member profile</source>
+        <extracomment>A change went into the outbox (profile edit, consent, erasure): worth sending now.</extracomment>
         <translation>会员资料</translation>
     </message>
     <message>
@@ -1374,8 +1375,16 @@
         <translation>已保存：%1</translation>
     </message>
     <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
         <source>No changes</source>
         <translation>没有修改</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
     </message>
     <message>
         <source>Consent recorded</source>

@@ -147,7 +147,7 @@ def test_assistant_edits_own_member_and_withdraws_consent(qtbot, window):
     d.inputs["name"].setText("王芳芳")
     qtbot.mouseClick(d.saveButton, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert "name" in d.message.text()
+    assert d.message.text() == "已保存：姓名"  # the field as the form names it (QA 6)
     (patch,) = outbox_payloads(window.ctx.till, "member.patched")
     assert patch["fields"] == {"name": {"value": "王芳芳", "base_version": 1}}
     sensitive = d.consentChecks[list(d.consentChecks)[2]]

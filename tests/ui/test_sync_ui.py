@@ -14,6 +14,7 @@ from posclient import app
 from posclient.domain.events import EventType
 from posclient.services import outbox
 from posclient.store.uow import UnitOfWork
+from posclient.sync.protocol import ConsentPurpose
 from tests.helpers import demo_members, sql
 from tests.ui import served
 from tests.ui.conftest import login, scan, wait_idle
@@ -174,3 +175,25 @@ def test_first_load_pages_turn_the_status_online_at_once(qtbot, window, till, hq
     window._on_sync_progress(1000, 40000)
     qtbot.waitUntil(lambda: "在线" in window.syncStatus.text(), timeout=5_000)
     assert window.ctx.online and window.syncProgress.isVisible()
+
+
+def test_a_consent_withdrawal_goes_to_hq_at_once(qtbot, window, till, hq, data_dir):
+    """QA 6: only a sale started a pass; a withdrawal waited for the 30 s idle pass."""
+    assert app.start_sync(till, window, demo=False, data_dir=data_dir) is None
+    controller = window.sync
+    qtbot.waitUntil(lambda: controller.last_report is not None, timeout=30_000)
+    login(qtbot, window, "a01", "2222")  # a shop assistant
+    member = till.checkout.identify(demo_members()["diamond"]["phone"])  # marketing: granted
+    window.memberActions.show_profile(member.member_id)
+    dialog = window.memberActions.profileDialog
+    check = dialog.consentChecks[ConsentPurpose.MARKETING]
+    qtbot.waitUntil(check.isChecked, timeout=10_000)
+    with qtbot.waitSignal(dialog.changed, timeout=10_000):
+        check.click()  # untick: withdraw
+    # Well inside the idle interval (30 s): the withdrawal nudged a pass.
+    qtbot.waitUntil(lambda: _hq_consent(hq, member.member_id) is False, timeout=8_000)
+
+
+def _hq_consent(hq, member_id: str) -> bool | None:
+    rows = hq.sql("SELECT consents FROM members WHERE member_id = ?", member_id)
+    return json.loads(rows[0][0]).get("marketing") if rows else None
