@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -206,6 +207,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     hq = _hq(args)
     try:
+        if args.phone and (args.from_id or args.into_id):
+            raise Refused("merge takes --phone, or --from and --into, not both")
         if args.phone:
             done = merge_by_phone(hq, args.phone)
         elif args.from_id and args.into_id:
@@ -421,9 +424,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into e.g. `head`, which stopped reading: 141, as a shell reports it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _OUTPUT_ERRORS:
+            raise
+        # Writing the output failed (a full disk, /dev/full): say so, once, not a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"posclient-hq: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return 1
     finally:
         while _opened:
             _opened.pop().dispose()
+
+
+#: How writing to standard output fails when its disk is full or gone.
+_OUTPUT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
 
 
 def _reason(exc: Exception) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from posclient.domain.codes import parse_phone
+from posclient.domain.errors import CodeError
 from posclient.domain.points import Account, Lot
 from posclient.sync.protocol import FIELD_PURPOSE
 
@@ -105,8 +106,10 @@ def merge(hq: Hq, from_id: str, into_id: str) -> dict[str, Any]:
 
 def merge_by_phone(hq: Hq, phone: str) -> list[tuple[str, str]]:
     """Merge every live member with ``phone`` into the earliest enrolled one."""
-    if not re.fullmatch(r"1[3-9][0-9]{9}", phone):
-        raise MergeError(f"not a mainland mobile number: {phone[:20]!r}")
+    try:  # as a till reads it: +86, 0086, spaces, dashes, full-width digits
+        phone = parse_phone(phone).digits
+    except CodeError as exc:
+        raise MergeError(f"not a mainland mobile number: {phone[:20]!r}") from exc
     with hq.db.read() as conn:
         ids = list(
             conn.execute(

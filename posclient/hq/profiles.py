@@ -137,6 +137,9 @@ def apply_patch(cx: Apply, patch: PatchPayload) -> None:
     if st.status == "erased":
         raise Reject("member_erased", "the member's personal data was erased")
     values = {name: field.value for name, field in patch.fields.items()}
+    if "phone" in values and values["phone"] is None:
+        # The membership itself rests on it (enrolment requires it; lookups use it).
+        raise Reject("invalid_payload", "phone: a member's mobile number cannot be removed")
     try:
         checked = ProfileFields.model_validate(values).model_dump(mode="json")
     except ValidationError as exc:

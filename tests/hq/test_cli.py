@@ -60,6 +60,7 @@ def test_bad_input_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
         (["revoke", "--db", db, "--device", "nope"], "no active device"),
         (["merge", "--db", db, "--phone", "abc"], "not a mainland mobile number"),
         (["merge", "--db", db], "merge needs --phone"),
+        (["merge", "--db", db, "--phone", "13900139002", "--from", "a"], "not both"),
         (
             ["credit", "--db", db, "--member", "x", "--kind", "referral", "--ref", "r" * 72],
             "activity id is 1 to 71",
@@ -203,3 +204,27 @@ def test_openapi_logs_nothing(
     committed = resource_dir().parent / "hq-openapi.json"
     assert out == committed.read_text(encoding="utf-8")
     assert [r.getMessage() for r in caplog.records if r.name.startswith("posclient")] == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_output_to_a_full_disk_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """QA 6: `members > /dev/full` printed a Python traceback."""
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'hq.db'}"
+    assert main(["demo-data", "--db", db, "--members", "3"]) == 0
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "posclient.hq.cli", "members", "--db", db],
+            check=False,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "posclient-hq: cannot write the output: No space left on device"
+    )
+    assert "Traceback" not in done.stderr

@@ -68,7 +68,7 @@ def test_phone_clash_becomes_a_merge_candidate_and_merge_moves_points(
     assert result["state"]["duplicate_of"] == [a]
     assert [(c["member_a"], c["member_b"]) for c in merge_candidates(hq)] == [(a, b_id)]
     _, cursor, _ = till.pull_all()
-    assert merge_by_phone(hq, "13700000001") == [(b_id, a)]
+    assert merge_by_phone(hq, "+86 137-0000-0001") == [(b_id, a)]  # as a till reads it (QA 6)
     assert balance(hq, a) == 500 and balance(hq, b_id) == 0
     assert merge_candidates(hq) == []
     changes, cursor, _ = till.pull_all(cursor)
@@ -157,3 +157,16 @@ def test_an_enrolment_dated_ahead_of_hq_is_dated_when_hq_received_it(
     with hq.db.read() as conn:
         st = load_member(conn, far_id, lock=False)
     assert st is not None and st.row["segment"] == "dormant"
+
+
+def test_a_members_phone_cannot_be_removed(hq: Hq, till: Till) -> None:
+    """QA 6: a patch with phone null was applied; the member could no longer be found."""
+    member_id = enrolled(till, phone="13700000009")
+    result = till.push_one(till.patch(member_id, {"phone": (None, 1)}))
+    assert result["status"] == "rejected" and result["reason"] == "invalid_payload"
+    assert "cannot be removed" in result["detail"]
+    with hq.db.read() as conn:
+        index = conn.execute(
+            select(m.members.c.phone_index).where(m.members.c.member_id == member_id)
+        ).scalar_one()
+    assert index is not None
