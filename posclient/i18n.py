@@ -367,6 +367,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "总部缺少它曾确认过的本机 {count} 个事件（可能从备份恢复），已重新排队上传",
         "HQ no longer holds {count} events it had acknowledged from this till (restored from a backup?): queued to send again",
     ),
+    "cli.token_missing": (
+        "本机已配对，但找不到设备令牌（换了系统用户，或令牌文件丢失）：请重新配对",
+        "This till was paired but its device token is missing (another OS user, or the token "
+        "file was lost): pair it again",
+    ),
     "sync.not_paired": (
         "本机尚未与总部配对：请运行 posclient-admin pair 配对码",
         "This till is not paired with HQ: run posclient-admin pair CODE",

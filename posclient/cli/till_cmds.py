@@ -452,8 +452,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     if data["hq_url"]:
         print(text("cli.status_online" if data["hq_reachable"] else "cli.status_offline", lang))
     if data["needs_pairing"]:
-        print(text("sync.unauthorized", lang))
+        # Never paired, or paired and then refused (revoked) or its token lost: each its words.
+        if not data["paired"]:
+            print(text("sync.not_paired", lang))
+        elif _token_refused(t):
+            print(text("sync.unauthorized", lang))
+        else:
+            print(text("cli.token_missing", lang))
     return 0
+
+
+def _token_refused(t: Till) -> bool:
+    with t.db.read() as session:
+        return settings.get(session, "auth_failed") == "1"
 
 
 def cmd_queue(args: argparse.Namespace) -> int:

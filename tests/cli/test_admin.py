@@ -661,3 +661,12 @@ def test_init_demo_makes_the_till_the_other_tests_start_from(tmp_path):
         return counts, sorted(meta), meta["lang"], sql(path, "SELECT sku, price FROM products")
 
     assert contents(tmp_path / "cli") == contents(tmp_path / "here")
+
+
+def test_status_of_a_till_never_paired_says_to_pair_it(tmp_path):
+    """QA 6: it said HQ had refused the till's token, though HQ was never asked."""
+    data_dir = tmp_path / "till"
+    admin(data_dir, "init", "--hq", "http://127.0.0.1:9")  # nothing listens on port 9
+    shown = admin(data_dir, "status", lang="zh_CN").stdout
+    assert "本机尚未与总部配对" in shown and "拒绝" not in shown
+    assert json.loads(admin(data_dir, "status", "--json").stdout)["needs_pairing"] is True
