@@ -263,6 +263,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Data directory not initialised: run posclient-admin init first",
     ),
     "secrets.no_keyring": ("系统没有可用的密钥环", "No OS keyring is available"),
+    "secrets.bad_mode": (
+        "POSCLIENT_SECRETS 的值“{value}”无效：可用 {modes}",
+        'POSCLIENT_SECRETS="{value}" is not a choice: use {modes}',
+    ),
     "secrets.file_exposed": (
         "密钥文件权限过宽（其他用户可读）：{path}",
         "Secret file is readable by other users: {path}",

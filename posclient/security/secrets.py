@@ -14,6 +14,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import platformdirs
 
@@ -22,10 +23,22 @@ from posclient.domain.errors import PosError
 log = logging.getLogger("posclient.security")
 
 SERVICE = "posclient"
-_REFUSED_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+#: The backends that are an OS keyring (secrets encrypted by the OS, unlocked with the user's
+#: session). Anything else keyring may pick (keyrings.alt's plaintext or "encrypted" files,
+#: a third-party plugin, fail, null) is not trusted with the device token.
+_OS_KEYRING_MODULES = (
+    "keyring.backends.SecretService",
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+)
+#: POSCLIENT_SECRETS values: the OS keyring when there is one (else the protected file), the
+#: file always, the keyring or nothing.
+MODES = ("auto", "file", "keyring")
 
 
-def _real_keyring() -> object | None:
+def _real_keyring() -> Any | None:
     """The OS keyring backend if there is a trustworthy one, else None."""
     try:
         import keyring
@@ -36,8 +49,8 @@ def _real_keyring() -> object | None:
     candidates = backend.backends if isinstance(backend, chainer.ChainerBackend) else [backend]
     for candidate in candidates:
         module = type(candidate).__module__
-        if not module.startswith(_REFUSED_MODULES) and getattr(candidate, "priority", 0) > 0:
-            return backend
+        if module.startswith(_OS_KEYRING_MODULES) and getattr(candidate, "priority", 0) > 0:
+            return candidate
     return None
 
 
@@ -61,7 +74,9 @@ class SecretStore:
     def __init__(self, scope: str, *, fallback_dir: Path | None = None, mode: str | None = None):
         self.scope = scope
         self._dir = fallback_dir or default_fallback_dir()
-        mode = mode or os.environ.get("POSCLIENT_SECRETS", "auto")
+        mode = mode or os.environ.get("POSCLIENT_SECRETS") or "auto"
+        if mode not in MODES:
+            raise PosError("secrets.bad_mode", value=mode[:20], modes=", ".join(MODES))
         self._keyring = None if mode == "file" else _real_keyring()
         if mode == "keyring" and self._keyring is None:
             raise PosError("secrets.no_keyring")
@@ -83,10 +98,8 @@ class SecretStore:
         return self._dir / safe
 
     def get(self, name: str) -> str | None:
-        if self._keyring is not None:
-            import keyring
-
-            return keyring.get_password(SERVICE, self._key(name))
+        if self._keyring is not None:  # this backend, not keyring's choice of the moment
+            return cast(str | None, self._keyring.get_password(SERVICE, self._key(name)))
         path = self._path(name)
         try:
             info = path.stat()
@@ -98,9 +111,7 @@ class SecretStore:
 
     def set(self, name: str, value: str) -> None:
         if self._keyring is not None:
-            import keyring
-
-            keyring.set_password(SERVICE, self._key(name), value)
+            self._keyring.set_password(SERVICE, self._key(name), value)
             return
         self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self._dir, 0o700)
@@ -119,11 +130,10 @@ class SecretStore:
 
     def delete(self, name: str) -> None:
         if self._keyring is not None:
-            import keyring
             from keyring.errors import PasswordDeleteError
 
             with contextlib.suppress(PasswordDeleteError):
-                keyring.delete_password(SERVICE, self._key(name))
+                self._keyring.delete_password(SERVICE, self._key(name))
             return
         with contextlib.suppress(FileNotFoundError):
             self._path(name).unlink()

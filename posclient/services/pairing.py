@@ -6,6 +6,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,6 +63,11 @@ def pair(
     """Exchange ``code`` for a device token; the token goes to the SecretStore, never the DB."""
     from .first_run import normalise_url
 
+    info = secrets.info
+    if not info.is_os_keyring and Path(info.location).resolve().is_relative_to(
+        db.path.parent.resolve()
+    ):  # copied with every backup of the data dir: refused before the code is used up
+        raise PosError("doctor.secrets_in_data_dir", path=info.location)
     with db.read() as session:
         url = (hq_url or settings.get(session, "hq_url") or "").rstrip("/")
     if not url:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from posclient.i18n import text
@@ -100,3 +103,33 @@ def test_sync_timeout_takes_plain_seconds_and_only_with_until_idle(tmp_path: Pat
     assert proc.returncode == 2 and "goes with --until-idle" in proc.stderr
     proc = admin(data, "doctor", "--timeout", "nan", lang="en", check=False)
     assert proc.returncode == 2 and "takes seconds" in proc.stderr
+
+
+def _admin_env(data: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "posclient.cli", "--data-dir", str(data), "--lang", "en"]
+    return subprocess.run(
+        [*command, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+
+
+def test_secrets_inside_the_data_dir_or_a_bad_mode_are_refused(
+    tmp_path: Path, hq_process: HqProcess
+) -> None:
+    """QA 6: pair stored the token inside the data dir (copied with every backup), and
+    POSCLIENT_SECRETS=bogus was taken for auto."""
+    data = tmp_path / "till"
+    admin(data, "init", "--hq", hq_process.url)
+    code = hq_process.pairing_code()
+    inside = _admin_env(data, {"POSCLIENT_SECRETS_DIR": str(data / "secrets")}, "pair", code)
+    assert inside.returncode == 1 and _lines(inside.stderr) == 1
+    assert "inside the data dir" in inside.stderr
+    bogus = _admin_env(data, {"POSCLIENT_SECRETS": "bogus"}, "status")
+    assert bogus.returncode != 0 and _lines(bogus.stderr) == 1
+    assert 'POSCLIENT_SECRETS="bogus" is not a choice' in bogus.stderr
+    # Refused before HQ was asked: the code still pairs the till.
+    assert json.loads(admin(data, "pair", code, "--json").stdout)["store"] == "S001"
