@@ -371,6 +371,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "总部缺少它曾确认过的本机 {count} 个事件（可能从备份恢复），已重新排队上传",
         "HQ no longer holds {count} events it had acknowledged from this till (restored from a backup?): queued to send again",
     ),
+    "cli.pair_moved_pending": (
+        "注意：本机此前配对门店 {before}，还有 {count} 个在那里产生的事件待上传；它们将记入门店 {store}",
+        "Note: this till was paired with store {before} and {count} events made there are still "
+        "waiting; HQ will book them to store {store}",
+    ),
     "cli.token_missing": (
         "本机已配对，但找不到设备令牌（换了系统用户，或令牌文件丢失）：请重新配对",
         "This till was paired but its device token is missing (another OS user, or the token "

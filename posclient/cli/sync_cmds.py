@@ -44,6 +44,8 @@ def cmd_pair(args: argparse.Namespace) -> int:
         "chain": paired.chain,
         "hq_url": paired.hq_url,
         "token_stored_in": paired.secrets_backend,
+        "previous_store": paired.previous_store or None,
+        "moved_pending": paired.moved_pending,
     }
     if args.json:
         print_json(result)
@@ -56,6 +58,18 @@ def cmd_pair(args: argparse.Namespace) -> int:
                 store=paired.store,
                 backend=_where(t, args.lang),
             )
+        )
+    if paired.moved_pending:
+        # Said on stderr too with --json: an operator must see it.
+        print(
+            text(
+                "cli.pair_moved_pending",
+                args.lang,
+                count=paired.moved_pending,
+                before=paired.previous_store,
+                store=paired.store,
+            ),
+            file=sys.stderr,
         )
     return 0
 

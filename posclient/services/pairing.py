@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from posclient.domain.errors import PosError
@@ -31,6 +31,10 @@ class Paired:
     chain: str
     hq_url: str
     secrets_backend: str
+    #: Paired before with another store: that store, and how many events made there were still
+    #: waiting (HQ books them to the store the till is paired with now).
+    previous_store: str = ""
+    moved_pending: int = 0
 
 
 def chain_position(session: Session) -> tuple[int, str | None]:
@@ -75,6 +79,15 @@ def pair(
     url = normalise_url(url)
     with db.read() as session:
         seq, prev_hash = chain_position(session)
+        before = (
+            (settings.get(session, "store") or "") if settings.get(session, "paired_at") else ""
+        )
+        waiting = int(
+            session.scalar(
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status == "pending")
+            )
+            or 0
+        )
     # A till paired before shows its current token: HQ revokes that device as it makes the
     # new one, so the discarded token (and any copy of it) stops working.
     client = client_factory(url, secrets.get(TOKEN))
@@ -112,6 +125,14 @@ def pair(
             settings.put(session, key, value)
         uow.commit()
     log.info("paired with HQ", extra={"device": answer.device_id, "store": answer.store})
+    moved = bool(before) and before != answer.store
     return Paired(
-        answer.device_id, answer.device_no, answer.store, answer.chain, url, secrets.info.name
+        answer.device_id,
+        answer.device_no,
+        answer.store,
+        answer.chain,
+        url,
+        secrets.info.name,
+        previous_store=before if moved else "",
+        moved_pending=waiting if moved else 0,
     )

@@ -188,7 +188,15 @@ class PairDialog(QDialog):
         self.reasonLabel.setVisible(False)
         self.closeButton.setDefault(True)
         self.closeButton.setFocus()
-        if self.old_store and paired.store != self.old_store:
+        if paired.moved_pending:  # sales made at the old store will be booked to the new one
+            moved = PosError(
+                "cli.pair_moved_pending",
+                count=paired.moved_pending,
+                before=paired.previous_store,
+                store=paired.store,
+            )
+            self.message.say("warning", lambda: self.ctx.error_text(moved))
+        elif self.old_store and paired.store != self.old_store:
             moved = PosError("setup.store_mismatch", paired=paired.store, typed=self.old_store)
             self.message.say("warning", lambda: self.ctx.error_text(moved))
         else:

@@ -133,3 +133,22 @@ def test_secrets_inside_the_data_dir_or_a_bad_mode_are_refused(
     assert 'POSCLIENT_SECRETS="bogus" is not a choice' in bogus.stderr
     # Refused before HQ was asked: the code still pairs the till.
     assert json.loads(admin(data, "pair", code, "--json").stdout)["store"] == "S001"
+
+
+def test_pairing_with_another_store_says_what_happens_to_waiting_events(
+    tmp_path: Path, hq_process: HqProcess
+) -> None:
+    """QA 6: the sales waiting from the old store went to the new one without a word."""
+    data = tmp_path / "till"
+    admin(data, "init", "--demo", "--hq", hq_process.url)
+    admin(data, "pair", hq_process.pairing_code("S001"))
+    hq_process.stop()
+    admin(data, "sale", "--item", "MILK-1L")  # waits: HQ is down
+    hq_process.start()
+    moved = admin(data, "pair", hq_process.pairing_code("S002"), "--json", lang="en")
+    answer = json.loads(moved.stdout)
+    assert answer["store"] == "S002" and answer["previous_store"] == "S001"
+    assert answer["moved_pending"] == 1
+    assert "paired with store S001 and 1 events made there" in moved.stderr
+    same = admin(data, "pair", hq_process.pairing_code("S002"), "--json", lang="en")
+    assert json.loads(same.stdout)["moved_pending"] == 0 and same.stderr == ""
