@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
+    if not args.code.strip():  # an unset shell variable: a usage error, not a refused code
+        raise UsageError("cli.usage.value", what="CODE", value="''")
     t = till(args)
     paired = pairing.pair(t.db, t.secrets, code=args.code, hq_url=args.hq, device_name=args.name)
     result = {

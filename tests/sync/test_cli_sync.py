@@ -131,6 +131,8 @@ def test_secrets_inside_the_data_dir_or_a_bad_mode_are_refused(
     bogus = _admin_env(data, {"POSCLIENT_SECRETS": "bogus"}, "status")
     assert bogus.returncode != 0 and _lines(bogus.stderr) == 1
     assert 'POSCLIENT_SECRETS="bogus" is not a choice' in bogus.stderr
+    empty = admin(data, "pair", "", lang="en", check=False)  # an unset shell variable
+    assert empty.returncode == 2 and "Invalid value for CODE" in empty.stderr
     # Refused before HQ was asked: the code still pairs the till.
     assert json.loads(admin(data, "pair", code, "--json").stdout)["store"] == "S001"
 
