@@ -85,6 +85,11 @@ class Conflict:
     #: Whether the staff member who listed it may see and edit the member's profile (R15,
     #: ``profile.may_open``); if not, the values are masked and the conflict is not theirs.
     may_open: bool = True
+    #: For a sale or refund: its receipt, the coupon it used and the points it redeemed, so
+    #: the manager can find it (None: not a sale, or filed before these were kept).
+    receipt_no: str | None = None
+    coupon_code: str | None = None
+    points_redeemed: int | None = None
 
     @property
     def actionable(self) -> bool:
@@ -201,10 +206,21 @@ def list_conflicts(
                     resolution=row.resolution,
                     fields=fields,
                     may_open=allowed,
+                    receipt_no=_text_or_none(detail.get("receipt_no")),
+                    coupon_code=_text_or_none(detail.get("coupon_code")),
+                    points_redeemed=_int_or_none(detail.get("points_redeemed")),
                 )
             )
         uow.commit()
     return result
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value else None
 
 
 def _may_open(staff: StaffMember | None, member: MemberRow | None, kind: str) -> bool:

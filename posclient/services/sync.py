@@ -498,12 +498,12 @@ class SyncEngine:
             )
         for row, result in answered:
             member = (result.state or {}).get("member")
+            payload = json.loads(outbox.payload_text(self.cipher, row))
             member_id: str | None = None
             card_no = None
             if isinstance(member, dict):
                 member_id = str(member.get("member_id"))
             else:  # HQ sends a member's state once per batch: the event names the member
-                payload = json.loads(outbox.payload_text(self.cipher, row))
                 member_id = payload.get("member_id")
                 # A card sold to before the till knew it: the inbox names the member by it.
                 card_no = payload.get("provisional_card_no")
@@ -515,6 +515,10 @@ class SyncEngine:
             }
             if card_no:
                 detail["card_no"] = card_no
+            # What the manager finds the sale by (no personal data): receipt, coupon, points.
+            for key in ("receipt_no", "coupon_code", "points_redeemed"):
+                if payload.get(key):
+                    detail[key] = payload[key]
             if result.reason in conflicts.ROUTINE_KINDS:
                 log.info("HQ corrected an event", extra={"reason": result.reason})
                 continue

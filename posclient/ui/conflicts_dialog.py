@@ -157,7 +157,23 @@ class ConflictsDialog(QDialog):
     def _line(self, conflict: Conflict) -> str:
         what = event_type_words(conflict.event_type)
         when = self.ctx.clock.local(conflict.created_at).strftime("%m-%d %H:%M")
-        return f"{when}  {what} · {hq_reason(conflict.kind, None, self.ctx.lang)}"
+        receipt = f" {conflict.receipt_no}" if conflict.receipt_no else ""
+        return f"{when}  {what}{receipt} · {hq_reason(conflict.kind, None, self.ctx.lang)}"
+
+    def _facts(self, conflict: Conflict) -> str:
+        """The sale's receipt, when it was made, its coupon and redeemed points."""
+        facts = []
+        if conflict.receipt_no:
+            facts.append(self.tr("Receipt %1").replace("%1", conflict.receipt_no))
+        made = parse_time(conflict.occurred_at)
+        if made is not None:
+            local = self.ctx.clock.local(made).strftime("%Y-%m-%d %H:%M")
+            facts.append(self.tr("made %1").replace("%1", local))
+        if conflict.coupon_code:
+            facts.append(self.tr("coupon %1").replace("%1", conflict.coupon_code))
+        if conflict.points_redeemed:
+            facts.append(self.tr("%1 points redeemed").replace("%1", str(conflict.points_redeemed)))
+        return self.tr(" · ").join(facts)
 
     def _render(self) -> None:
         self.summaryLabel.setText(
@@ -204,7 +220,10 @@ class ConflictsDialog(QDialog):
             if member
             else reason
         )
-        self.headline.setText(headline + (f"\n{detail}" if detail else ""))
+        facts = self._facts(conflict)
+        self.headline.setText(
+            headline + (f"\n{facts}" if facts else "") + (f"\n{detail}" if detail else "")
+        )
         self.fieldsTable.setVisible(bool(conflict.fields))
         self.fieldsTable.setRowCount(len(conflict.fields))
         for index, field in enumerate(conflict.fields):

@@ -349,6 +349,26 @@
         <translation>Preferred categories</translation>
     </message>
     <message>
+        <source>Receipt %1</source>
+        <translation>Receipt %1</translation>
+    </message>
+    <message>
+        <source>made %1</source>
+        <translation>made %1</translation>
+    </message>
+    <message>
+        <source>coupon %1</source>
+        <translation>coupon %1</translation>
+    </message>
+    <message>
+        <source>%1 points redeemed</source>
+        <translation>%1 points redeemed</translation>
+    </message>
+    <message>
+        <source> · </source>
+        <translation> · </translation>
+    </message>
+    <message>
         <source>%1 to look at</source>
         <translation>%1 to look at</translation>
     </message>

@@ -350,6 +350,26 @@
         <translation>偏好品类</translation>
     </message>
     <message>
+        <source>Receipt %1</source>
+        <translation>小票 %1</translation>
+    </message>
+    <message>
+        <source>made %1</source>
+        <translation>发生于 %1</translation>
+    </message>
+    <message>
+        <source>coupon %1</source>
+        <translation>优惠券 %1</translation>
+    </message>
+    <message>
+        <source>%1 points redeemed</source>
+        <translation>抵扣 %1 积分</translation>
+    </message>
+    <message>
+        <source> · </source>
+        <translation> · </translation>
+    </message>
+    <message>
         <source>%1 to look at</source>
         <translation>待处理 %1 条</translation>
     </message>

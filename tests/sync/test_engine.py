@@ -146,6 +146,7 @@ def test_a_card_hq_does_not_know_is_named_in_the_conflicts_inbox(hq_process, mak
         now=paired.till.clock.now(),
     )
     assert shown.kind == "unknown_member" and shown.card_no == card
+    assert shown.receipt_no == receipt.receipt_no  # the manager finds the sale by it
 
 
 def test_a_conflict_whose_answer_was_lost_still_reaches_the_inbox(hq_process, make_till) -> None:

@@ -250,7 +250,13 @@ def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, t
                     event_id=f"e-coupon-{n}",
                     kind="coupon_already_used",
                     member_id=SILVER["member_id"],
-                    detail={},
+                    detail={
+                        "type": "sale.completed",
+                        "receipt_no": f"S001-0001-000000{n}",
+                        "coupon_code": "BD-LIU",
+                        "points_redeemed": 500,
+                        "occurred_at": "2026-11-20T02:30:00+00:00",
+                    },
                     created_at=till.clock.now(),
                 )
             )
@@ -266,6 +272,11 @@ def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, t
         # Information only: no empty table of fields; the member named by card.
         assert not dialog.fieldsTable.isVisible()
         assert SILVER["card_no"] in dialog.headline.text()
+        # QA 6: which sale, when, with what: the manager can find it.
+        shown = dialog.headline.text()
+        assert "小票 S001-0001-000000" in shown and "优惠券 BD-LIU" in shown
+        assert "抵扣 500 积分" in shown and "发生于 2026-11-20" in shown
+        assert "S001-0001-000000" in dialog.list.item(0).text()
         assert ("店长" in dialog.message.text()) is not may_close
         if may_close:
             assert dialog.discardButton.text() == "标记为已读"
