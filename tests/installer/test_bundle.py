@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from posclient import __version__
+from posclient.store.migrate import SCHEMA_HEAD
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -98,7 +99,10 @@ def test_bundle_smoke_starts_offscreen_and_opens_its_database(bundle: Path, tmp_
     for _ in range(2):  # creates and migrates, then opens the existing file
         proc = run(bundle, tmp_path, "--smoke", "--data-dir", str(data))
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.strip() == f"posclient {__version__} smoke ok: schema 0004, database ok"
+        assert (
+            proc.stdout.strip()
+            == f"posclient {__version__} smoke ok: schema {SCHEMA_HEAD}, database ok"
+        )
     assert (data / "posclient.sqlite3").is_file()
 
 
