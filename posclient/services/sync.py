@@ -181,6 +181,9 @@ class SyncEngine:
     def sync_once(self) -> SyncReport:
         """Push everything pending, then pull until HQ's write checkpoint is reached."""
         report = SyncReport()
+        with self.db.read() as session:  # where the feed stands, even if this pass pulls nothing
+            held = settings.get(session, "pull_position") or ""
+            report.position = int(held) if held.isascii() and held.isdigit() else 0
         started = self._mark("last_sync_attempt")
         try:
             checkpoint = self.push_all(report)

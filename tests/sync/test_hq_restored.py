@@ -143,3 +143,13 @@ def sell_at(till) -> None:  # type: ignore[no-untyped-def]
     cart = Cart(member=service.identify(WANG["phone"]))
     cart.add(service.find_product("MILK-1L"), 1)
     service.complete_sale(cart)
+
+
+def test_an_offline_pass_reports_where_the_feed_stands(hq_process: HqProcess, make_till) -> None:
+    """QA 6: an offline `sync --json` said position 0."""
+    paired = make_till()
+    first = paired.engine.sync_once()
+    assert first.error is None and first.position > 0
+    hq_process.stop()
+    offline = paired.engine.sync_once()
+    assert offline.error == "sync.offline" and offline.position == first.position
