@@ -367,7 +367,7 @@
     </message>
     <message>
         <source> · </source>
-        <translation> · </translation>
+        <translation>；</translation>
     </message>
     <message>
         <source>%1 to look at</source>

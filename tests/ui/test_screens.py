@@ -276,6 +276,7 @@ def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, t
         shown = dialog.headline.text()
         assert "小票 S001-0001-000000" in shown and "优惠券 BD-LIU" in shown
         assert "抵扣 500 积分" in shown and "发生于 2026-11-20" in shown
+        assert "小票 S001-0001-000000" in shown and "；优惠券 BD-LIU；" in shown
         assert "S001-0001-000000" in dialog.list.item(0).text()
         assert ("店长" in dialog.message.text()) is not may_close
         if may_close:
