@@ -1,7 +1,9 @@
 """Activity points credited by HQ (R5): daily sign-in and referrals, each credited once.
 
-A sign-in is once per member and day; a referral once per referred person (its activity id),
-to one member. Their keys cannot meet: ``sign_in:<member>:<day>`` and ``referral:<id>``.
+A sign-in is once per member and day; a referral once per referred person, to one member. The
+referred person is a member of the chain (its id is the activity id, followed through merges),
+and nobody refers themselves. Their keys cannot meet: ``sign_in:<member>:<day>`` and
+``referral:<member>``.
 """
 
 from __future__ import annotations
@@ -51,9 +53,14 @@ def credit_activity(
         if st is None or st.status != "active":
             raise ActivityError("unknown member")
         if kind == "referral":
-            key = f"referral:{activity_id}"
+            referred = resolve(conn, str(activity_id))
+            if referred is None:
+                raise ActivityError(f"the referred member {activity_id} is unknown")
+            if referred == st.member_id:
+                raise ActivityError("a member cannot refer themselves")
+            key = f"referral:{referred}"
             # Referrals credited before keys had their kind in front are found by the bare id.
-            keys = [key, str(activity_id)]
+            keys = list(dict.fromkeys([key, f"referral:{activity_id}", str(activity_id)]))
         else:
             key = f"sign_in:{st.member_id}:{hq.today().isoformat()}"
             keys = [key]

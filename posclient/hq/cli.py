@@ -393,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--member", required=True)
     p.add_argument("--kind", required=True, choices=["sign_in", "referral"])
     p.add_argument("--points", type=_bounded(1, 1_000_000_000))
-    p.add_argument("--ref", help="activity id (required for referral: the referred member)")
+    p.add_argument("--ref", help="the referred member's id (required for a referral)")
     p.set_defaults(func=cmd_credit)
     p = with_db("maintain", "expire points, refresh ageing tiers/segments, prune the feed")
     p.set_defaults(func=cmd_maintain)

@@ -214,32 +214,48 @@ def test_implausible_expiry_is_replaced_by_hqs(hq: Hq, till: Till) -> None:
 
 def test_activity_points_are_credited_once(hq: Hq, till: Till) -> None:
     member_id = enrolled(till)
+    friend = enrolled(till, phone="13912345670")
     assert credit_activity(hq, member_id, "sign_in")[0] is True
     assert credit_activity(hq, member_id, "sign_in")[0] is False
-    credited, doc = credit_activity(hq, member_id, "referral", activity_id="ref:friend-1")
+    credited, doc = credit_activity(hq, member_id, "referral", activity_id=friend)
     assert credited and doc["points_balance"] == hq.rules.sign_in_points + hq.rules.referral_points
     assert balance(hq, member_id) == doc["points_balance"]
+    assert credit_activity(hq, member_id, "referral", activity_id=friend)[0] is False
 
 
 def test_activity_ids_are_per_member_and_kind(hq: Hq, till: Till) -> None:
     """QA 6: one global namespace lost credits ("already credited" for another member) and let
     a chosen id sign a member in again, or block another member's sign-in."""
     first, second = enrolled(till), enrolled(till, phone="13912345679")
-    assert credit_activity(hq, first, "referral", activity_id="friend-1")[0] is True
+    friend = enrolled(till, phone="13912345671")
+    assert credit_activity(hq, first, "referral", activity_id=friend)[0] is True
     with pytest.raises(ActivityError, match="credited to another member"):
-        credit_activity(hq, second, "referral", activity_id="friend-1")
-    assert credit_activity(hq, first, "referral", activity_id="friend-1")[0] is False
-    # A referral id shaped like a sign-in key does not take anyone's sign-in.
+        credit_activity(hq, second, "referral", activity_id=friend)
+    assert credit_activity(hq, first, "referral", activity_id=friend)[0] is False
+    # A referral id shaped like a sign-in key is no member: it takes nobody's sign-in.
     today = hq.today().isoformat()
-    assert credit_activity(hq, first, "referral", activity_id=f"sign_in:{second}:{today}")[0]
+    with pytest.raises(ActivityError, match="unknown"):
+        credit_activity(hq, first, "referral", activity_id=f"sign_in:{second}:{today}")
     assert credit_activity(hq, second, "sign_in")[0] is True
     # A sign-in is once a day, whatever id is offered.
     with pytest.raises(ActivityError, match="once a day"):
         credit_activity(hq, second, "sign_in", activity_id="x1")
     assert credit_activity(hq, second, "sign_in")[0] is False
     rules = hq.rules
-    assert balance(hq, first) == 2 * rules.referral_points
+    assert balance(hq, first) == rules.referral_points
     assert balance(hq, second) == rules.sign_in_points
+
+
+def test_a_referral_names_another_existing_member(hq: Hq, till: Till) -> None:
+    """QA 7: a member credited for referring themselves, or a person who never joined."""
+    first, second = enrolled(till), enrolled(till, phone="13912345672")
+    with pytest.raises(ActivityError, match="refer themselves"):
+        credit_activity(hq, first, "referral", activity_id=first)
+    with pytest.raises(ActivityError, match="unknown"):
+        credit_activity(hq, first, "referral", activity_id="M-NOBODY")
+    assert balance(hq, first) == 0
+    assert credit_activity(hq, first, "referral", activity_id=second)[0] is True
+    assert balance(hq, first) == hq.rules.referral_points
 
 
 def test_sales_without_a_member_and_unknown_members(hq: Hq, till: Till) -> None:
