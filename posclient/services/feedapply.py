@@ -542,9 +542,13 @@ def seen(conn: sqlite3.Connection, prepared: Prepared) -> None:
         conn.execute(f"DELETE FROM snapshot_unseen WHERE member_id IN ({marks})", chunk)
 
 
-def drop_unseen(conn: sqlite3.Connection) -> int:
+def drop_unseen(conn: sqlite3.Connection, keep: Sequence[str] = ()) -> int:
     """The snapshot is complete: members it did not hold are gone at HQ (erased, merged away)
-    and go here too, as an erasure tombstone would take them. Returns how many."""
+    and go here too, as an erasure tombstone would take them, except ``keep`` (members whose
+    enrolment HQ has yet to take). Returns how many."""
+    for chunk in _chunks(conn, list(keep)):
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM snapshot_unseen WHERE member_id IN ({marks})", chunk)
     unseen = "SELECT member_id FROM snapshot_unseen"
     conn.execute(f"DELETE FROM member_identities WHERE member_id IN ({unseen})")
     count = conn.execute(f"DELETE FROM members WHERE member_id IN ({unseen})").rowcount

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from posclient.domain.events import EventType
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.security.secrets import SecretStore
 from posclient.store import fastpath
@@ -654,18 +655,32 @@ class SyncEngine:
         settings.put(session, "pull_cursor", page.next_cursor)
         settings.put(session, "pull_position", str(page.position))
         settings.put(session, "last_contact", self.now().isoformat())  # HQ is answering
+        # Events HQ lost go back in the queue first: an enrolment among them keeps its member.
+        resent = 0 if page.device_seq is None else requeue_lost(session, page.device_seq)
         if page.snapshot:
             settings.put(session, "snapshot_in_progress", "1")
             feedapply.seen(fastpath.driver(session), prepared)
         elif settings.get(session, "snapshot_in_progress") == "1":
             settings.put(session, "snapshot_in_progress", "")
             settings.put(session, "first_load_done", self.now().isoformat())
-            dropped = feedapply.drop_unseen(fastpath.driver(session))
+            # Members put by this first feed page exist at HQ, though the snapshot lacked them.
+            feedapply.seen(fastpath.driver(session), prepared)
+            dropped = feedapply.drop_unseen(fastpath.driver(session), keep=self._enrolling(session))
             if dropped:
                 log.info("members gone at HQ dropped after a new snapshot", extra={"n": dropped})
-        resent = 0 if page.device_seq is None else requeue_lost(session, page.device_seq)
         confirm_ledger(session, page.position)
         return resent
+
+    def _enrolling(self, session: Session) -> list[str]:
+        """Members whose enrolment is still on its way to HQ (new, or sent again because HQ
+        lost it): a snapshot without them does not mean they are gone."""
+        rows = session.scalars(
+            select(OutboxEvent).where(
+                OutboxEvent.status == "pending",
+                OutboxEvent.type == EventType.MEMBER_ENROLLED.value,
+            )
+        )
+        return [json.loads(outbox.payload_text(self.cipher, row))["member_id"] for row in rows]
 
 
 def _ready(future: Future[Any]) -> bool:

@@ -153,3 +153,60 @@ def test_an_offline_pass_reports_where_the_feed_stands(hq_process: HqProcess, ma
     hq_process.stop()
     offline = paired.engine.sync_once()
     assert offline.error == "sync.offline" and offline.position == first.position
+
+
+def test_a_member_enrolled_here_and_lost_by_hq_survives_the_new_snapshot(
+    tmp_path: Path, hq_process: HqProcess, make_till
+) -> None:
+    """QA 7: HQ restored from a backup older than an enrolment made here answers 410; the new
+    snapshot lacks the member, whose enrolment just went back in the queue: the till dropped it
+    (codes, profile) and sent the enrolment for a member it no longer had."""
+    from posclient.services import enrolment
+    from posclient.services.enrolment import EnrolForm
+    from posclient.sync.protocol import ConsentPurpose
+
+    paired = make_till()
+    till = paired.till
+    assert paired.engine.run_until_idle(deadline_s=60).error is None
+    hq_process.stop()
+    copy_db(hq_process.db_path, tmp_path / "hq-backup.sqlite3")
+    hq_process.start()
+    phone = "15987650001"
+    done = enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(phone=phone, decisions={ConsentPurpose.MEMBERSHIP: True}),
+        staff_id="m01",
+        staff_role="manager",
+        now=till.clock.now(),
+    )
+    receipt = sell(paired, phone)
+    report = paired.engine.run_until_idle(deadline_s=60)
+    assert report.error is None and report.pending == 0
+    assert sql(
+        till.db.path,
+        "SELECT synced_at IS NOT NULL FROM members WHERE member_id = ?",
+        done.member_id,
+    ) == [(1,)]  # HQ's copy of the member arrived by the feed
+
+    hq_process.stop()
+    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
+    hq_process.start()
+    assert done.member_id not in hq_process.members()
+
+    # The new snapshot alone (no push yet): the member stays, its enrolment back in the queue.
+    pulled = sync.SyncReport()
+    paired.engine.pull_all(pulled)
+    assert pulled.resent >= 2 and pulled.snapshot_done >= 1
+    assert till.checkout.identify(phone).member_id == done.member_id
+    waiting = sql(till.db.path, "SELECT type FROM outbox WHERE status = 'pending'")
+    assert ("member.enrolled",) in waiting
+
+    report = paired.engine.run_until_idle(deadline_s=60)
+    assert report.error is None and report.pending == 0
+    member = till.checkout.identify(phone)  # still known here, by its phone
+    assert member.member_id == done.member_id
+    at_hq = hq_process.members()[done.member_id]
+    assert at_hq["card_no"] == done.card_no
+    assert hq_count(hq_process, receipt.sale_id) == 1
+    assert member.unsynced_points == 0 and member.balance == at_hq["points_balance"]
