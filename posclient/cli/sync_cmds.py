@@ -48,6 +48,7 @@ def cmd_pair(args: argparse.Namespace) -> int:
         "token_stored_in": paired.secrets_backend,
         "previous_store": paired.previous_store or None,
         "moved_pending": paired.moved_pending,
+        "resent": paired.resent,
     }
     if args.json:
         print_json(result)
@@ -73,6 +74,8 @@ def cmd_pair(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
+    if paired.resent:  # HQ restored from a backup lost events: they go again
+        print(text("cli.sync_resent", args.lang, count=paired.resent), file=sys.stderr)
     return 0
 
 

@@ -320,6 +320,8 @@ def create_app(
                 continues_seq=body.continues_seq,
                 continues_hash=body.continues_hash,
                 replaces_token=replaces.strip() or None,
+                known_key=body.known_key,
+                acknowledged=body.acknowledged,
             )
         except pairing.PairingError as exc:
             raise ApiError(403, "pairing_refused", str(exc)) from exc

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from posclient.security.codesign import b64url
-from posclient.sync.protocol import MAX_STORE_CODE, STORE_CODE_PATTERN, PairResponse
+from posclient.sync.protocol import MAX_STORE_CODE, STORE_CODE_PATTERN, ChainMark, PairResponse
 
 from . import models as m
 from .context import Hq
@@ -73,11 +74,16 @@ def pair(
     continues_seq: int = 0,
     continues_hash: str | None = None,
     replaces_token: str | None = None,
+    known_key: str | None = None,
+    acknowledged: Sequence[ChainMark] = (),
 ) -> PairResponse:
     """Pair a device with the code's store. ``continues_seq``/``continues_hash``: where the
-    till's event chain stands (a till paired before): the new device's chain starts there.
+    till's event chain stands (a till paired before): the new device's chain starts there,
+    unless this HQ (``known_key`` is its code key) no longer holds the newest ``acknowledged``
+    event (restored from a backup): then at the newest it holds (see ``_held_from``).
     ``replaces_token``: the till's current token, whose device is revoked in the same
     transaction (a till pairing again leaves no second live device behind)."""
+    own_key = b64url(hq.public_key)
 
     def work(conn: Connection) -> PairResponse:
         row = conn.execute(
@@ -91,6 +97,9 @@ def pair(
         # One pairing at a time: device numbers are handed out in order.
         conn.execute(select(m.meta.c.value).where(m.meta.c.key == "chain").with_for_update()).one()
         device_no = _free_device_no(conn)
+        start_seq, start_hash = continues_seq, continues_hash
+        if continues_seq and known_key == own_key and acknowledged:
+            start_seq, start_hash = _held_from(conn, continues_seq, continues_hash, acknowledged)
         token = secrets.token_urlsafe(32)
         device_id = f"dev-{device_no:04d}-{secrets.token_hex(4)}"
         conn.execute(
@@ -101,8 +110,8 @@ def pair(
                 name=device_name,
                 token_hash=_sha(token),
                 created_at=now,
-                last_seq=continues_seq,
-                last_hash=continues_hash,
+                last_seq=start_seq,
+                last_hash=start_hash,
                 events=0,
                 chain_issues=0,
             )
@@ -115,7 +124,15 @@ def pair(
         log.info("device %s paired with store %s", device_id, row.store)
         if replaces_token and len(replaces_token) <= 200:
             _retire(conn, replaces_token, by=device_id, now=now)
-        if continues_seq:
+        if start_seq < continues_seq:
+            log.warning(
+                "device %s: this HQ no longer holds its till's events %d..%d it acknowledged "
+                "(restored from a backup?): the till sends them again",
+                device_id,
+                start_seq + 1,
+                continues_seq,
+            )
+        elif continues_seq:
             log.info(
                 "device %s continues its till's event chain after seq %d", device_id, continues_seq
             )
@@ -125,10 +142,33 @@ def pair(
             device_no=device_no,
             store=row.store,
             chain=hq.chain,
-            code_public_key=b64url(hq.public_key),
+            code_public_key=own_key,
+            device_seq=start_seq,
         )
 
     return hq.db.transact(work)
+
+
+def _held_from(
+    conn: Connection, seq: int, chain_hash: str | None, marks: Sequence[ChainMark]
+) -> tuple[int, str | None]:
+    """Where a till's chain continues at this HQ: after ``seq`` if HQ holds the newest of the
+    acknowledged events the till lists (it holds all before it then: a backup is a point in
+    time; events between it and ``seq`` were rejected, never sent again), else after the newest
+    listed event it holds, else from the start (0)."""
+    listed = sorted((mark for mark in marks if mark.seq <= seq), key=lambda k: -k.seq)
+    if not listed:
+        return seq, chain_hash
+    ids = [str(mark.event_id) for mark in listed]
+    held = set(
+        conn.execute(select(m.events.c.event_id).where(m.events.c.event_id.in_(ids))).scalars()
+    )
+    if ids[0] in held:
+        return seq, chain_hash
+    for mark, event_id in zip(listed, ids, strict=True):
+        if event_id in held:
+            return mark.seq, mark.event_hash
+    return 0, None
 
 
 def _retire(conn: Connection, token: str, *, by: str, now: datetime) -> None:

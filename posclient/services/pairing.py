@@ -16,9 +16,10 @@ from posclient.security.secrets import SecretStore
 from posclient.store.db import Database
 from posclient.store.models import OutboxEvent
 from posclient.store.uow import UnitOfWork
+from posclient.sync.protocol import MAX_CHAIN_MARKS, ChainMark
 
 from . import settings
-from .sync import TOKEN, ClientFactory, default_client
+from .sync import TOKEN, ClientFactory, default_client, requeue_lost
 
 log = logging.getLogger("posclient.sync")
 
@@ -35,6 +36,8 @@ class Paired:
     #: waiting (HQ books them to the store the till is paired with now).
     previous_store: str = ""
     moved_pending: int = 0
+    #: Events HQ had acknowledged and no longer holds (restored from a backup): queued again.
+    resent: int = 0
 
 
 def chain_position(session: Session) -> tuple[int, str | None]:
@@ -53,6 +56,29 @@ def chain_position(session: Session) -> tuple[int, str | None]:
         select(OutboxEvent.seq, OutboxEvent.event_hash).order_by(OutboxEvent.seq.desc()).limit(1)
     ).first()
     return (last.seq, last.event_hash) if last is not None else (0, None)
+
+
+_ACKED = ("applied", "duplicate", "conflict")
+
+
+def chain_marks(session: Session, seq: int) -> list[ChainMark]:
+    """Acknowledged events at seqs ``seq``, -1, -2, -4, … and 1 (newest first): HQ finds the
+    newest of them it holds (protocol.PairRequest.acknowledged)."""
+    wanted: list[int] = []
+    step = 1
+    at = seq
+    while at >= 1 and len(wanted) < MAX_CHAIN_MARKS - 1:
+        wanted.append(at)
+        at = seq - step
+        step *= 2
+    if seq >= 1:
+        wanted.append(1)
+    rows = session.execute(
+        select(OutboxEvent.seq, OutboxEvent.event_id, OutboxEvent.event_hash)
+        .where(OutboxEvent.seq.in_(set(wanted)), OutboxEvent.status.in_(_ACKED))
+        .order_by(OutboxEvent.seq.desc())
+    )
+    return [ChainMark(seq=r.seq, event_id=r.event_id, event_hash=r.event_hash) for r in rows]
 
 
 def pair(
@@ -79,6 +105,8 @@ def pair(
     url = normalise_url(url)
     with db.read() as session:
         seq, prev_hash = chain_position(session)
+        known_key = settings.get(session, "code_public_key") or None
+        marks = chain_marks(session, seq) if known_key else []
         before = (
             (settings.get(session, "store") or "") if settings.get(session, "paired_at") else ""
         )
@@ -97,6 +125,8 @@ def pair(
             device_name or socket.gethostname()[:64] or "till",
             continues_seq=seq,
             continues_hash=prev_hash,
+            known_key=known_key,
+            acknowledged=marks,
         )
     except PosError as exc:
         if exc.code in ("sync.offline", "sync.timeout"):
@@ -123,6 +153,9 @@ def pair(
             "auth_failed": "",
         }.items():
             settings.put(session, key, value)
+        # The same HQ, restored from a backup, lost acknowledged events: they go again.
+        held = seq if answer.device_seq is None else answer.device_seq
+        resent = requeue_lost(session, held) if held < seq else 0
         uow.commit()
     log.info("paired with HQ", extra={"device": answer.device_id, "store": answer.store})
     moved = bool(before) and before != answer.store
@@ -135,4 +168,5 @@ def pair(
         secrets.info.name,
         previous_store=before if moved else "",
         moved_pending=waiting if moved else 0,
+        resent=resent,
     )

@@ -21,6 +21,7 @@ from posclient.domain.errors import PosError
 from .pages import parse_pull
 from .protocol import (
     DEFAULT_PULL_LIMIT,
+    ChainMark,
     DynamicCode,
     Health,
     MemberLookup,
@@ -93,6 +94,8 @@ class HqClient:
         *,
         continues_seq: int = 0,
         continues_hash: str | None = None,
+        known_key: str | None = None,
+        acknowledged: Sequence[ChainMark] = (),
     ) -> PairResponse:
         try:
             body = PairRequest(
@@ -100,6 +103,8 @@ class HqClient:
                 device_name=device_name,
                 continues_seq=continues_seq,
                 continues_hash=continues_hash,
+                known_key=known_key,
+                acknowledged=list(acknowledged),
             )
         except ValidationError as exc:  # too short or long to be a code: HQ need not be asked
             raise SyncError("sync.pairing_refused", status=0, error="invalid_code") from exc

@@ -84,6 +84,18 @@ class Wire(BaseModel):
 # ---------------------------------------------------------------- pairing
 
 
+class ChainMark(Wire):
+    """An event of the till's chain that HQ acknowledged: its seq, id and chain hash."""
+
+    seq: Annotated[int, Field(ge=1, le=MAX_COUNT)]
+    event_id: UUID
+    event_hash: Sha256Hex
+
+
+#: At most this many marks in a pairing request (a till sends ~log2(seq) + 2).
+MAX_CHAIN_MARKS = 64
+
+
 class PairRequest(Wire):
     # No NUL (U+0000): HQ refuses it in any body (PostgreSQL cannot store it); said here too,
     # so the contract does not promise what HQ refuses.
@@ -94,6 +106,13 @@ class PairRequest(Wire):
     #: there, so the next push is no "gap". A new till sends 0 and null.
     continues_seq: Count = 0
     continues_hash: Sha256Hex | None = None
+    #: The code key (``PairResponse.code_public_key``) of the HQ the till was paired with, and
+    #: acknowledged events of its chain at seqs continues_seq, -1, -2, -4, … (newest first).
+    #: The same HQ that no longer holds the newest of them (restored from a backup) starts the
+    #: new device's chain at the newest it does hold and says so (``device_seq``): the till
+    #: sends the events after it again. Another HQ (another key) ignores them.
+    known_key: Annotated[str, Field(max_length=64, pattern=NO_NUL)] | None = None
+    acknowledged: Annotated[list[ChainMark], Field(max_length=MAX_CHAIN_MARKS)] = []
 
 
 class PairResponse(Wire):
@@ -107,6 +126,10 @@ class PairResponse(Wire):
     card_prefix: Annotated[str, Field(pattern=r"^[0-9]{1,4}$")] = "29"
     #: Ed25519 public key (raw 32 bytes, base64url) that verifies dynamic member codes.
     code_public_key: str
+    #: Where the new device's chain starts: the newest of the till's events HQ holds (below
+    #: continues_seq when HQ lost acknowledged events: the till sends those again). Null from
+    #: an HQ that does not say (older versions): the till takes it as continues_seq.
+    device_seq: Count | None = None
 
 
 # ---------------------------------------------------------------- event payloads

@@ -196,6 +196,9 @@ class PairDialog(QDialog):
                 store=paired.store,
             )
             self.message.say("warning", lambda: self.ctx.error_text(moved))
+        elif paired.resent:  # HQ restored from a backup: what it lost goes again
+            lost = PosError("cli.sync_resent", count=paired.resent)
+            self.message.say("warning", lambda: self.ctx.error_text(lost))
         elif self.old_store and paired.store != self.old_store:
             moved = PosError("setup.store_mismatch", paired=paired.store, typed=self.old_store)
             self.message.say("warning", lambda: self.ctx.error_text(moved))

@@ -25,6 +25,7 @@ def test_pair_sync_and_status_from_the_command_line(tmp_path: Path, hq_process: 
     paired = admin(data, "pair", code, "--json", lang="en")
     answer = json.loads(paired.stdout)
     assert answer["store"] == "S001" and answer["hq_url"] == hq_process.url
+    assert answer["resent"] == 0 and answer["moved_pending"] == 0 and paired.stderr == ""
     # The store is HQ's now: init cannot change it behind HQ's back.
     moved = admin(data, "init", "--store", "S009", lang="en", check=False)
     assert moved.returncode == 1 and "pair it again" in moved.stderr

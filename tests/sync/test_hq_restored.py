@@ -136,6 +136,31 @@ def test_only_acknowledged_events_below_the_first_waiting_one_go_back(tmp_path: 
         till.close()
 
 
+def test_a_till_pairing_again_lists_acknowledged_events_at_doubling_distances(
+    tmp_path: Path,
+) -> None:
+    from posclient.services.pairing import chain_marks
+
+    till = open_till(init_demo(tmp_path / "till"))
+    try:
+        for _ in range(7):
+            sell_at(till)
+        conn = sqlite3.connect(till.db.path)
+        with conn:
+            for seq, status in {5: "rejected", 6: "pending"}.items():
+                conn.execute("UPDATE outbox SET status = ? WHERE seq = ?", (status, seq))
+            conn.execute("UPDATE outbox SET status = 'applied' WHERE seq NOT IN (5, 6)")
+        conn.close()
+        with till.db.read() as session:
+            marks = chain_marks(session, 7)  # 7, 6, 5, 3 and 1: not the rejected nor pending
+            assert [mark.seq for mark in marks] == [7, 3, 1]
+            rows = dict(sql(till.db.path, "SELECT seq, event_id FROM outbox"))
+            assert [str(mark.event_id) for mark in marks] == [rows[7], rows[3], rows[1]]
+            assert chain_marks(session, 0) == []
+    finally:
+        till.close()
+
+
 def sell_at(till) -> None:  # type: ignore[no-untyped-def]
     from posclient.services.checkout import Cart
 
@@ -210,3 +235,55 @@ def test_a_member_enrolled_here_and_lost_by_hq_survives_the_new_snapshot(
     assert at_hq["card_no"] == done.card_no
     assert hq_count(hq_process, receipt.sale_id) == 1
     assert member.unsynced_points == 0 and member.balance == at_hq["points_balance"]
+
+
+def test_a_till_paired_again_with_hq_restored_from_a_backup_sends_what_hq_lost(
+    tmp_path: Path, hq_process: HqProcess, make_till
+) -> None:
+    """QA 7: the till had paired again after HQ's backup was taken; HQ restored from it knows
+    no such device (401), and pairing once more started the new device's chain at the till's
+    newest event: the sales HQ had lost were never sent again."""
+    from posclient.services import pairing
+
+    from .conftest import fast_client
+
+    paired = make_till()
+    till = paired.till
+    assert paired.engine.sync_once().error is None  # members from HQ
+    kept = sell(paired, WANG["phone"])
+    assert paired.engine.sync_once().applied == 1
+    hq_process.stop()
+    copy_db(hq_process.db_path, tmp_path / "hq-backup.sqlite3")
+    hq_process.start()
+
+    def pair_again() -> pairing.Paired:
+        return pairing.pair(
+            till.db, till.secrets, code=hq_process.pairing_code(), client_factory=fast_client
+        )
+
+    assert pair_again().resent == 0  # e.g. its token was revoked: HQ holds everything
+    lost = [sell(paired, WANG["phone"], redeem=500), sell(paired, LI["phone"])]
+    assert paired.engine.sync_once().applied == 2
+
+    hq_process.stop()
+    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
+    hq_process.start()
+    assert paired.engine.sync_once().error == "sync.unauthorized"  # HQ never heard of it
+    again = pair_again()
+    assert again.resent == 2
+    waiting = sql(till.db.path, "SELECT seq FROM outbox WHERE status = 'pending' ORDER BY seq")
+    newest = sql(till.db.path, "SELECT max(seq) FROM outbox")[0][0]
+    assert [seq for (seq,) in waiting] == [newest - 1, newest]
+
+    report = paired.engine.run_until_idle(deadline_s=60)
+    assert report.error is None and report.pending == 0 and report.applied == 2
+    for receipt in [kept, *lost]:
+        assert hq_count(hq_process, receipt.sale_id) == 1
+    at_hq = hq_process.members()
+    for person in (WANG, LI):
+        member = till.checkout.identify(person["phone"])
+        assert member.unsynced_points == 0
+        assert member.balance == at_hq[person["member_id"]]["points_balance"]
+    # The new device's chain continued where HQ stood: no gap, no broken link flagged.
+    issues = hq_process.sql("SELECT kind FROM chain_issues WHERE device_id = ?", again.device_id)
+    assert issues == []
