@@ -17,22 +17,27 @@ from typing import IO
 from posclient.domain.errors import PosError
 
 LOCK_NAME = "posclient.lock"
+#: Held for one sync pass: the app's background sync and ``posclient-admin sync`` never run
+#: passes side by side (an older page's cursor would overwrite a newer one).
+SYNC_LOCK_NAME = "sync.lock"
 
 
 class AppLock:
-    def __init__(self, data_dir: Path):
-        self.path = Path(data_dir) / LOCK_NAME
+    def __init__(self, data_dir: Path, name: str = LOCK_NAME, busy: str = "store.in_use"):
+        self.path = Path(data_dir) / name
+        self.busy = busy
         self._file: IO[bytes] | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise ``store.in_use`` (another till process holds it)."""
+        """Take the lock or raise PosError(``busy``): another process (or another open of the
+        lock in this one) holds it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the process's life
         try:
             _lock(handle)
         except OSError as exc:
             handle.close()
-            raise PosError("store.in_use", path=str(self.path.parent)) from exc
+            raise PosError(self.busy, path=str(self.path.parent)) from exc
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()).encode())

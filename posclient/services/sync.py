@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from posclient.domain.errors import PosError
 from posclient.domain.events import EventType
 from posclient.security.fieldcrypt import FieldCipher
 from posclient.security.secrets import SecretStore
@@ -49,7 +50,7 @@ from posclient.sync.protocol import (
 )
 from posclient.sync.retry import Backoff
 
-from . import conflicts, feedapply, members, outbox, settings
+from . import applock, conflicts, feedapply, members, outbox, settings
 
 log = logging.getLogger("posclient.sync")
 
@@ -180,11 +181,31 @@ class SyncEngine:
     # ------------------------------------------------------------------ one pass
 
     def sync_once(self) -> SyncReport:
-        """Push everything pending, then pull until HQ's write checkpoint is reached."""
-        report = SyncReport()
-        with self.db.read() as session:  # where the feed stands, even if this pass pulls nothing
+        """Push everything pending, then pull until HQ's write checkpoint is reached. One pass
+        at a time per data directory: while another runs, ``sync.busy`` and nothing done."""
+        lock = applock.AppLock(self.db.path.parent, applock.SYNC_LOCK_NAME, busy="sync.busy")
+        try:
+            lock.acquire()
+        except PosError as exc:
+            report = self._report(error=exc.code)
+            with self.db.read() as session:
+                report.pending = _pending(session)
+            return report
+        try:
+            return self._pass()
+        finally:
+            lock.release()
+
+    def _report(self, error: str | None = None) -> SyncReport:
+        """A new pass's report, saying where the feed stands even if it pulls nothing."""
+        report = SyncReport(error=error)
+        with self.db.read() as session:
             held = settings.get(session, "pull_position") or ""
             report.position = int(held) if held.isascii() and held.isdigit() else 0
+        return report
+
+    def _pass(self) -> SyncReport:
+        report = self._report()
         started = self._mark("last_sync_attempt")
         try:
             checkpoint = self.push_all(report)

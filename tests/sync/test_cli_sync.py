@@ -129,6 +129,12 @@ def test_secrets_inside_the_data_dir_or_a_bad_mode_are_refused(
     inside = _admin_env(data, {"POSCLIENT_SECRETS_DIR": str(data / "secrets")}, "pair", code)
     assert inside.returncode == 1 and _lines(inside.stderr) == 1
     assert "inside the data dir" in inside.stderr
+    assert not (data / "secrets").exists()  # QA 7: no field keys left there either
+    # A new till is not made with its keys inside its data dir: nothing is created.
+    fresh = tmp_path / "fresh"
+    made = _admin_env(fresh, {"POSCLIENT_SECRETS_DIR": str(fresh / "keys")}, "init", "--demo")
+    assert made.returncode == 1 and _lines(made.stderr) == 1
+    assert "inside the data dir" in made.stderr and not fresh.exists()
     bogus = _admin_env(data, {"POSCLIENT_SECRETS": "bogus"}, "status")
     assert bogus.returncode != 0 and _lines(bogus.stderr) == 1
     assert 'POSCLIENT_SECRETS="bogus" is not a choice' in bogus.stderr
@@ -155,3 +161,41 @@ def test_pairing_with_another_store_says_what_happens_to_waiting_events(
     assert "paired with store S001 and 1 events made there" in moved.stderr
     same = admin(data, "pair", hq_process.pairing_code("S002"), "--json", lang="en")
     assert json.loads(same.stdout)["moved_pending"] == 0 and same.stderr == ""
+
+
+def test_one_sync_pass_at_a_time(tmp_path: Path, hq_process: HqProcess) -> None:
+    """QA 7: two passes side by side (the app's and `sync`) sent an event twice and the slower
+    one wrote its older cursor over the newer one. Another process holding the pass's lock (as
+    the app does while it syncs): `sync` says so in one line and changes nothing."""
+    from posclient.services import applock
+
+    data = tmp_path / "till"
+    admin(data, "init", "--demo", "--hq", hq_process.url)
+    admin(data, "pair", hq_process.pairing_code())
+    admin(data, "sale", "--item", "MILK-1L")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from posclient.services import applock;"
+            "lock = applock.AppLock(Path(sys.argv[1]), applock.SYNC_LOCK_NAME); lock.acquire();"
+            "print('held', flush=True); time.sleep(60)",
+            str(data),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        busy = admin(data, "sync", "--json", lang="en", check=False)
+        assert busy.returncode == 1 and _lines(busy.stderr) == 1
+        assert busy.stderr.strip() == text("sync.busy", "en")
+        assert json.loads(busy.stdout)["pending"] == 1
+        status = json.loads(admin(data, "status", "--json").stdout)
+        assert status["pending"] == 1 and status["last_sync"] is None
+    finally:
+        holder.kill()
+        holder.wait()
+    done = json.loads(admin(data, "sync", "--json").stdout)
+    assert done["error"] is None and done["applied"] == 1 and done["pending"] == 0
+    assert (data / applock.SYNC_LOCK_NAME).exists()
