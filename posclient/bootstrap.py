@@ -15,7 +15,7 @@ from sqlalchemy import text as sql_text
 from posclient.domain.errors import PosError
 from posclient.i18n import os_reason
 from posclient.security.fieldcrypt import KEYRING_NAME, FieldCipher, FieldKeys
-from posclient.security.secrets import SecretStore
+from posclient.security.secrets import BackendInfo, SecretStore
 from posclient.services import settings
 from posclient.services.checkout import CheckoutService
 from posclient.services.clock import Clock
@@ -63,6 +63,12 @@ def _holds_sealed_data(db: Database) -> bool:
         )
 
 
+def _keys_outside(info: BackendInfo, data_dir: Path) -> None:
+    """New field keys beside the data they open would be copied with every backup of it."""
+    if info.inside(data_dir):
+        raise PosError("doctor.secrets_in_data_dir", path=info.location)
+
+
 def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = None) -> Till:
     """Open (and with ``create``, initialise) the till in ``data_dir``. Migrates on open."""
     data_dir = Path(data_dir)
@@ -71,6 +77,8 @@ def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = Non
         raise PosError("store.data_dir_not_dir", path=str(data_dir))
     if not create and not path.exists():
         raise PosError("store.not_initialised", path=str(data_dir))
+    if not path.exists():  # a new till: its field keys must not be made inside the data dir
+        _keys_outside(SecretStore("new-till").info, data_dir)
     if create:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -93,6 +101,12 @@ def open_till(data_dir: Path, *, create: bool = False, clock: Clock | None = Non
         db.close()
         info = secrets.info
         raise PosError("secrets.keys_missing", where=info.location or info.name)
+    if stored_keys is None:
+        try:
+            _keys_outside(secrets.info, data_dir)
+        except PosError:
+            db.close()
+            raise
     # One read of the key store (an OS keyring may be slow or ask to be unlocked).
     cipher = (
         FieldCipher(FieldKeys.loads(stored_keys))

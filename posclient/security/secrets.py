@@ -58,7 +58,11 @@ def default_fallback_dir() -> Path:
     override = os.environ.get("POSCLIENT_SECRETS_DIR")
     if override:
         return Path(override)
-    return Path(platformdirs.user_config_dir("posclient")) / "secrets"
+    folder = Path(platformdirs.user_config_dir("posclient")) / "secrets"
+    data = Path(platformdirs.user_data_dir("posclient", appauthor=False))
+    if folder.is_relative_to(data):  # macOS, Windows: config and data share a folder
+        return Path(platformdirs.user_config_dir("posclient-secrets", appauthor=False))
+    return folder
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,12 @@ class BackendInfo:
     name: str
     is_os_keyring: bool
     location: str
+
+    def inside(self, folder: Path) -> bool:
+        """The secret files are in ``folder`` (the data dir: copied with every backup)."""
+        if self.is_os_keyring or not self.location:
+            return False
+        return Path(self.location).resolve().is_relative_to(Path(folder).resolve())
 
 
 class SecretStore:

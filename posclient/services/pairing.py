@@ -6,7 +6,6 @@ import logging
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -94,9 +93,7 @@ def pair(
     from .first_run import normalise_url
 
     info = secrets.info
-    if not info.is_os_keyring and Path(info.location).resolve().is_relative_to(
-        db.path.parent.resolve()
-    ):  # copied with every backup of the data dir: refused before the code is used up
+    if info.inside(db.path.parent):  # copied with every backup: refused before the code is used
         raise PosError("doctor.secrets_in_data_dir", path=info.location)
     with db.read() as session:
         url = (hq_url or settings.get(session, "hq_url") or "").rstrip("/")

@@ -58,3 +58,34 @@ def test_an_unknown_mode_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PosError) as refused:
         SecretStore("till", fallback_dir=tmp_path, mode="bogus")
     assert refused.value.code == "secrets.bad_mode"
+
+
+def test_the_default_secrets_folder_is_never_inside_the_default_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On macOS and Windows platformdirs gives config and data one folder: the secrets would
+    sit in the data dir (copied with every backup) and the till would refuse them."""
+    import platformdirs
+
+    from posclient.bootstrap import default_data_dir
+    from posclient.security import secrets
+
+    monkeypatch.delenv("POSCLIENT_SECRETS_DIR", raising=False)
+    shared = tmp_path / "Application Support"
+
+    def config_dir(name: str, appauthor: object = None) -> str:
+        return str(shared / name)
+
+    monkeypatch.setattr(platformdirs, "user_config_dir", config_dir)
+    monkeypatch.setattr(platformdirs, "user_data_dir", config_dir)
+    folder = secrets.default_fallback_dir()
+    assert not folder.is_relative_to(default_data_dir())
+    assert folder == shared / "posclient-secrets"
+    # Linux: ~/.config/posclient/secrets, as before (a till keeps the keys it has).
+    monkeypatch.setattr(
+        platformdirs, "user_config_dir", lambda name, **kw: f"/home/u/.config/{name}"
+    )
+    monkeypatch.setattr(
+        platformdirs, "user_data_dir", lambda name, **kw: f"/home/u/.local/share/{name}"
+    )
+    assert secrets.default_fallback_dir() == Path("/home/u/.config/posclient/secrets")
