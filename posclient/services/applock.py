@@ -53,8 +53,8 @@ class AppLock:
 
 
 @contextlib.contextmanager
-def held(data_dir: Path) -> Iterator[AppLock]:
-    lock = AppLock(data_dir)
+def held(data_dir: Path, name: str = LOCK_NAME, busy: str = "store.in_use") -> Iterator[AppLock]:
+    lock = AppLock(data_dir, name, busy)
     lock.acquire()
     try:
         yield lock

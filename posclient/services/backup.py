@@ -229,7 +229,10 @@ def restore(data_dir: Path, source: Path) -> Restored:
         info = _verify_plain(plain, shown=source)
         _check_keys(plain, info.install_id, source)
         data_dir.mkdir(parents=True, exist_ok=True)
-        with applock.held(data_dir):
+        with (
+            applock.held(data_dir),
+            applock.held(data_dir, applock.SYNC_LOCK_NAME, "sync.busy"),  # `sync` mid-pass
+        ):
             target = database_path(data_dir)
             previous = _keep_previous(target)
             staged = data_dir / f".{DB_NAME}.restoring"

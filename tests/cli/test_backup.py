@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from posclient.services.applock import AppLock
+from posclient.services.applock import SYNC_LOCK_NAME, AppLock
 
 from .test_admin import admin
 
@@ -76,6 +76,15 @@ def test_restore_refused_while_the_till_runs(demo_dir, tmp_path) -> None:
     finally:
         lock.release()
     assert proc.returncode == 1 and "The till is running" in proc.stderr
+    assert not (demo_dir / "posclient.sqlite3.pre-restore").exists()
+    # Nor under a `posclient-admin sync` in the middle of a pass.
+    lock = AppLock(demo_dir, SYNC_LOCK_NAME)
+    lock.acquire()
+    try:
+        proc = admin(demo_dir, "restore", str(backup), check=False, lang="en")
+    finally:
+        lock.release()
+    assert proc.returncode == 1 and "Another sync pass is running" in proc.stderr
     assert not (demo_dir / "posclient.sqlite3.pre-restore").exists()
     admin(demo_dir, "restore", str(backup))  # closed: now it works
 
