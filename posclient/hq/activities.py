@@ -31,6 +31,20 @@ class ActivityError(ValueError):
 MAX_ACTIVITY_ID = 80 - len("referral:")
 
 
+def _merged_into(conn: Connection, member_id: str) -> list[str]:
+    """``member_id`` and every member merged into it, directly or through others."""
+    found, frontier = [member_id], [member_id]
+    while frontier:
+        frontier = list(
+            conn.execute(
+                select(m.members.c.member_id).where(m.members.c.merged_into.in_(frontier))
+            ).scalars()
+        )
+        frontier = [i for i in frontier if i not in found]
+        found.extend(frontier)
+    return found
+
+
 def credit_activity(
     hq: Hq, member_id: str, kind: str, *, points: int | None = None, activity_id: str | None = None
 ) -> tuple[bool, dict[str, Any]]:
@@ -50,17 +64,24 @@ def credit_activity(
     def work(conn: Connection) -> tuple[bool, dict[str, Any]]:
         live = resolve(conn, member_id)
         st = load_member(conn, live) if live else None
-        if st is None or st.status != "active":
+        if st is None:
             raise ActivityError("unknown member")
+        if st.status != "active":
+            raise ActivityError(f"the member is {st.status}: no points can be credited")
         if kind == "referral":
             referred = resolve(conn, str(activity_id))
             if referred is None:
                 raise ActivityError(f"the referred member {activity_id} is unknown")
             if referred == st.member_id:
                 raise ActivityError("a member cannot refer themselves")
+            person = load_member(conn, referred, lock=False)
+            if person is None or person.status != "active":
+                raise ActivityError(f"the referred member {activity_id} is no longer a member")
             key = f"referral:{referred}"
-            # Referrals credited before keys had their kind in front are found by the bare id.
-            keys = list(dict.fromkeys([key, f"referral:{activity_id}", str(activity_id)]))
+            # The same person under every id merged into theirs, and referrals credited before
+            # keys had their kind in front (the bare id).
+            ids = [str(activity_id), *_merged_into(conn, referred)]
+            keys = list(dict.fromkeys([key, *(f"referral:{i}" for i in ids), *ids]))
         else:
             key = f"sign_in:{st.member_id}:{hq.today().isoformat()}"
             keys = [key]

@@ -258,6 +258,29 @@ def test_a_referral_names_another_existing_member(hq: Hq, till: Till) -> None:
     assert balance(hq, first) == hq.rules.referral_points
 
 
+def test_a_referral_follows_the_referred_person_through_merges_and_not_past_erasure(
+    hq: Hq, till: Till
+) -> None:
+    """QA 8: referring C, then C merged into D, credited D's referral again; an erased member
+    was credited as referred."""
+    referrer = enrolled(till)
+    c, d = enrolled(till, phone="13912345673"), enrolled(till, phone="13912345674")
+    assert credit_activity(hq, referrer, "referral", activity_id=c)[0] is True
+    merge(hq, c, d)
+    assert credit_activity(hq, referrer, "referral", activity_id=d)[0] is False
+    assert credit_activity(hq, referrer, "referral", activity_id=c)[0] is False
+    other = enrolled(till, phone="13912345675")
+    with pytest.raises(ActivityError, match="credited to another member"):
+        credit_activity(hq, other, "referral", activity_id=d)
+    gone = enrolled(till, phone="13912345676")
+    assert till.push_one(till.erase(gone))["status"] == "applied"
+    with pytest.raises(ActivityError, match="no longer a member"):
+        credit_activity(hq, referrer, "referral", activity_id=gone)
+    with pytest.raises(ActivityError, match="erased"):
+        credit_activity(hq, gone, "sign_in")
+    assert balance(hq, referrer) == hq.rules.referral_points
+
+
 def test_sales_without_a_member_and_unknown_members(hq: Hq, till: Till) -> None:
     assert till.push_one(till.sale(None, amount_fen=990)[1])["status"] == "applied"
     unknown = till.push_one(till.sale("00000000-0000-4000-8000-0000000000ff", amount_fen=990)[1])
