@@ -387,9 +387,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sync.no_hq_url": ("未设置总部地址：请用 --hq 指定", "No HQ address set: give it with --hq"),
     "sync.busy": (
-        "本机另一个同步正在进行（收银程序的后台同步）：稍后再试",
-        "Another sync pass is running on this till (the till app's background sync): try again "
-        "shortly",
+        "本机另一个同步或配对正在进行（收银程序的后台同步，或另一条命令）：稍后再试",
+        "Another sync pass or pairing is running on this till (the till app's background sync "
+        "or another command): try again shortly",
     ),
     "sync.offline": (
         "无法连接总部（离线）：销售照常进行，恢复后自动上传",

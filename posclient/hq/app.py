@@ -20,6 +20,7 @@ from posclient import __version__
 from posclient.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
+    ChainPosition,
     DynamicCode,
     Health,
     MemberLookup,
@@ -339,6 +340,18 @@ def create_app(
             raise ApiError(403, "device_mismatch", "events must come from the authenticated device")
         # Serialised here, not re-validated by FastAPI: the model was built by HQ itself.
         return Response(push.push_json(hq, body), media_type="application/json")
+
+    @app.get(
+        "/v1/sync/position",
+        response_model=ChainPosition,
+        responses=_responses(401),
+        tags=["sync"],
+        dependencies=[_only_query()],
+    )
+    def sync_position(dev: Authed) -> ChainPosition:
+        """How far HQ holds this device's event chain (pull pages say it too): asked before
+        a push, so events HQ lost (restored from a backup) go again ahead of newer ones."""
+        return ChainPosition(device_seq=pull.device_seq(hq, dev.device_id) or 0)
 
     @app.get(
         "/v1/sync/pull",

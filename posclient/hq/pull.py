@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -97,14 +98,14 @@ def pull(
     """
     # Read before the page: a push committing meanwhile can only make it low, and a till told
     # too low sends a few events again (duplicates), never too few.
-    held = _device_seq(hq, device_id) if device_id is not None else None
+    held = device_seq(hq, device_id) if device_id is not None else None
     body = _page(hq, store=store, cursor=cursor, limit=limit, members=members)
     if held is None:
         return body
     return body[:-1] + b',"device_seq":%d}' % held  # the page is one JSON object: add a key
 
 
-def _device_seq(hq: Hq, device_id: str) -> int | None:
+def device_seq(hq: Hq, device_id: str) -> int | None:
     with hq.db.read() as conn:
         value = conn.execute(
             select(m.devices.c.last_seq).where(m.devices.c.device_id == device_id)
@@ -117,6 +118,7 @@ def _page(hq: Hq, *, store: str, cursor: str, limit: int, members: str) -> bytes
     if not cursor:
         with hq.db.read() as conn:
             start = current_position(conn)
+            begun = _mark_at(conn, start)  # the feed continues after this change
             # For the progress bar: every member row, merged and erased ones too (a count of
             # the active ones reads the whole table: 1-2 s for 10⁶ before the first page).
             # The last snapshot page reports what was really sent as the total.
@@ -129,6 +131,7 @@ def _page(hq: Hq, *, store: str, cursor: str, limit: int, members: str) -> bytes
             "d": 0,
             "t": total,
             "st": store,
+            "c": begun,
         }
         return _snapshot(hq, state, limit, listed)
     state = decode_cursor(cursor)
@@ -138,7 +141,34 @@ def _page(hq: Hq, *, store: str, cursor: str, limit: int, members: str) -> bytes
         position = _count(state.get("p"))
     except ValueError as exc:
         raise CursorError("not a cursor issued by this HQ") from exc
-    return _feed(hq, position, limit)
+    return _feed(hq, position, limit, state.get("c", ""))
+
+
+def _mark(committed_at: Any, entity: str, entity_id: str, version: int) -> str:
+    """A short fingerprint of one change: a cursor carries its last change's, so a feed whose
+    positions were handed out again (HQ restored from a backup, then written to) is noticed
+    even once it has grown past the cursor."""
+    text = f"{committed_at}|{entity}|{entity_id}|{int(version)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _mark_at(conn: Connection, position: int) -> str:
+    """The fingerprint of the change at ``position`` ("" when there is none: 0, or pruned)."""
+    c = m.changes.c
+    row = conn.execute(
+        select(c.committed_at, c.entity, c.entity_id, c.version).where(c.pos == position)
+    ).first()
+    return "" if row is None else _mark(row.committed_at, row.entity, row.entity_id, row.version)
+
+
+def _same_feed(conn: Connection, position: int, mark: Any) -> None:
+    """The change the cursor ends at is still the one at its position (cursors from before
+    fingerprints carry none and are taken as they are)."""
+    if not isinstance(mark, str) or not mark or position == 0:
+        return
+    held = _mark_at(conn, position)
+    if held and held != mark:
+        raise CursorError("this HQ's feed changed under the cursor (restored from a backup?)")
 
 
 def _not_ahead(conn: Connection, position: int) -> None:
@@ -148,9 +178,10 @@ def _not_ahead(conn: Connection, position: int) -> None:
         raise CursorError("the cursor is ahead of this HQ's feed: start a new snapshot")
 
 
-def _feed(hq: Hq, position: int, limit: int) -> bytes:
+def _feed(hq: Hq, position: int, limit: int, mark: Any = "") -> bytes:
     with hq.db.read() as conn:
         _not_ahead(conn, position)
+        _same_feed(conn, position, mark)
         # Rows first, then the pruning mark: a prune between the two can only cause a 410.
         rows = conn.execute(
             select(
@@ -160,6 +191,7 @@ def _feed(hq: Hq, position: int, limit: int) -> bytes:
                 m.changes.c.entity_id,
                 m.changes.c.version,
                 m.changes.c.data,
+                m.changes.c.committed_at,
             )
             .where(m.changes.c.pos > position)
             .order_by(m.changes.c.pos)
@@ -170,8 +202,14 @@ def _feed(hq: Hq, position: int, limit: int) -> bytes:
     has_more = len(rows) > limit
     rows = rows[:limit]
     reached = rows[-1].pos if rows else position
+    if rows:
+        last = rows[-1]
+        mark = _mark(last.committed_at, last.entity, last.entity_id, last.version)
     changes = [_change(r.entity, r.op, r.entity_id, r.version, r.data) for r in _latest_puts(rows)]
-    return _body(changes, cursor={"v": 1, "p": reached}, has_more=has_more, position=reached)
+    cursor: dict[str, Any] = {"v": 1, "p": reached}
+    if isinstance(mark, str) and 0 < len(mark) <= 16:
+        cursor["c"] = mark
+    return _body(changes, cursor=cursor, has_more=has_more, position=reached)
 
 
 def _latest_puts(rows: Sequence[Any]) -> list[Any]:
@@ -220,6 +258,7 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -
     try:
         start, phase, done, total = (_count(state[key]) for key in ("s", "ph", "d", "t"))
         after, store = _cursor_text(state["a"], 128), _cursor_text(state["st"], MAX_STORE_CODE)
+        begun = _cursor_text(state.get("c", ""), 16)
     except (KeyError, TypeError, ValueError) as exc:
         raise CursorError("not a cursor issued by this HQ") from exc
     if not 0 <= phase <= len(PHASES):
@@ -230,6 +269,7 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -
         if start < pruned_through(conn):
             raise CursorGone()
         _not_ahead(conn, start)
+        _same_feed(conn, start, begun)
         while phase < len(PHASES) and len(changes) + len(members) < limit:
             room = limit - len(changes) - len(members)
             if PHASES[phase] in ("own", "other"):
@@ -261,13 +301,15 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -
         # Snapshot complete: continue with the feed from where it began.
         return _body(
             changes,
-            cursor={"v": 1, "p": start},
+            cursor={"v": 1, "p": start, "c": begun} if begun else {"v": 1, "p": start},
             has_more=True,
             position=start,
             extra=extra,
             members=members if listed else None,
         )
     cursor = {"v": 1, "s": start, "ph": phase, "a": after, "d": done, "t": total, "st": store}
+    if begun:
+        cursor["c"] = begun
     return _body(
         changes,
         cursor=cursor,

@@ -479,6 +479,19 @@ def _repeat(
         return _rejected(
             event, "key_reuse", "this event id was already used for a different payload"
         )
+    if event.seq > journal.last_seq:
+        # HQ holds this event (checked when it first came, maybe from this till's device
+        # before it paired again): the device's chain stands at least here now. Otherwise a
+        # till that paired again behind events HQ holds would be told, page after page, that
+        # HQ lacks them (pull's device_seq) and send them again forever.
+        journal.last_seq = event.seq
+        journal.last_hash = chain_hash(
+            event.prev_hash,
+            event_id=str(event.event_id),
+            seq=event.seq,
+            type=event.type.value,
+            payload_hash=event.payload_sha256,
+        )
     original = EventResult.model_validate_json(stored) if isinstance(stored, str) else stored
     if original.status is ResultStatus.REJECTED:
         # A rejection stays a rejection: the till must put it on its attention list.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -53,9 +54,20 @@ class AppLock:
 
 
 @contextlib.contextmanager
-def held(data_dir: Path, name: str = LOCK_NAME, busy: str = "store.in_use") -> Iterator[AppLock]:
+def held(
+    data_dir: Path, name: str = LOCK_NAME, busy: str = "store.in_use", *, wait_s: float = 0.0
+) -> Iterator[AppLock]:
+    """The lock, held for the block; waits up to ``wait_s`` for its holder to let go."""
     lock = AppLock(data_dir, name, busy)
-    lock.acquire()
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            lock.acquire()
+            break
+        except PosError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
     try:
         yield lock
     finally:

@@ -17,7 +17,7 @@ from posclient.store.models import OutboxEvent
 from posclient.store.uow import UnitOfWork
 from posclient.sync.protocol import MAX_CHAIN_MARKS, ChainMark
 
-from . import settings
+from . import applock, settings
 from .sync import TOKEN, ClientFactory, default_client, requeue_lost
 
 log = logging.getLogger("posclient.sync")
@@ -58,6 +58,8 @@ def chain_position(session: Session) -> tuple[int, str | None]:
 
 
 _ACKED = ("applied", "duplicate", "conflict")
+#: How long ``pair`` waits for a running sync pass to end.
+PAIR_WAIT_S = 30.0
 
 
 def chain_marks(session: Session, seq: int) -> list[ChainMark]:
@@ -88,8 +90,33 @@ def pair(
     hq_url: str | None = None,
     device_name: str | None = None,
     client_factory: ClientFactory = default_client,
+    wait_s: float = PAIR_WAIT_S,
 ) -> Paired:
-    """Exchange ``code`` for a device token; the token goes to the SecretStore, never the DB."""
+    """Exchange ``code`` for a device token; the token goes to the SecretStore, never the DB.
+
+    Never beside a sync pass (``sync.lock``; waits up to ``wait_s`` for one to end, then
+    ``sync.busy``): the pass would push under the old device while the new one's chain is
+    set from the queue as it was."""
+    with applock.held(db.path.parent, applock.SYNC_LOCK_NAME, "sync.busy", wait_s=wait_s):
+        return _pair(
+            db,
+            secrets,
+            code=code,
+            hq_url=hq_url,
+            device_name=device_name,
+            client_factory=client_factory,
+        )
+
+
+def _pair(
+    db: Database,
+    secrets: SecretStore,
+    *,
+    code: str,
+    hq_url: str | None,
+    device_name: str | None,
+    client_factory: ClientFactory,
+) -> Paired:
     from .first_run import normalise_url
 
     info = secrets.info

@@ -196,6 +196,27 @@ class SyncEngine:
         finally:
             lock.release()
 
+    def _catch_up_lost(self) -> int:
+        """Before pushing anything new: if HQ no longer holds events it acknowledged (restored
+        from a backup), put them back in the queue so they go first, in order: a sale must not
+        reach HQ before the enrolment of its member. Asked only when events wait and some
+        before them were acknowledged (one small request); a pull page says it too."""
+        with self.db.read() as session:
+            conn = fastpath.driver(session)
+            first_waiting = conn.execute(_FIRST_WAITING).fetchone()[0]
+            if first_waiting is None:
+                return 0
+            acked = conn.execute(_NEWEST_ACKED_BELOW, (first_waiting,)).fetchone()[0]
+        if acked is None:
+            return 0
+        held = self.client().position()
+        if held is None or held >= acked:
+            return 0
+        with UnitOfWork(self.db) as uow:
+            count = requeue_lost(uow.session, held)
+            uow.commit()
+        return count
+
     def _report(self, error: str | None = None) -> SyncReport:
         """A new pass's report, saying where the feed stands even if it pulls nothing."""
         report = SyncReport(error=error)
@@ -208,6 +229,7 @@ class SyncEngine:
         report = self._report()
         started = self._mark("last_sync_attempt")
         try:
+            report.resent += self._catch_up_lost()
             checkpoint = self.push_all(report)
             self.pull_all(report, until=checkpoint)
             # Everything HQ held when the pass began is on this till now: every cached
@@ -914,6 +936,12 @@ CONFIRM_LEDGER = (
 #: events before it arrive.)
 _LOST = "seq > ? AND seq < ? AND status IN ('applied', 'duplicate', 'conflict')"  # not 'rejected'
 _FIRST_WAITING = "SELECT min(seq) FROM outbox WHERE status = 'pending'"
+#: "+status": walk back by seq (the rowid) and stop at the first acknowledged event, not
+#: through every answered event in the status index (the outbox keeps them all).
+_NEWEST_ACKED_BELOW = (
+    "SELECT max(seq) FROM (SELECT seq FROM outbox WHERE seq < ? "
+    "AND +status IN ('applied', 'duplicate', 'conflict') ORDER BY seq DESC LIMIT 1)"
+)
 _UNCONFIRM_LOST = (
     "UPDATE points_ledger SET confirmed = 0 WHERE confirmed = 1 AND event_seq IN "
     f"(SELECT seq FROM outbox WHERE {_LOST})"

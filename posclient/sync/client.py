@@ -22,6 +22,7 @@ from .pages import parse_pull
 from .protocol import (
     DEFAULT_PULL_LIMIT,
     ChainMark,
+    ChainPosition,
     DynamicCode,
     Health,
     MemberLookup,
@@ -147,6 +148,16 @@ class HqClient:
             return page
         # Not a page with well-formed members: the plain reading says why (or skips them later).
         return self._parse(response, PullResponse)
+
+    def position(self) -> int | None:
+        """How far HQ holds this device's event chain; None from an HQ without the call."""
+        try:
+            response = self._request("GET", "/v1/sync/position")
+        except SyncError as exc:
+            if exc.code == "sync.request_refused" and exc.params.get("status") == 404:
+                return None
+            raise
+        return self._parse(response, ChainPosition).device_seq
 
     def lookup_phone(self, phone: str) -> MemberLookup | None:
         try:

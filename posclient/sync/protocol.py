@@ -552,6 +552,14 @@ class Change(Wire):
     data: dict[str, Any] | None = None
 
 
+class ChainPosition(Wire):
+    """How far HQ holds the asking device's chain: every seq up to ``device_seq`` arrived (or
+    was flagged as a gap). A till whose acknowledged events lie above it sends those again
+    before anything newer (HQ was restored from a backup)."""
+
+    device_seq: Count
+
+
 class PullResponse(Wire):
     changes: list[Change]
     next_cursor: str

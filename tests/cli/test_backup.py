@@ -84,7 +84,7 @@ def test_restore_refused_while_the_till_runs(demo_dir, tmp_path) -> None:
         proc = admin(demo_dir, "restore", str(backup), check=False, lang="en")
     finally:
         lock.release()
-    assert proc.returncode == 1 and "Another sync pass is running" in proc.stderr
+    assert proc.returncode == 1 and "Another sync pass or pairing is running" in proc.stderr
     assert not (demo_dir / "posclient.sqlite3.pre-restore").exists()
     admin(demo_dir, "restore", str(backup))  # closed: now it works
 

@@ -24,6 +24,7 @@ def test_committed_openapi_matches_the_app(client: httpx.Client) -> None:
         "/v1/health",
         "/v1/pair",
         "/v1/sync/push",
+        "/v1/sync/position",
         "/v1/sync/pull",
         "/v1/members/lookup",
         "/v1/members/{member_id}/dynamic-code",

@@ -179,3 +179,41 @@ def test_a_page_sends_each_entity_at_its_last_put_and_every_delete(hq: Hq, till:
     changes, _, _ = till.pull_all(cursor, limit=2)
     versions = [c["version"] for c in changes if c["id"] == member_id]
     assert len(versions) >= 2 and versions == sorted(versions)
+
+
+def test_a_cursor_into_a_feed_written_again_after_a_restore_is_refused(hq: Hq, till: Till) -> None:
+    """QA 8: HQ restored from a backup hands out the positions after it again; once other
+    tills' pushes made the feed as long as a till's cursor, the cursor was no longer "ahead"
+    and the till skipped every change in between. A cursor carries its last change's
+    fingerprint; a different change at that position means the feed was written again."""
+    import base64
+    import json
+
+    from sqlalchemy import update
+
+    from posclient.hq.feed import decode_cursor, encode_cursor
+
+    _, enrol = till.enrol(phone="13611110001")
+    till.push_one(enrol)
+    _, cursor, position = till.pull_all()
+    assert decode_cursor(cursor)["c"]
+    assert till.pull(cursor).status_code == 200
+    # The same position now holds another change (as after a restore and new pushes).
+    with hq.db.write() as conn:
+        conn.execute(
+            update(m.changes).where(m.changes.c.pos == position).values(entity_id="someone-else")
+        )
+    refused = till.pull(cursor)
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_cursor"
+    # A cursor from before fingerprints is taken as it is; a new snapshot works.
+    old = decode_cursor(cursor)
+    del old["c"]
+    assert till.pull(encode_cursor(old)).status_code == 200
+    assert till.pull_all("")[2] >= position
+    # A forged fingerprint is refused like a changed feed, not echoed.
+    forged = (
+        base64.urlsafe_b64encode(json.dumps({"v": 1, "p": position, "c": "x" * 16}).encode())
+        .decode()
+        .rstrip("=")
+    )
+    assert till.pull(forged).status_code == 422

@@ -287,3 +287,115 @@ def test_a_till_paired_again_with_hq_restored_from_a_backup_sends_what_hq_lost(
     # The new device's chain continued where HQ stood: no gap, no broken link flagged.
     issues = hq_process.sql("SELECT kind FROM chain_issues WHERE device_id = ?", again.device_id)
     assert issues == []
+
+
+def test_a_sale_waiting_when_the_restored_hq_comes_back_goes_after_what_hq_lost(
+    tmp_path: Path, hq_process: HqProcess, make_till
+) -> None:
+    """QA 8: the pass pushed the waiting sale first; HQ's chain jumped over the events it had
+    lost (a gap), pull pages then said HQ held everything and nothing was sent again: the
+    member's enrolment and the sales before it never reached HQ."""
+    from posclient.services import enrolment
+    from posclient.services.enrolment import EnrolForm
+    from posclient.sync.protocol import ConsentPurpose
+
+    paired = make_till()
+    till = paired.till
+    assert paired.engine.run_until_idle(deadline_s=60).error is None
+    hq_process.stop()
+    copy_db(hq_process.db_path, tmp_path / "hq-backup.sqlite3")
+    hq_process.start()
+    phone = "15987650002"
+    done = enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(phone=phone, decisions={ConsentPurpose.MEMBERSHIP: True}),
+        staff_id="m01",
+        staff_role="manager",
+        now=till.clock.now(),
+    )
+    first = sell(paired, phone)
+    assert paired.engine.run_until_idle(deadline_s=60).pending == 0
+
+    hq_process.stop()
+    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
+    later = sell(paired, phone)  # while HQ is down: waiting when it comes back
+    hq_process.start()
+
+    report = paired.engine.run_until_idle(deadline_s=60)
+    assert report.error is None and report.pending == 0 and report.resent >= 2
+    device = sql(till.db.path, "SELECT value FROM meta WHERE key = 'device_id'")[0][0]
+    issues = hq_process.sql("SELECT kind, detail FROM chain_issues WHERE device_id = ?", device)
+    assert issues == []
+    at_hq = hq_process.members()[done.member_id]
+    for receipt in (first, later):
+        assert hq_count(hq_process, receipt.sale_id) == 1
+    member = till.checkout.identify(phone)
+    assert member.unsynced_points == 0 and member.balance == at_hq["points_balance"]
+    assert at_hq["points_balance"] == first.priced.points_earned + later.priced.points_earned
+
+
+def test_pairing_again_behind_events_hq_holds_does_not_send_them_forever(
+    hq_process: HqProcess, make_till
+) -> None:
+    """QA 8: HQ took three sales but their answers were lost; the device was revoked and the
+    till paired again. The new device's chain started before the three, their duplicates did
+    not move it, and every pull page put them back in the queue: an endless loop."""
+    from posclient.services import pairing
+
+    from .conftest import fast_client, hq_cli
+
+    paired = make_till()
+    till = paired.till
+    assert paired.engine.sync_once().error is None
+    sold = [sell(paired, WANG["phone"]) for _ in range(3)]
+    assert paired.engine.sync_once().applied == 3
+    # The answers "lost": the till still has the three waiting.
+    db = sqlite3.connect(till.db.path)
+    with db:
+        db.execute(
+            "UPDATE outbox SET status = 'pending', result = NULL, acked_checkpoint = NULL, "
+            "acked_at = NULL WHERE type = 'sale.completed'"
+        )
+        db.execute("UPDATE points_ledger SET confirmed = 0")
+    db.close()
+    device = sql(till.db.path, "SELECT value FROM meta WHERE key = 'device_id'")[0][0]
+    hq_cli("revoke", "--db", hq_process.db_url, "--device", device)
+    again = pairing.pair(
+        till.db, till.secrets, code=hq_process.pairing_code(), client_factory=fast_client
+    )
+    assert again.resent == 0
+    report = paired.engine.run_until_idle(deadline_s=20)
+    assert report.error is None and report.pending == 0
+    assert report.duplicates == 3 and report.resent == 0 and report.pushed == 3
+    for receipt in sold:
+        assert hq_count(hq_process, receipt.sale_id) == 1
+    newest = sql(till.db.path, "SELECT max(seq) FROM outbox")[0][0]
+    held = hq_process.sql("SELECT last_seq FROM devices WHERE device_id = ?", again.device_id)
+    assert held == [(newest,)]
+    settled = paired.engine.sync_once()
+    assert settled.pushed == 0 and settled.resent == 0
+
+
+def test_pairing_waits_for_a_sync_pass_and_says_so_if_it_does_not_end(
+    hq_process: HqProcess, make_till
+) -> None:
+    """QA 8: pairing in the middle of a pass set the new device's chain from a queue the pass
+    was still sending."""
+    import pytest
+
+    from posclient.domain.errors import PosError
+    from posclient.services import applock, pairing
+
+    from .conftest import fast_client
+
+    paired = make_till()
+    till = paired.till
+    code = hq_process.pairing_code()
+    with applock.held(till.db.path.parent, applock.SYNC_LOCK_NAME):  # a pass is running
+        with pytest.raises(PosError) as refused:
+            pairing.pair(till.db, till.secrets, code=code, client_factory=fast_client, wait_s=0.3)
+        assert refused.value.code == "sync.busy"
+        assert paired.engine.sync_once().error == "sync.busy"
+    # The code was not used: it pairs the till once the pass is over.
+    assert pairing.pair(till.db, till.secrets, code=code, client_factory=fast_client).store
