@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -170,14 +171,32 @@ def _zxing_decode(gray: Image.Image) -> list[RawCode]:
         formats=zxingcpp.BarcodeFormats((fmt.QRCode, fmt.Code128, fmt.EAN13, fmt.EAN8, fmt.UPCE)),
         text_mode=zxingcpp.TextMode.Plain,  # the content itself, no "<GS>"-style decoration
     )
-    out: list[RawCode] = []
+    reads: list[tuple[str, str, tuple[int, int, int, int]]] = []
     for barcode in found:
         if not barcode.valid:
             continue
         name = _ZXING_NAMES.get(getattr(barcode.format, "name", ""), "")
         if name:
-            out.append(_normalise(name, barcode.text))
-    return out
+            reads.append((name, barcode.text, _box(barcode.position)))
+    # An EAN/UPC "found" inside a Code 128's bars is a misread of them (a member card's Code 128
+    # can hold a run of bars that passes as an EAN-13 with a valid check digit): dropped.
+    wide = [box for name, _, box in reads if name == CODE128]
+    return [
+        _normalise(name, text)
+        for name, text, box in reads
+        if name in (CODE128, QR) or not any(_overlap(box, other) for other in wide)
+    ]
+
+
+def _box(position: Any) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of a zxing-cpp result's corners."""
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    xs, ys = [point.x for point in corners], [point.y for point in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _pyzbar_decode(gray: Image.Image) -> list[RawCode]:

@@ -169,3 +169,14 @@ def test_long_store_name_is_fitted_and_never_overlaps_the_qr():
         ("QR", "PCM1:LONGCHAINNAME16X:" + CARD),
         ("CODE128", CARD),
     }
+
+
+def test_an_ean13_misread_inside_a_card_code128_is_dropped():
+    """Found by the property test above: zxing-cpp reads an EAN-13 with a valid check digit
+    ("0416777144265") in the bars of card 2900012960164's Code 128, beside the card itself.
+    A camera scan of that card offered a product barcode too."""
+    card = "2900012960164"
+    bars = Image.new("L", (700, 200), 255)
+    bars.paste(code128_image(card, module_px=3, height_px=120), (20, 40))
+    for name in DECODERS:
+        assert decode.decode_image(bars, order=[name]).texts == [card], name
