@@ -216,7 +216,9 @@ def enrol(
             home_store=values["store"],
             enrolled_at=now,
             assigned_staff=assigned,
-            field_versions={},
+            # As HQ numbers them when it takes the enrolment (each field it stores: 1), so an
+            # edit made here before the enrolment reaches HQ builds on the right version.
+            field_versions={name: 1 for name, value in profile.items() if value is not None},
             consents={c["purpose"]: c["decision"] == "granted" for c in consents},
             consent_version=0,
             version=0,

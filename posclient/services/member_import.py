@@ -330,7 +330,7 @@ def _import_one(
         card_no=card_no,
         home_store=values["store"],
         enrolled_at=now,
-        field_versions={},
+        field_versions={name: 1 for name in profile},  # as HQ numbers them (enrolment.py)
         consents={"membership": True},
         version=0,
     )

@@ -321,3 +321,39 @@ def test_withdrawal_and_erasure_of_a_member_enrolled_offline_follow_the_enrolmen
         till.db.path,
         "SELECT priority FROM outbox WHERE status = 'pending' AND type = 'consent.recorded'",
     ) == [(0,)]
+
+
+def test_an_edit_made_before_the_enrolment_reached_hq_is_not_a_conflict(
+    tmp_path: Path, hq_process: HqProcess, make_till
+):
+    """QA 8: the assistant enrols a member and corrects the name at once, offline or before
+    the next sync: HQ answered profile_conflict ("HQ has version 1, the till edited version
+    0") and kept the misspelt name; the correction waited in the inbox for a re-apply."""
+    paired = make_till("till")
+    till = paired.till
+    paired.engine.run_until_idle(deadline_s=30)
+    now = till.clock.now()
+    done = enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name="司马静"),
+        staff_id="a01",
+        staff_role="assistant",
+        now=now,
+    )
+    profile.edit_profile(till.db, till.cipher, ASSISTANT, done.member_id, {"name": NAME}, now=now)
+    profile.edit_profile(
+        till.db, till.cipher, ASSISTANT, done.member_id, {"name": NAME + "子"}, now=now
+    )
+    paired.engine.run_until_idle(deadline_s=30)
+    statuses = sql(till.db.path, "SELECT type, status FROM outbox WHERE type LIKE 'member.%'")
+    assert statuses == [
+        ("member.enrolled", "applied"),
+        ("member.patched", "applied"),
+        ("member.patched", "applied"),
+    ]
+    assert sql(till.db.path, "SELECT count(*) FROM conflicts") == [(0,)]
+    (text,) = hq_process.sql("SELECT profile FROM members WHERE member_id = ?", done.member_id)[0]
+    assert json.loads(text)["name"] == NAME + "子"
+    seen = profile.open_profile(till.db, till.cipher, ASSISTANT, done.member_id, now=now)
+    assert seen.values["name"] == NAME + "子"
