@@ -161,6 +161,13 @@ def _mark_at(conn: Connection, position: int) -> str:
     return "" if row is None else _mark(row.committed_at, row.entity, row.entity_id, row.version)
 
 
+def _marked(cursor: dict[str, Any], mark: Any) -> dict[str, Any]:
+    """``cursor`` carrying ``mark`` (a fingerprint from ``_mark``), if there is one."""
+    if isinstance(mark, str) and 0 < len(mark) <= 16:
+        cursor["c"] = mark
+    return cursor
+
+
 def _same_feed(conn: Connection, position: int, mark: Any) -> None:
     """The change the cursor ends at is still the one at its position (cursors from before
     fingerprints carry none and are taken as they are)."""
@@ -179,6 +186,7 @@ def _not_ahead(conn: Connection, position: int) -> None:
 
 
 def _feed(hq: Hq, position: int, limit: int, mark: Any = "") -> bytes:
+    """The changes after ``position``; ``mark``: the fingerprint of the change at it."""
     with hq.db.read() as conn:
         _not_ahead(conn, position)
         _same_feed(conn, position, mark)
@@ -206,9 +214,7 @@ def _feed(hq: Hq, position: int, limit: int, mark: Any = "") -> bytes:
         last = rows[-1]
         mark = _mark(last.committed_at, last.entity, last.entity_id, last.version)
     changes = [_change(r.entity, r.op, r.entity_id, r.version, r.data) for r in _latest_puts(rows)]
-    cursor: dict[str, Any] = {"v": 1, "p": reached}
-    if isinstance(mark, str) and 0 < len(mark) <= 16:
-        cursor["c"] = mark
+    cursor = _marked({"v": 1, "p": reached}, mark)
     return _body(changes, cursor=cursor, has_more=has_more, position=reached)
 
 
@@ -301,18 +307,16 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -
         # Snapshot complete: continue with the feed from where it began.
         return _body(
             changes,
-            cursor={"v": 1, "p": start, "c": begun} if begun else {"v": 1, "p": start},
+            cursor=_marked({"v": 1, "p": start}, begun),
             has_more=True,
             position=start,
             extra=extra,
             members=members if listed else None,
         )
     cursor = {"v": 1, "s": start, "ph": phase, "a": after, "d": done, "t": total, "st": store}
-    if begun:
-        cursor["c"] = begun
     return _body(
         changes,
-        cursor=cursor,
+        cursor=_marked(cursor, begun),
         has_more=True,
         position=start,
         extra=extra,

@@ -79,6 +79,17 @@ class _Journal:
     events: int = 0
     issues: int = 0
 
+    def advance(self, event: Event) -> None:
+        """The chain stands at ``event`` now (its seq and link)."""
+        self.last_seq = event.seq
+        self.last_hash = chain_hash(
+            event.prev_hash,
+            event_id=str(event.event_id),
+            seq=event.seq,
+            type=event.type.value,
+            payload_hash=event.payload_sha256,
+        )
+
 
 def push(hq: Hq, request: PushRequest, *, runs: bool = True) -> PushResponse:
     """Apply a batch (see ``push_json``) and answer it."""
@@ -484,14 +495,7 @@ def _repeat(
         # before it paired again): the device's chain stands at least here now. Otherwise a
         # till that paired again behind events HQ holds would be told, page after page, that
         # HQ lacks them (pull's device_seq) and send them again forever.
-        journal.last_seq = event.seq
-        journal.last_hash = chain_hash(
-            event.prev_hash,
-            event_id=str(event.event_id),
-            seq=event.seq,
-            type=event.type.value,
-            payload_hash=event.payload_sha256,
-        )
+        journal.advance(event)
     original = EventResult.model_validate_json(stored) if isinstance(stored, str) else stored
     if original.status is ResultStatus.REJECTED:
         # A rejection stays a rejection: the till must put it on its attention list.
@@ -553,14 +557,7 @@ def _check_chain(hq: Hq, conn: Connection, event_id: str, event: Event, journal:
         _issue(hq, conn, event, journal, kind="seq_reused", detail=detail)
     journal.events += 1
     if event.seq > last_seq:
-        journal.last_seq = event.seq
-        journal.last_hash = chain_hash(
-            event.prev_hash,
-            event_id=event_id,
-            seq=event.seq,
-            type=event.type.value,
-            payload_hash=event.payload_sha256,
-        )
+        journal.advance(event)
 
 
 def _issue(

@@ -536,7 +536,11 @@ def seen(conn: sqlite3.Connection, prepared: Prepared) -> None:
     """The members of a snapshot page are in HQ's snapshot."""
     if conn.execute("SELECT 1 FROM snapshot_unseen LIMIT 1").fetchone() is None:
         return  # a new till's first load: nothing was cached before it
-    ids = [i for item in prepared if isinstance(item, PreparedMembers) for i in item.ids]
+    _unmark(conn, [i for item in prepared if isinstance(item, PreparedMembers) for i in item.ids])
+
+
+def _unmark(conn: sqlite3.Connection, ids: list[str]) -> None:
+    """These members need not turn up in the snapshot any more."""
     for chunk in _chunks(conn, ids):
         marks = ",".join("?" * len(chunk))
         conn.execute(f"DELETE FROM snapshot_unseen WHERE member_id IN ({marks})", chunk)
@@ -546,9 +550,7 @@ def drop_unseen(conn: sqlite3.Connection, keep: Sequence[str] = ()) -> int:
     """The snapshot is complete: members it did not hold are gone at HQ (erased, merged away)
     and go here too, as an erasure tombstone would take them, except ``keep`` (members whose
     enrolment HQ has yet to take). Returns how many."""
-    for chunk in _chunks(conn, list(keep)):
-        marks = ",".join("?" * len(chunk))
-        conn.execute(f"DELETE FROM snapshot_unseen WHERE member_id IN ({marks})", chunk)
+    _unmark(conn, list(keep))
     unseen = "SELECT member_id FROM snapshot_unseen"
     conn.execute(f"DELETE FROM member_identities WHERE member_id IN ({unseen})")
     count = conn.execute(f"DELETE FROM members WHERE member_id IN ({unseen})").rowcount

@@ -18,7 +18,7 @@ from posclient.store.uow import UnitOfWork
 from posclient.sync.protocol import MAX_CHAIN_MARKS, ChainMark
 
 from . import applock, settings
-from .sync import TOKEN, ClientFactory, default_client, requeue_lost
+from .sync import ACKNOWLEDGED, TOKEN, ClientFactory, default_client, requeue_lost
 
 log = logging.getLogger("posclient.sync")
 
@@ -57,7 +57,6 @@ def chain_position(session: Session) -> tuple[int, str | None]:
     return (last.seq, last.event_hash) if last is not None else (0, None)
 
 
-_ACKED = ("applied", "duplicate", "conflict")
 #: How long ``pair`` waits for a running sync pass to end.
 PAIR_WAIT_S = 30.0
 
@@ -76,7 +75,7 @@ def chain_marks(session: Session, seq: int) -> list[ChainMark]:
         wanted.append(1)
     rows = session.execute(
         select(OutboxEvent.seq, OutboxEvent.event_id, OutboxEvent.event_hash)
-        .where(OutboxEvent.seq.in_(set(wanted)), OutboxEvent.status.in_(_ACKED))
+        .where(OutboxEvent.seq.in_(set(wanted)), OutboxEvent.status.in_(ACKNOWLEDGED))
         .order_by(OutboxEvent.seq.desc())
     )
     return [ChainMark(seq=r.seq, event_id=r.event_id, event_hash=r.event_hash) for r in rows]

@@ -934,13 +934,16 @@ CONFIRM_LEDGER = (
 #: waiting: HQ answered for them and no longer holds them. (Events above the first waiting one
 #: are there by design: a consent withdrawal jumps the queue and HQ's chain reaches it when the
 #: events before it arrive.)
-_LOST = "seq > ? AND seq < ? AND status IN ('applied', 'duplicate', 'conflict')"  # not 'rejected'
+#: HQ's answers that mean it took an event (not 'rejected'): what a restored HQ may have lost.
+ACKNOWLEDGED = ("applied", "duplicate", "conflict")
+_ACKNOWLEDGED_SQL = "(" + ", ".join(f"'{status}'" for status in ACKNOWLEDGED) + ")"
+_LOST = f"seq > ? AND seq < ? AND status IN {_ACKNOWLEDGED_SQL}"
 _FIRST_WAITING = "SELECT min(seq) FROM outbox WHERE status = 'pending'"
 #: "+status": walk back by seq (the rowid) and stop at the first acknowledged event, not
 #: through every answered event in the status index (the outbox keeps them all).
 _NEWEST_ACKED_BELOW = (
     "SELECT max(seq) FROM (SELECT seq FROM outbox WHERE seq < ? "
-    "AND +status IN ('applied', 'duplicate', 'conflict') ORDER BY seq DESC LIMIT 1)"
+    f"AND +status IN {_ACKNOWLEDGED_SQL} ORDER BY seq DESC LIMIT 1)"
 )
 _UNCONFIRM_LOST = (
     "UPDATE points_ledger SET confirmed = 0 WHERE confirmed = 1 AND event_seq IN "

@@ -69,21 +69,19 @@ def test_damaged_backup_is_refused_and_changes_nothing(demo_dir, tmp_path, damag
 def test_restore_refused_while_the_till_runs(demo_dir, tmp_path) -> None:
     backup = tmp_path / "b.sqlite3"
     admin(demo_dir, "backup", str(backup))
-    lock = AppLock(demo_dir)  # what the running till holds
-    lock.acquire()
-    try:
-        proc = admin(demo_dir, "restore", str(backup), check=False, lang="en")
-    finally:
-        lock.release()
+
+    def restore_under(lock: AppLock):  # type: ignore[no-untyped-def]
+        lock.acquire()
+        try:
+            return admin(demo_dir, "restore", str(backup), check=False, lang="en")
+        finally:
+            lock.release()
+
+    proc = restore_under(AppLock(demo_dir))  # what the running till holds
     assert proc.returncode == 1 and "The till is running" in proc.stderr
     assert not (demo_dir / "posclient.sqlite3.pre-restore").exists()
     # Nor under a `posclient-admin sync` in the middle of a pass.
-    lock = AppLock(demo_dir, SYNC_LOCK_NAME)
-    lock.acquire()
-    try:
-        proc = admin(demo_dir, "restore", str(backup), check=False, lang="en")
-    finally:
-        lock.release()
+    proc = restore_under(AppLock(demo_dir, SYNC_LOCK_NAME))
     assert proc.returncode == 1 and "Another sync pass or pairing is running" in proc.stderr
     assert not (demo_dir / "posclient.sqlite3.pre-restore").exists()
     admin(demo_dir, "restore", str(backup))  # closed: now it works

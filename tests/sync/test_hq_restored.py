@@ -35,6 +35,29 @@ def copy_db(source: Path, target: Path) -> None:
         dst.close()
 
 
+def back_up(hq: HqProcess, target: Path) -> None:
+    """HQ stopped, its database copied as a backup tool would, HQ started again."""
+    hq.stop()
+    copy_db(hq.db_path, target)
+    hq.start()
+
+
+def enrol_here(till, phone: str):  # type: ignore[no-untyped-def]
+    """A member enrolled at this till (membership only), as an assistant would."""
+    from posclient.services import enrolment
+    from posclient.services.enrolment import EnrolForm
+    from posclient.sync.protocol import ConsentPurpose
+
+    return enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(phone=phone, decisions={ConsentPurpose.MEMBERSHIP: True}),
+        staff_id="m01",
+        staff_role="manager",
+        now=till.clock.now(),
+    )
+
+
 def hq_count(hq: HqProcess, sale_id: str) -> int:
     return int(hq.sql("SELECT count(*) FROM sales WHERE sale_id = ?", sale_id)[0][0])
 
@@ -186,25 +209,12 @@ def test_a_member_enrolled_here_and_lost_by_hq_survives_the_new_snapshot(
     """QA 7: HQ restored from a backup older than an enrolment made here answers 410; the new
     snapshot lacks the member, whose enrolment just went back in the queue: the till dropped it
     (codes, profile) and sent the enrolment for a member it no longer had."""
-    from posclient.services import enrolment
-    from posclient.services.enrolment import EnrolForm
-    from posclient.sync.protocol import ConsentPurpose
-
     paired = make_till()
     till = paired.till
     assert paired.engine.run_until_idle(deadline_s=60).error is None
-    hq_process.stop()
-    copy_db(hq_process.db_path, tmp_path / "hq-backup.sqlite3")
-    hq_process.start()
+    back_up(hq_process, tmp_path / "hq-backup.sqlite3")
     phone = "15987650001"
-    done = enrolment.enrol(
-        till.db,
-        till.cipher,
-        EnrolForm(phone=phone, decisions={ConsentPurpose.MEMBERSHIP: True}),
-        staff_id="m01",
-        staff_role="manager",
-        now=till.clock.now(),
-    )
+    done = enrol_here(till, phone)
     receipt = sell(paired, phone)
     report = paired.engine.run_until_idle(deadline_s=60)
     assert report.error is None and report.pending == 0
@@ -295,25 +305,12 @@ def test_a_sale_waiting_when_the_restored_hq_comes_back_goes_after_what_hq_lost(
     """QA 8: the pass pushed the waiting sale first; HQ's chain jumped over the events it had
     lost (a gap), pull pages then said HQ held everything and nothing was sent again: the
     member's enrolment and the sales before it never reached HQ."""
-    from posclient.services import enrolment
-    from posclient.services.enrolment import EnrolForm
-    from posclient.sync.protocol import ConsentPurpose
-
     paired = make_till()
     till = paired.till
     assert paired.engine.run_until_idle(deadline_s=60).error is None
-    hq_process.stop()
-    copy_db(hq_process.db_path, tmp_path / "hq-backup.sqlite3")
-    hq_process.start()
+    back_up(hq_process, tmp_path / "hq-backup.sqlite3")
     phone = "15987650002"
-    done = enrolment.enrol(
-        till.db,
-        till.cipher,
-        EnrolForm(phone=phone, decisions={ConsentPurpose.MEMBERSHIP: True}),
-        staff_id="m01",
-        staff_role="manager",
-        now=till.clock.now(),
-    )
+    done = enrol_here(till, phone)
     first = sell(paired, phone)
     assert paired.engine.run_until_idle(deadline_s=60).pending == 0
 

@@ -52,6 +52,18 @@ def _hits(folder: Path) -> list[str]:
     return found
 
 
+def _assistant_enrols(till, name: str, now):  # type: ignore[no-untyped-def]
+    """PHONE enrolled by the assistant with ``name``, for membership only."""
+    return enrolment.enrol(
+        till.db,
+        till.cipher,
+        EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name=name),
+        staff_id="a01",
+        staff_role="assistant",
+        now=now,
+    )
+
+
 def test_enrol_sell_sync_and_nothing_in_plaintext(tmp_path: Path, hq_process: HqProcess, make_till):
     logs = tmp_path / "till" / "logs"
     logsetup.setup(logs, level=logging.DEBUG)
@@ -140,14 +152,7 @@ def test_erasure_reaches_hq_ahead_of_the_queue(tmp_path: Path, hq_process: HqPro
     till = paired.till
     paired.engine.run_until_idle(deadline_s=30)
     now = till.clock.now()
-    done = enrolment.enrol(
-        till.db,
-        till.cipher,
-        EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name=NAME),
-        staff_id="a01",
-        staff_role="assistant",
-        now=now,
-    )
+    done = _assistant_enrols(till, NAME, now)
     paired.engine.run_until_idle(deadline_s=30)
     manager = StaffMember("m01", "店长", "manager")
     # a sale queued before the erasure: the erasure still goes first
@@ -333,14 +338,7 @@ def test_an_edit_made_before_the_enrolment_reached_hq_is_not_a_conflict(
     till = paired.till
     paired.engine.run_until_idle(deadline_s=30)
     now = till.clock.now()
-    done = enrolment.enrol(
-        till.db,
-        till.cipher,
-        EnrolForm(phone=PHONE, decisions={P.MEMBERSHIP: True}, name="司马静"),
-        staff_id="a01",
-        staff_role="assistant",
-        now=now,
-    )
+    done = _assistant_enrols(till, "司马静", now)
     profile.edit_profile(till.db, till.cipher, ASSISTANT, done.member_id, {"name": NAME}, now=now)
     profile.edit_profile(
         till.db, till.cipher, ASSISTANT, done.member_id, {"name": NAME + "子"}, now=now
