@@ -11,7 +11,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -178,9 +178,31 @@ class PreparedSale:
     sale_id: str
     #: Its rows and payload, encoded now so that the commit only stamps and writes them.
     encoded: sale_rows.EncodedSale
+    #: The statements that write it, numbered against the database as read (prepare_sale).
+    write: SaleWrite | None = None
+
+
+@dataclass(frozen=True)
+class SaleWrite:
+    """A sale's statements — receipt number, outbox seq, HLC and chain hash included — built
+    against what a connection read (``snapshot``). Under the write lock they are run as they
+    are if nothing was committed since (fastpath.unchanged); otherwise built again there."""
+
+    staff_id: str
+    now: datetime
+    meta: dict[str, str]
+    receipt_no: str
+    store: str
+    appended: outbox.Appended
+    statements: fastpath.Recorder
+    snapshot: fastpath.Snapshot
 
 
 _SALE_META = ("store", "store_name", "device_no", "lang", "sale_counter")
+
+#: A sale prepared longer ago than this is stamped again at its commit (its time is the
+#: receipt's and the event's).
+_FRESH_FOR = timedelta(seconds=5)
 
 
 class CheckoutService:
@@ -317,87 +339,70 @@ class CheckoutService:
 
     def complete_sale(self, cart: Cart, *, staff_id: str = "") -> Receipt:
         """Write the sale as one transaction and return the receipt (prepare, then commit)."""
-        return self.commit_sale(self.prepare_sale(cart), staff_id=staff_id)
+        return self.commit_sale(self.prepare_sale(cart, staff_id=staff_id))
 
-    def prepare_sale(self, cart: Cart) -> PreparedSale:
-        """Price the sale against the member's state on disk now, without taking the write lock.
+    def prepare_sale(self, cart: Cart, *, staff_id: str = "") -> PreparedSale:
+        """Price the sale against the member's state on disk now and build the statements that
+        will write it, without taking the write lock.
 
         Reads only; ``commit_sale`` writes it, after checking under the lock that nothing it was
         priced against has changed since.
         """
         with self.db.read() as session:
-            return self._prepare(
-                cart, fastpath.driver(session), today=self.clock.today(), online=self.is_online()
-            )
+            conn = fastpath.driver(session)
+            prepared = self._prepare(cart, conn, today=self.clock.today(), online=self.is_online())
+            write = self._build_write(prepared, conn, staff_id=staff_id, now=self.clock.now())
+            return replace(prepared, write=write)
 
-    def commit_sale(self, prepared: PreparedSale, *, staff_id: str = "") -> Receipt:
+    def commit_sale(self, prepared: PreparedSale, *, staff_id: str | None = None) -> Receipt:
         """Write a prepared sale — sale, lines, ledger, coupon use, outbox event — as ONE
-        transaction and return the receipt.
+        transaction and return the receipt (``staff_id``: the prepared one unless given).
 
-        Under the write lock the member's state, the coupon, the day and the online state are
-        read again; if any of them moved since ``prepare_sale`` the sale is priced again right
-        there, so it goes through exactly as the data on disk allows or raises a PosError and
-        writes nothing. The statements are plain SQL on the connection (store.fastpath): this is
-        the path a cashier waits on.
+        Under the write lock, if nothing was committed to the database since the sale was
+        prepared (and the day, the online state, the cashier are the same and it was prepared
+        moments ago), its statements run as built. Otherwise the member's state, the coupon,
+        the day and the online state are read again: if any of them moved, the sale is priced
+        again right there, so it goes through exactly as the data on disk allows or raises a
+        PosError and writes nothing; and it is numbered and stamped again. The statements are
+        plain SQL on the connection (store.fastpath): this is the path a cashier waits on.
         """
+        write = prepared.write
+        staff = staff_id if staff_id is not None else (write.staff_id if write else "")
         now = self.clock.now()
         today = self.clock.today()
         online = self.is_online()
         with self.db.transaction() as conn:
-            meta = fastpath.read_meta(conn, _SALE_META)
-            if not self._still_valid(prepared, conn, today=today, online=online):
-                prepared = self._prepare(prepared.cart, conn, today=today, online=online)
-            member, priced, state = prepared.member, prepared.priced, prepared.state
-            sale_id = prepared.sale_id
-            store = meta.get("store", settings.DEFAULTS["store"])
-            device_no = int(meta.get("device_no", "0"))
-            counter = int(meta.get("sale_counter", "0")) + 1
-            fastpath.write_meta(conn, {"sale_counter": str(counter)})
-            receipt_no = f"{store}-{device_no:04d}-{counter:07d}"
-            if member is not None and member.provisional:
-                fastpath.insert_provisional_member(
-                    conn,
-                    member_id=member.member_id,
-                    card_no=member.card_no,
-                    tier_code=member.tier.code,
-                    now=now,
-                )
-            payload = sale_rows.payload(
-                prepared.encoded, receipt_no=receipt_no, store=store, staff_id=staff_id, now=now
-            )
-            appended = outbox.append_raw(
-                conn,
-                type=EventType.SALE_COMPLETED,
-                payload=payload,
-                occurred_at=now,
-                base={"member": state.version} if state else {},
-            )
-            sale_rows.write(
-                conn,
-                prepared.encoded,
-                receipt_no=receipt_no,
-                store=store,
-                staff_id=staff_id,
-                now=now,
-                hlc=appended.hlc,
-                seq=appended.seq,
-            )
-            if prepared.coupon is not None:
-                fastpath.use_coupon(conn, prepared.coupon.code, sale_id)
+            if write is None or not (
+                write.staff_id == staff
+                and prepared.today == today
+                and prepared.online == online
+                and timedelta(0) <= now - write.now <= _FRESH_FOR
+                and fastpath.unchanged(conn, write.snapshot)
+            ):
+                if not self._still_valid(prepared, conn, today=today, online=online):
+                    prepared = self._prepare(prepared.cart, conn, today=today, online=online)
+                write = self._build_write(prepared, conn, staff_id=staff, now=now)
+            write.statements.run(conn)
+        member, priced = prepared.member, prepared.priced
         balance_after = None
         if member is not None:
             balance_after = member.balance - priced.points_spent + priced.points_earned
         log.info(
             "sale completed",
-            extra={"receipt": receipt_no, "seq": appended.seq, "lines": len(priced.lines)},
+            extra={
+                "receipt": write.receipt_no,
+                "seq": write.appended.seq,
+                "lines": len(priced.lines),
+            },
         )
+        meta = write.meta
         return Receipt(
-            sale_id=sale_id,
-            receipt_no=receipt_no,
-            store=store,
+            sale_id=prepared.sale_id,
+            receipt_no=write.receipt_no,
+            store=write.store,
             store_name=meta.get("store_name", settings.DEFAULTS["store_name"]),
-            created_at=now,
-            staff_id=staff_id,
+            created_at=write.now,
+            staff_id=write.staff_id,
             priced=priced,
             member_id=member.member_id if member else None,
             member_card=member.card_no if member else "",
@@ -408,8 +413,65 @@ class CheckoutService:
             balance_after=balance_after,
             provisional=bool(member and member.provisional),
             offline=not online,
-            event_seq=appended.seq,
+            event_seq=write.appended.seq,
             lang=meta.get("lang", settings.DEFAULTS["lang"]),
+        )
+
+    def _build_write(
+        self, prepared: PreparedSale, conn: sqlite3.Connection, *, staff_id: str, now: datetime
+    ) -> SaleWrite:
+        """The statements that write ``prepared``: numbered after the receipt counter and the
+        newest outbox event as ``conn`` reads them. Runs nothing."""
+        meta = fastpath.read_meta(conn, _SALE_META)
+        head = fastpath.outbox_head(conn)
+        member, state = prepared.member, prepared.state
+        sale_id = prepared.sale_id
+        store = meta.get("store", settings.DEFAULTS["store"])
+        device_no = int(meta.get("device_no", "0"))
+        counter = int(meta.get("sale_counter", "0")) + 1
+        statements = fastpath.Recorder()
+        fastpath.write_meta(statements, {"sale_counter": str(counter)})
+        receipt_no = f"{store}-{device_no:04d}-{counter:07d}"
+        if member is not None and member.provisional:
+            fastpath.insert_provisional_member(
+                statements,
+                member_id=member.member_id,
+                card_no=member.card_no,
+                tier_code=member.tier.code,
+                now=now,
+            )
+        payload = sale_rows.payload(
+            prepared.encoded, receipt_no=receipt_no, store=store, staff_id=staff_id, now=now
+        )
+        appended = outbox.write_event(  # a sale never goes ahead of the queue
+            statements,
+            head,
+            type=EventType.SALE_COMPLETED,
+            payload=payload,
+            occurred_at=now,
+            base={"member": state.version} if state else {},
+        )
+        sale_rows.write(
+            statements,
+            prepared.encoded,
+            receipt_no=receipt_no,
+            store=store,
+            staff_id=staff_id,
+            now=now,
+            hlc=appended.hlc,
+            seq=appended.seq,
+        )
+        if prepared.coupon is not None:
+            fastpath.use_coupon(statements, prepared.coupon.code, sale_id)
+        return SaleWrite(
+            staff_id=staff_id,
+            now=now,
+            meta=meta,
+            receipt_no=receipt_no,
+            store=store,
+            appended=appended,
+            statements=statements,
+            snapshot=fastpath.seen(conn),
         )
 
     def _prepare(

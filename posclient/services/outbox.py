@@ -98,10 +98,34 @@ def append_raw(
     """Write one event (seq, HLC stamp and chain hash follow the newest event); consent
     withdrawals and erasures are urgent (``_urgent``; HQ's chain check knows the rule).
 
-    The event id is a fresh uuid4, drawn here and nowhere else: the outbox keeps no unique
-    index on it (schema 0003), so callers cannot pass one in.
+    The event id is a fresh uuid4, drawn in ``write_event`` and nowhere else: the outbox keeps
+    no unique index on it (schema 0003), so callers cannot pass one in.
     """
-    head = fastpath.outbox_head(conn)
+    return write_event(
+        conn,
+        fastpath.outbox_head(conn),
+        type=type,
+        payload=payload,
+        occurred_at=occurred_at,
+        base=base,
+        seal=seal,
+        urgent=_urgent(conn, type, payload),
+    )
+
+
+def write_event(
+    writer: fastpath.Writer,
+    head: fastpath.OutboxHead,
+    *,
+    type: EventType,
+    payload: dict[str, Any],
+    occurred_at: datetime,
+    base: dict[str, int] | None = None,
+    seal: Sealer | None = None,
+    urgent: bool = False,
+) -> Appended:
+    """The event that follows ``head`` (read in the same transaction, or in one that nothing
+    was committed after: see fastpath.unchanged), written to ``writer``."""
     seq = head.seq + 1
     prev_hash = head.event_hash
     event_id = str(uuid.uuid4())
@@ -109,7 +133,7 @@ def append_raw(
     digest = hashlib.sha256(payload_text).hexdigest()
     stamp = tick(last_hlc(head), _now_ms(occurred_at))
     fastpath.insert_event(
-        conn,
+        writer,
         seq=seq,
         event_id=event_id,
         type=str(type),
@@ -126,7 +150,7 @@ def append_raw(
         event_hash=chain_hash(
             prev_hash, event_id=event_id, seq=seq, type=str(type), payload_hash=digest
         ),
-        priority=PRIORITY_URGENT if _urgent(conn, type, payload) else PRIORITY_NORMAL,
+        priority=PRIORITY_URGENT if urgent else PRIORITY_NORMAL,
     )
     return Appended(seq, event_id, str(stamp))
 

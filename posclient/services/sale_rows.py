@@ -8,7 +8,6 @@ cashier and the sync worker wait on does the writing and little else.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -166,7 +165,7 @@ def payload(
 
 
 def write(
-    conn: sqlite3.Connection,
+    conn: fastpath.Writer,
     sale: EncodedSale,
     *,
     receipt_no: str,

@@ -105,6 +105,9 @@ def _make_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        # The connection a sale was prepared on comes back for its commit, which then knows
+        # from SQLite whether anything changed in between (fastpath.unchanged).
+        pool_use_lifo=True,
     )
 
     @event.listens_for(engine, "connect")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,65 @@ def driver(session: Session) -> sqlite3.Connection:
     """The sqlite3 connection under the session's current transaction."""
     raw = session.connection().connection.driver_connection
     return cast(sqlite3.Connection, raw)
+
+
+class Writer(Protocol):
+    """Where the write functions below put their statements: a connection, or a Recorder."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+
+
+@dataclass
+class Recorder:
+    """Statements written now and run later, in order, on a connection (``run``).
+
+    The sale builds its rows outside the write lock; under the lock they are only run.
+    """
+
+    statements: list[tuple[str, Any, bool]] = field(default_factory=list)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> None:
+        self.statements.append((sql, parameters, False))
+
+    def executemany(self, sql: str, parameters: Any, /) -> None:
+        self.statements.append((sql, list(parameters), True))
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        for sql, parameters, many in self.statements:
+            if many:
+                conn.executemany(sql, parameters)
+            else:
+                conn.execute(sql, parameters)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a connection had seen of the database when something was read on it (``seen``)."""
+
+    conn: sqlite3.Connection
+    data_version: int
+    total_changes: int
+
+
+def seen(conn: sqlite3.Connection) -> Snapshot:
+    """Call inside the read transaction whose reads are to be trusted later (``unchanged``)."""
+    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    return Snapshot(conn, int(version), conn.total_changes)
+
+
+def unchanged(conn: sqlite3.Connection, snapshot: Snapshot) -> bool:
+    """Inside a write transaction: whether nothing was committed to the database since
+    ``snapshot`` was taken, so everything read then is still what the database holds.
+
+    SQLite's ``data_version`` moves when another connection (of any process) commits;
+    ``total_changes`` when this one changes a row (even if it rolled back: a false alarm costs
+    only a second reading). Another connection than the snapshot's cannot tell: False.
+    """
+    if conn is not snapshot.conn or conn.total_changes != snapshot.total_changes:
+        return False
+    return int(conn.execute("PRAGMA data_version").fetchone()[0]) == snapshot.data_version
 
 
 def sqlite_datetime(moment: datetime) -> str:
@@ -56,7 +115,7 @@ def read_meta(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
     return dict(rows.fetchall())
 
 
-def write_meta(conn: sqlite3.Connection, values: dict[str, str]) -> None:
+def write_meta(conn: Writer, values: dict[str, str]) -> None:
     conn.executemany(
         "INSERT INTO meta (key, value) VALUES (?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -140,7 +199,7 @@ def redeemed_since(conn: sqlite3.Connection, member_id: str, since: datetime) ->
 
 
 def insert_provisional_member(
-    conn: sqlite3.Connection, *, member_id: str, card_no: str, tier_code: str, now: datetime
+    conn: Writer, *, member_id: str, card_no: str, tier_code: str, now: datetime
 ) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO members (member_id, card_no, home_store, tier_code, "
@@ -157,7 +216,7 @@ def insert_provisional_member(
         )
 
 
-def count_purchase(conn: sqlite3.Connection, member_id: str, now: datetime) -> None:
+def count_purchase(conn: Writer, member_id: str, now: datetime) -> None:
     conn.execute(
         "UPDATE members SET purchase_count = purchase_count + 1, last_purchase_at = ? "
         "WHERE member_id = ?",
@@ -180,7 +239,7 @@ def coupon(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
-def use_coupon(conn: sqlite3.Connection, code: str, sale_id: str) -> None:
+def use_coupon(conn: Writer, code: str, sale_id: str) -> None:
     conn.execute(
         "UPDATE coupons SET status = 'used', used_sale_id = ? WHERE code = ?", (sale_id, code)
     )
@@ -214,7 +273,7 @@ def outbox_head(conn: sqlite3.Connection) -> OutboxHead:
 
 
 def insert_event(
-    conn: sqlite3.Connection,
+    conn: Writer,
     *,
     seq: int,
     event_id: str,
@@ -324,7 +383,7 @@ def _insert(table: str, columns: tuple[str, ...], rows: int = 1) -> str:
 
 
 def insert_rows(
-    conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+    conn: Writer, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
 ) -> None:
     """All ``rows`` in one multi-row INSERT (per 500): one statement per sale, not one per line."""
     for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
@@ -333,13 +392,11 @@ def insert_rows(
         conn.execute(_insert(table, columns, len(chunk)), values)
 
 
-def insert_sale(
-    conn: sqlite3.Connection, sale: Sequence[Any], lines: Iterable[Sequence[Any]]
-) -> None:
+def insert_sale(conn: Writer, sale: Sequence[Any], lines: Iterable[Sequence[Any]]) -> None:
     """Rows in SALE_COLUMNS / LINE_COLUMNS order, values already encoded."""
     conn.execute(_insert("sales", SALE_COLUMNS), tuple(sale))
     insert_rows(conn, "sale_lines", LINE_COLUMNS, list(lines))
 
 
-def insert_ledger(conn: sqlite3.Connection, entries: Iterable[Sequence[Any]]) -> None:
+def insert_ledger(conn: Writer, entries: Iterable[Sequence[Any]]) -> None:
     insert_rows(conn, "points_ledger", LEDGER_COLUMNS, list(entries))

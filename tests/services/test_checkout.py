@@ -297,6 +297,71 @@ def test_unchanged_prepared_sale_is_written_without_pricing_again(till, monkeypa
     assert receipt.priced == prepared.priced
 
 
+def test_unchanged_prepared_sale_runs_its_statements_as_built(till, monkeypatch):
+    """Nothing was committed since it was prepared: the commit reads nothing and builds
+    nothing again; its receipt and event are the ones numbered when it was prepared."""
+    service = till.checkout
+    prepared = service.prepare_sale(cart_for(till, WANG["phone"]), staff_id="c01")
+    assert prepared.write is not None
+    monkeypatch.setattr(
+        checkout_module.CheckoutService,
+        "_build_write",
+        lambda *a, **k: pytest.fail("built again under the lock"),
+    )
+    receipt = service.commit_sale(prepared)
+    assert receipt.receipt_no == prepared.write.receipt_no
+    assert receipt.event_seq == prepared.write.appended.seq
+    assert receipt.staff_id == "c01"
+    assert sql(db_path(till), "SELECT staff_id, receipt_no FROM sales") == [
+        ("c01", receipt.receipt_no)
+    ]
+
+
+def test_prepared_sale_is_numbered_again_after_another_process_sold(till, data_dir, clock):
+    """Another connection (here another till object on the same file, as a second process
+    would be) committed a sale in between: receipt number, seq and chain follow it."""
+    from posclient.bootstrap import open_till
+
+    service = till.checkout
+    prepared = service.prepare_sale(cart_for(till, WANG["phone"]))
+    other = open_till(data_dir, clock=clock)
+    try:
+        between = other.checkout.complete_sale(cart_for(other, GOLD["phone"]))
+    finally:
+        other.close()
+    assert between.event_seq == prepared.write.appended.seq  # both took the same number
+    receipt = service.commit_sale(prepared)
+    assert receipt.event_seq == between.event_seq + 1
+    assert receipt.receipt_no != between.receipt_no
+    rows = sql(db_path(till), "SELECT seq, prev_hash, event_hash FROM outbox ORDER BY seq")
+    assert [r[0] for r in rows] == [1, 2]
+    assert rows[1][1] == rows[0][2]  # the chain goes through the other sale
+
+
+def test_prepared_sale_is_numbered_again_after_a_sale_on_the_same_connection(till):
+    service = till.checkout
+    prepared = service.prepare_sale(cart_for(till, WANG["phone"]))
+    between = service.complete_sale(cart_for(till, GOLD["phone"]))
+    receipt = service.commit_sale(prepared)
+    assert receipt.event_seq == between.event_seq + 1
+    assert sql(db_path(till), "SELECT count(DISTINCT receipt_no) FROM sales") == [(2,)]
+
+
+def test_prepared_sale_left_waiting_is_stamped_when_committed(till, clock):
+    service = till.checkout
+    prepared = service.prepare_sale(cart_for(till, WANG["phone"]))
+    clock.at += timedelta(minutes=3)
+    receipt = service.commit_sale(prepared, staff_id="c02")
+    assert receipt.created_at == clock.at
+    occurred, staff = sql(
+        db_path(till),
+        "SELECT json_extract(payload, '$.occurred_at'), json_extract(payload, '$.staff_id') "
+        "FROM outbox",
+    )[0]
+    assert occurred == clock.at.isoformat()
+    assert staff == "c02" == receipt.staff_id
+
+
 def test_prepared_sale_committed_after_midnight_books_points_for_the_new_day(till, clock):
     service = till.checkout
     prepared = service.prepare_sale(cart_for(till, WANG["phone"]))
