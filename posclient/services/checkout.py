@@ -348,8 +348,7 @@ class CheckoutService:
         Reads only; ``commit_sale`` writes it, after checking under the lock that nothing it was
         priced against has changed since.
         """
-        with self.db.read() as session:
-            conn = fastpath.driver(session)
+        with self.db.snapshot() as conn:
             prepared = self._prepare(cart, conn, today=self.clock.today(), online=self.is_online())
             write = self._build_write(prepared, conn, staff_id=staff_id, now=self.clock.now())
             return replace(prepared, write=write)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -105,19 +106,11 @@ def _make_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-        # The connection a sale was prepared on comes back for its commit, which then knows
-        # from SQLite whether anything changed in between (fastpath.unchanged).
-        pool_use_lifo=True,
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        # Take transaction control from pysqlite so BEGIN IMMEDIATE is ours to emit.
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        for pragma in PRAGMAS:
-            cursor.execute(pragma)
-        cursor.close()
+        _configure(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -125,6 +118,15 @@ def _make_engine(path: Path) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
     return engine
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    # Take transaction control from pysqlite so BEGIN IMMEDIATE is ours to emit.
+    conn.isolation_level = None
+    cursor = conn.cursor()
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
 
 
 class Database:
@@ -155,6 +157,8 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+        self._hot: sqlite3.Connection | None = None
+        self._hot_lock = threading.Lock()
 
     def _check_readable(self) -> None:
         with self.engine.connect() as conn:
@@ -176,16 +180,28 @@ class Database:
         return self._writer()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE) on a bare sqlite3 connection from the pool.
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on the hot-path connection (see ``transaction``)."""
+        with self._hot_connection() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
 
-        For the sale's hot path, where the ORM session's own bookkeeping would cost more than
-        SQLite does. Commits when the block ends normally, rolls back on any exception; sqlite
-        errors become a PosError a person can act on.
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE) on the hot-path connection.
+
+        For the sale's hot path, where the ORM session's bookkeeping, and even the pool's, would
+        cost more than SQLite does. The hot-path connection is one bare sqlite3 connection the
+        database keeps open beside the pool, used by one caller at a time; a sale is prepared
+        (``snapshot``) and committed on it, so the commit can ask SQLite whether anything was
+        committed in between (fastpath.unchanged). Commits when the block ends normally, rolls
+        back on any exception; sqlite errors become a PosError a person can act on.
         """
-        pooled = self.engine.raw_connection()
-        conn = cast(sqlite3.Connection, pooled.driver_connection)
-        try:
+        with self._hot_connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -194,14 +210,28 @@ class Database:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        except (DBAPIError, sqlite3.Error) as exc:
-            raise translate_db_error(exc, self.path) from exc
-        finally:
-            pooled.close()
+
+    @contextmanager
+    def _hot_connection(self) -> Iterator[sqlite3.Connection]:
+        with self._hot_lock:
+            try:
+                if self._hot is None:
+                    conn = sqlite3.connect(
+                        self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+                    )
+                    _configure(conn)
+                    self._hot = conn
+                yield self._hot
+            except (DBAPIError, sqlite3.Error) as exc:
+                raise translate_db_error(exc, self.path) from exc
 
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar_one())
 
     def close(self) -> None:
+        with self._hot_lock:
+            if self._hot is not None:
+                self._hot.close()
+                self._hot = None
         self.engine.dispose()

@@ -25,6 +25,51 @@ def test_pragmas_make_a_completed_sale_durable(tmp_path):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
 
 
+def test_the_hot_path_connection_has_the_same_pragmas(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    with db.transaction() as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    db.close()
+
+
+def test_hot_path_transactions_commit_roll_back_and_take_turns(tmp_path):
+    """One connection, used by one caller at a time: threads wait their turn instead of
+    nesting transactions; an exception rolls back; it is opened again after close()."""
+    import threading
+
+    db = Database(tmp_path / "t.sqlite3")
+    with db.transaction() as conn:
+        conn.execute("CREATE TABLE t (n INTEGER)")
+    errors: list[BaseException] = []
+
+    def insert(start: int) -> None:
+        try:
+            for n in range(start, start + 50):
+                with db.transaction() as conn:
+                    conn.execute("INSERT INTO t VALUES (?)", (n,))
+                with db.snapshot() as conn:
+                    conn.execute("SELECT count(*) FROM t").fetchone()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=insert, args=(k * 100,)) for k in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with pytest.raises(ZeroDivisionError), db.transaction() as conn:
+        conn.execute("INSERT INTO t VALUES (-1)")
+        raise ZeroDivisionError
+    db.close()
+    with db.snapshot() as conn:
+        assert conn.execute("SELECT count(*), min(n) FROM t").fetchone() == (150, 0)
+    db.close()
+
+
 def test_migrations_run_on_open_and_match_the_models(tmp_path):
     db = Database(tmp_path / "t.sqlite3")
     with db.engine.connect() as conn:
