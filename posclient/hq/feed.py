@@ -32,10 +32,10 @@ class Feed:
         self.items.pop((entity.value, Op.PUT.value, entity_id), None)
         self._add(entity, Op.DELETE, entity_id, version, None)
 
-    def merge(self, from_id: str, into_id: str, version: int) -> None:
-        self._add(
-            Entity.MEMBER, Op.MERGE, from_id, version, dumps({"from": from_id, "into": into_id})
-        )
+    def merge(self, from_id: str, into_id: str, version: int, card_no: str) -> None:
+        """``from_id`` was merged into ``into_id``; ``card_no`` (from_id's card) finds them."""
+        data = {"from": from_id, "into": into_id, "card_no": card_no}
+        self._add(Entity.MEMBER, Op.MERGE, from_id, version, dumps(data))
 
     def absorb(self, other: Feed) -> None:
         """Take over ``other``'s changes (a later state of an entity replaces an earlier one)."""

@@ -72,7 +72,7 @@ def merge_members(
     src.profile.clear()
     src.row.update(status="merged", merged_into=into_id, phone_index=None)
     save_member(hq, conn, src, feed, publish=False)
-    feed.merge(from_id, into_id, int(src.row["version"]))
+    feed.merge(from_id, into_id, int(src.row["version"]), card_no=str(src.row["card_no"]))
     refresh(hq, conn, dst)
     doc = save_member(hq, conn, dst, feed)
     now = hq.now()

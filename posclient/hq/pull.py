@@ -13,10 +13,19 @@ from posclient.sync.protocol import MAX_COUNT, MAX_STORE_CODE, Op
 
 from . import models as m
 from .context import Hq
-from .feed import CursorError, current_position, decode_cursor, encode_cursor, pruned_through
+from .feed import (
+    CursorError,
+    current_position,
+    decode_cursor,
+    dumps,
+    encode_cursor,
+    pruned_through,
+)
 
 #: Snapshot order: reference data first, then this store's members, then the others.
-PHASES = ("tier", "rule", "key", "stats", "product", "coupon", "own", "other")  # stats: issue 8
+#: The snapshot, in order. "merged": a merge change per member merged into another, after the
+#: members themselves, so that a till snapshotting after a merge still knows the old card.
+PHASES = ("tier", "rule", "key", "stats", "product", "coupon", "own", "other", "merged")
 
 
 class CursorGone(Exception):
@@ -336,6 +345,8 @@ def _phase_rows(
             .limit(limit)
         ).all()
         return [(r.entity_id, _change(phase, "put", r.entity_id, r.version, r.data)) for r in rows]
+    if phase == "merged":
+        return _merged_rows(conn, after=after, limit=limit)
     if phase == "coupon":
         c = m.coupons.c
         rows = conn.execute(
@@ -345,6 +356,51 @@ def _phase_rows(
             (r.code, _change("coupon", "put", r.code, r.version, _coupon_text(r))) for r in rows
         ]
     raise ValueError(phase)
+
+
+def _merged_rows(conn: Connection, *, after: str, limit: int) -> list[tuple[str, str]]:
+    """A merge change per member merged into another, in member_id order: "into" is the member
+    the merges ended in (A into B, then B into C: C), "card_no" the merged member's card."""
+    mc = m.members.c
+    rows = conn.execute(
+        select(mc.member_id, mc.version, mc.card_no, mc.merged_into)
+        .where(mc.merged_into.is_not(None), mc.member_id > after)
+        .order_by(mc.member_id)
+        .limit(limit)
+    ).all()
+    return [
+        (
+            r.member_id,
+            _change(
+                "member",
+                "merge",
+                r.member_id,
+                r.version,
+                dumps(
+                    {
+                        "from": r.member_id,
+                        "into": _survivor(conn, r.merged_into),
+                        "card_no": r.card_no,
+                    }
+                ),
+            ),
+        )
+        for r in rows
+    ]
+
+
+def _survivor(conn: Connection, member_id: str) -> str:
+    """The member ``member_id``'s merges end in (itself if it was not merged)."""
+    mc = m.members.c
+    seen = {member_id}
+    while True:
+        into = conn.execute(
+            select(mc.merged_into).where(mc.member_id == member_id)
+        ).scalar_one_or_none()
+        if into is None or into in seen:  # a cycle cannot be made; stop all the same
+            return member_id
+        seen.add(into)
+        member_id = into
 
 
 def _member_rows(

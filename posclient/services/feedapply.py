@@ -116,13 +116,21 @@ def apply_changes(session: Session, cipher: FieldCipher, changes: Sequence[Chang
 
 
 def prepare_page(cipher: FieldCipher, page: PullResponse, now: datetime) -> Prepared:
-    """A pull page's changes, then its listed members (``members``), as ``prepare_changes``."""
-    prepared = prepare_changes(cipher, page.changes, now)
-    if page.members:
-        # Validated as member records when the page was read, unless the plain reading was
-        # needed (something in it malformed): then checked here, a bad member skipped.
-        records = page.members if isinstance(page, TypedPull) else validate_members(page.members)
-        prepared.append(replace(prepare_members(cipher, records, now), snapshot=page.snapshot))
+    """A pull page's changes, then its listed members (``members``), as ``prepare_changes``.
+
+    A snapshot sends its member merges last (HQ's "merged" phase): in a page that lists its
+    members they come after those members, so that a merge finds the member it ends in.
+    """
+    if not page.members:
+        return prepare_changes(cipher, page.changes, now)
+    merges = [c for c in page.changes if c.entity is Entity.MEMBER and c.op is not Op.PUT]
+    first = [c for c in page.changes if not (c.entity is Entity.MEMBER and c.op is not Op.PUT)]
+    prepared = prepare_changes(cipher, first, now)
+    # Validated as member records when the page was read, unless the plain reading was needed
+    # (something in it malformed): then checked here, a bad member skipped.
+    records = page.members if isinstance(page, TypedPull) else validate_members(page.members)
+    prepared.append(replace(prepare_members(cipher, records, now), snapshot=page.snapshot))
+    prepared.extend(prepare_changes(cipher, merges, now))
     return prepared
 
 
@@ -192,7 +200,13 @@ def _apply_one(conn: sqlite3.Connection, change: Change) -> None:
         if change.op is Op.DELETE:
             delete_member(conn, change.id)
         elif change.op is Op.MERGE:
-            merge_members(conn, str(data["from"]), str(data["into"]))
+            card_no = data.get("card_no")
+            merge_members(
+                conn,
+                str(data["from"]),
+                str(data["into"]),
+                card_no=card_no if isinstance(card_no, str) and 0 < len(card_no) <= 32 else None,
+            )
     elif change.entity is Entity.TIER and change.op is Op.PUT:
         put_tier(conn, TierData.model_validate(data))
     elif change.entity is Entity.PRODUCT:
@@ -558,11 +572,15 @@ def drop_unseen(conn: sqlite3.Connection, keep: Sequence[str] = ()) -> int:
     return count
 
 
-def merge_members(conn: sqlite3.Connection, source: str, into: str) -> None:
+def merge_members(
+    conn: sqlite3.Connection, source: str, into: str, *, card_no: str | None = None
+) -> None:
     """Repoint everything that referred to ``source`` to ``into`` (HQ merged them).
 
     A survivor this till does not hold (erased at HQ since, its puts gone from the feed) takes
-    the history but not the codes: they would point at nobody.
+    the history but not the codes: they would point at nobody. ``card_no``, the merged member's
+    card as HQ names it, finds the survivor from now on even on a till that never held the
+    merged member (it pulled a snapshot after the merge).
     """
     for table in ("sales", "points_ledger", "coupons", "consents", "audit_log", "conflicts"):
         conn.execute(f"UPDATE {table} SET member_id = ? WHERE member_id = ?", (into, source))
@@ -571,9 +589,30 @@ def merge_members(conn: sqlite3.Connection, source: str, into: str) -> None:
             "UPDATE OR REPLACE member_identities SET member_id = ? WHERE member_id = ?",
             (into, source),
         )
+        if card_no is not None:
+            _former_card(conn, card_no, into)
     else:
         conn.execute("DELETE FROM member_identities WHERE member_id = ?", (source,))
     conn.execute("DELETE FROM members WHERE member_id = ?", (source,))
+
+
+def _former_card(conn: sqlite3.Connection, card_no: str, into: str) -> None:
+    """The card of a member merged into ``into`` finds ``into``. A provisional member made here
+    for that card (scanned before HQ's word arrived) is merged into ``into`` too, sales and
+    points with it; a card HQ gave a live member stays theirs."""
+    holder = conn.execute(
+        "SELECT m.member_id, m.provisional FROM member_identities i "
+        "JOIN members m ON m.member_id = i.member_id WHERE i.kind = 'card' AND i.value = ?",
+        (card_no,),
+    ).fetchone()
+    if holder is None:
+        conn.execute(
+            "INSERT OR IGNORE INTO member_identities (kind, value, member_id) "
+            "VALUES ('card', ?, ?)",
+            (card_no, into),
+        )
+    elif holder[0] != into and holder[1]:
+        merge_members(conn, holder[0], into)
 
 
 # ---------------------------------------------------------------- catalogue

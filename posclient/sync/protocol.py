@@ -548,7 +548,8 @@ class Change(Wire):
     op: Op
     id: Annotated[str, Field(min_length=1, max_length=80)]
     version: Count
-    #: put: the entity's data; merge: {"from": id, "into": id}; delete: null.
+    #: put: the entity's data; merge: {"from": id, "into": id, "card_no": from's card (HQs
+    #: since 2026-12 send it, in the feed and in a snapshot's merged phase)}; delete: null.
     data: dict[str, Any] | None = None
 
 

@@ -217,3 +217,49 @@ def test_a_cursor_into_a_feed_written_again_after_a_restore_is_refused(hq: Hq, t
         .rstrip("=")
     )
     assert till.pull(forged).status_code == 422
+
+
+def test_a_snapshot_names_merged_members_cards_after_the_members(hq: Hq, till2: Till) -> None:
+    """A till that snapshots after a merge never saw the merged member: the snapshot ends with a
+    merge change per merged member, naming its card and the member the merges ended in."""
+    from posclient.hq.merge import merge
+
+    load_demo(hq, members=12)
+    with hq.db.read() as conn:
+        rows = conn.execute(
+            select(m.members.c.member_id, m.members.c.card_no)
+            .where(m.members.c.status == "active")
+            .order_by(m.members.c.member_id)
+            .limit(3)
+        ).all()
+    (a, a_card), (b, b_card), (c, _) = rows
+    merge(hq, a, b)
+    merge(hq, b, c)  # a ended in c, through b
+    changes = [ch for page in _snapshot(till2, 5) for ch in page["changes"]]
+    merges = [ch for ch in changes if ch["op"] == "merge"]
+    assert {ch["id"]: ch["data"] for ch in merges} == {
+        a: {"from": a, "into": c, "card_no": a_card},
+        b: {"from": b, "into": c, "card_no": b_card},
+    }
+    last_put = max(i for i, ch in enumerate(changes) if ch["op"] == "put")
+    assert min(changes.index(ch) for ch in merges) > last_put
+    puts = {ch["id"] for ch in changes if ch["entity"] == "member" and ch["op"] == "put"}
+    assert c in puts and a not in puts and b not in puts
+
+
+def test_a_merge_in_the_feed_names_the_merged_members_card(hq: Hq, till2: Till) -> None:
+    from posclient.hq.merge import merge
+
+    load_demo(hq, members=6)
+    cursor = _snapshot(till2, 50)[-1]["next_cursor"]
+    with hq.db.read() as conn:
+        (a, a_card), (b, _) = conn.execute(
+            select(m.members.c.member_id, m.members.c.card_no)
+            .order_by(m.members.c.member_id)
+            .limit(2)
+        ).all()
+    merge(hq, a, b)
+    changes = till2.pull(cursor).json()["changes"]
+    assert [ch["data"] for ch in changes if ch["op"] == "merge"] == [
+        {"from": a, "into": b, "card_no": a_card}
+    ]

@@ -451,6 +451,19 @@ def apply_page(till: Till, page: PullResponse) -> None:
         uow.commit()
 
 
+def test_a_snapshot_pages_merges_apply_after_its_listed_members(bare_till: Till) -> None:
+    """HQ's last snapshot page lists the last members and carries the merges: the merge must
+    find the member it ends in, though the members are listed apart from the changes."""
+    kept, merged = member(1), member(2)
+    merge = _merge_naming(merged, kept["member_id"]).model_dump(mode="json")
+    tier = {"entity": "tier", "op": "delete", "id": "nobody", "version": 1, "data": None}
+    page = parse_pull(listed_body([kept], changes=(tier, merge)))
+    assert page is not None
+    apply_page(bare_till, page)
+    ids = dict(sql(bare_till.db.path, "SELECT value, member_id FROM member_identities"))
+    assert ids[merged["card_no"]] == kept["member_id"]
+
+
 def test_listed_members_are_written_as_member_puts_are(bare_till: Till) -> None:
     page = parse_pull(listed_body(MEMBERS))
     assert page is not None and page.members == [member_record(m) for m in MEMBERS]
@@ -500,6 +513,58 @@ def test_a_merge_into_a_member_put_before_it_moves_the_codes(bare_till: Till) ->
     ids = dict(sql(bare_till.db.path, "SELECT value, member_id FROM member_identities"))
     assert ids[duplicate["card_no"]] == kept["member_id"]  # the old card still finds them
     assert sql(bare_till.db.path, "SELECT member_id FROM members") == [(kept["member_id"],)]
+
+
+def _merge_naming(source: dict[str, Any], into: str, card_no: Any = None) -> Change:
+    data = {"from": source["member_id"], "into": into, "card_no": card_no or source["card_no"]}
+    return Change(entity="member", op=Op.MERGE, id=source["member_id"], version=5, data=data)
+
+
+def test_a_merged_members_card_finds_the_survivor_on_a_till_that_never_had_them(
+    bare_till: Till,
+) -> None:
+    """A snapshot after the merge: the merged member is not in it, their card is."""
+    kept, merged = member(1), member(2)
+    apply(bare_till, [_put(kept), _merge_naming(merged, kept["member_id"])])
+    ids = dict(sql(bare_till.db.path, "SELECT value, member_id FROM member_identities"))
+    assert ids[merged["card_no"]] == kept["member_id"]
+    found = bare_till.checkout.identify(merged["card_no"])
+    assert found.member_id == kept["member_id"] and not found.provisional
+
+
+def test_a_provisional_member_for_a_merged_card_is_merged_into_the_survivor(till: Till) -> None:
+    """The old card was scanned before the snapshot arrived: its sale goes to the survivor."""
+    from posclient.services.checkout import Cart
+
+    kept, merged = member(81), member(82)  # cards the demo members do not have
+    cart = Cart(member=till.checkout.identify(merged["card_no"]))
+    assert cart.member.provisional
+    cart.add(till.checkout.find_product("MILK-1L"), 1)
+    receipt = till.checkout.complete_sale(cart)
+    apply(till, [_put(kept), _merge_naming(merged, kept["member_id"])])
+    assert sql(till.db.path, "SELECT member_id FROM sales WHERE sale_id = ?", receipt.sale_id) == [
+        (kept["member_id"],)
+    ]
+    assert sql(till.db.path, "SELECT count(*) FROM members WHERE provisional = 1") == [(0,)]
+    assert till.checkout.identify(merged["card_no"]).member_id == kept["member_id"]
+
+
+def test_a_merged_card_held_by_a_live_member_stays_theirs(bare_till: Till) -> None:
+    kept, merged, other = member(1), member(2), member(3)
+    apply(bare_till, [_put(kept), _put(other)])
+    apply(bare_till, [_merge_naming(merged, kept["member_id"], card_no=other["card_no"])])
+    ids = dict(sql(bare_till.db.path, "SELECT value, member_id FROM member_identities"))
+    assert ids[other["card_no"]] == other["member_id"]
+
+
+@pytest.mark.parametrize("card_no", ["9" * 33, 12345, ["x"]])
+def test_a_merge_with_a_malformed_card_applies_without_it(bare_till: Till, card_no: Any) -> None:
+    kept, merged = member(1), member(2)
+    apply(bare_till, [_put(kept), _put(merged), _merge_naming(merged, kept["member_id"], card_no)])
+    assert sql(bare_till.db.path, "SELECT member_id FROM members") == [(kept["member_id"],)]
+    ids = dict(sql(bare_till.db.path, "SELECT value, member_id FROM member_identities"))
+    assert ids[merged["card_no"]] == kept["member_id"]  # moved with the merged member
+    assert len(ids) == 4  # two cards, two phones: nothing from the malformed card
 
 
 def test_a_merge_into_a_member_this_till_never_got_does_not_stop_the_feed(

@@ -49,3 +49,31 @@ def test_a_member_erased_while_the_cursor_expired_leaves_the_till(
     assert sql(db, "SELECT count(*) FROM sales WHERE sale_id = ?", local.sale_id) == [(1,)]
     # The erased member's phone finds nobody now (a card sale would be provisional).
     assert sql(db, "SELECT count(*) FROM members") == [(len(cached),)]
+
+
+def test_a_till_that_snapshots_after_a_merge_knows_the_merged_card(
+    hq_process: HqProcess, make_till
+) -> None:
+    """A member was merged into another at HQ before this till ever synced: the merged card
+    finds the survivor (not a provisional member), and the sale's points reach them at HQ."""
+    merged, kept = sorted(hq_process.members().values(), key=lambda row: row["member_id"])[:2]
+    hq_cli(
+        "merge",
+        "--db",
+        hq_process.db_url,
+        "--from",
+        merged["member_id"],
+        "--into",
+        kept["member_id"],
+    )
+    fresh = make_till("fresh")
+    assert fresh.engine.run_until_idle(deadline_s=30).error is None
+    found = fresh.till.checkout.identify(merged["card_no"])
+    assert found.member_id == kept["member_id"] and not found.provisional
+    before = hq_process.members()[kept["member_id"]]["points_balance"]
+    receipt = sell(fresh, merged["card_no"])
+    assert receipt.priced.points_earned > 0
+    assert fresh.engine.run_until_idle(deadline_s=30).error is None
+    at_hq = hq_process.members()[kept["member_id"]]["points_balance"]
+    assert at_hq == before + receipt.priced.points_earned
+    assert fresh.till.checkout.identify(kept["card_no"]).balance == at_hq
