@@ -159,6 +159,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "离线中，积分余额为 {as_of} 的数据，已超过可用时限：本单暂不能使用积分",
         "Offline, and the points balance is from {as_of}, too old to spend: no points now",
     ),
+    "sale.already_completed": (
+        "这笔交易已经完成（小票 {receipt_no}），不会再记一次",
+        "This sale is already completed (receipt {receipt_no}); it is not written again",
+    ),
     "points.stale_balance_never": (
         "离线中，积分余额尚未经总部确认：本单暂不能使用积分",
         "Offline, and HQ has never confirmed the points balance: no points now",

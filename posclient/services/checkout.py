@@ -376,8 +376,12 @@ class CheckoutService:
                 and prepared.today == today
                 and prepared.online == online
                 and timedelta(0) <= now - write.now <= _FRESH_FOR
+                and not self._went_stale(prepared)
                 and fastpath.unchanged(conn, write.snapshot)
             ):
+                done = fastpath.receipt_of(conn, prepared.sale_id)
+                if done is not None:  # committed already (the same prepared sale again)
+                    raise PosError("sale.already_completed", receipt_no=done)
                 if not self._still_valid(prepared, conn, today=today, online=online):
                     prepared = self._prepare(prepared.cart, conn, today=today, online=online)
                 write = self._build_write(prepared, conn, staff_id=staff, now=now)
@@ -415,6 +419,11 @@ class CheckoutService:
             event_seq=write.appended.seq,
             lang=meta.get("lang", settings.DEFAULTS["lang"]),
         )
+
+    def _went_stale(self, prepared: PreparedSale) -> bool:
+        """Offline, the member's balance became too old to spend from since it was priced."""
+        member = prepared.member
+        return bool(prepared.cap) and member is not None and self._stale(member)
 
     def _build_write(
         self, prepared: PreparedSale, conn: sqlite3.Connection, *, staff_id: str, now: datetime

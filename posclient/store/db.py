@@ -159,6 +159,7 @@ class Database:
         )
         self._hot: sqlite3.Connection | None = None
         self._hot_lock = threading.Lock()
+        self._hot_owner: int | None = None  # the thread holding _hot_lock
 
     def _check_readable(self) -> None:
         with self.engine.connect() as conn:
@@ -213,7 +214,11 @@ class Database:
 
     @contextmanager
     def _hot_connection(self) -> Iterator[sqlite3.Connection]:
+        if self._hot_owner == threading.get_ident():
+            # The lock is not re-entrant: waiting for it here would wait forever.
+            raise RuntimeError("the hot-path connection is already in use on this thread")
         with self._hot_lock:
+            self._hot_owner = threading.get_ident()
             try:
                 if self._hot is None:
                     conn = sqlite3.connect(
@@ -224,6 +229,8 @@ class Database:
                 yield self._hot
             except (DBAPIError, sqlite3.Error) as exc:
                 raise translate_db_error(exc, self.path) from exc
+            finally:
+                self._hot_owner = None
 
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:

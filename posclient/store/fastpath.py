@@ -239,6 +239,12 @@ def coupon(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
+def receipt_of(conn: sqlite3.Connection, sale_id: str) -> str | None:
+    """The receipt number of sale ``sale_id`` if it is written (None: it is not)."""
+    row = conn.execute("SELECT receipt_no FROM sales WHERE sale_id = ?", (sale_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 def use_coupon(conn: Writer, code: str, sale_id: str) -> None:
     conn.execute(
         "UPDATE coupons SET status = 'used', used_sale_id = ? WHERE code = ?", (sale_id, code)

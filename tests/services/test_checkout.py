@@ -362,6 +362,37 @@ def test_prepared_sale_left_waiting_is_stamped_when_committed(till, clock):
     assert staff == "c02" == receipt.staff_id
 
 
+def test_prepared_redemption_refused_if_the_balance_went_stale_before_the_commit(till, clock):
+    """QA 9: offline, priced a second before the cached balance became too old to spend,
+    committed a second after: the commit refuses, as pricing it then would."""
+    service = till.checkout
+    cart = cart_for(till, WANG["phone"])
+    age = service.policy.offline_max_balance_age
+    clock.at = cart.member.as_of + age - timedelta(seconds=1)
+    cart.redeem_points = 1000
+    prepared = service.prepare_sale(cart)
+    before = counts(till)
+    clock.at += timedelta(seconds=2)
+    with pytest.raises(PointsError) as refused:
+        service.commit_sale(prepared)
+    assert refused.value.code == "points.stale_balance"
+    assert counts(till) == before
+
+
+def test_the_same_prepared_sale_committed_twice_is_written_once(till):
+    """QA 9: the second commit of one prepared sale is refused, member or not."""
+    service = till.checkout
+    for code in (WANG["phone"], None):
+        prepared = service.prepare_sale(cart_for(till, code))
+        receipt = service.commit_sale(prepared)
+        before = counts(till)
+        with pytest.raises(PosError) as again:
+            service.commit_sale(prepared)
+        assert again.value.code == "sale.already_completed"
+        assert again.value.params["receipt_no"] == receipt.receipt_no
+        assert counts(till) == before
+
+
 def test_prepared_sale_committed_after_midnight_books_points_for_the_new_day(till, clock):
     service = till.checkout
     prepared = service.prepare_sale(cart_for(till, WANG["phone"]))

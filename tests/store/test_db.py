@@ -70,6 +70,15 @@ def test_hot_path_transactions_commit_roll_back_and_take_turns(tmp_path):
     db.close()
 
 
+def test_a_hot_path_block_inside_another_on_one_thread_fails_instead_of_hanging(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    with db.transaction(), pytest.raises(RuntimeError, match="already in use"), db.snapshot():
+        pass
+    with db.snapshot() as conn:  # released: usable again
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    db.close()
+
+
 def test_migrations_run_on_open_and_match_the_models(tmp_path):
     db = Database(tmp_path / "t.sqlite3")
     with db.engine.connect() as conn:

@@ -224,7 +224,9 @@ def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till
     seen: list[tuple[bool, int, int]] = []
 
     def check(report: Any) -> None:
-        with engine.db.transaction() as conn:  # the pool's one connection: the page's
+        pooled = engine.db.engine.raw_connection()  # the pool's one connection: the page's
+        try:
+            conn = pooled.driver_connection
             snapshot = conn.execute(  # set by every snapshot page, cleared by the first other
                 "SELECT value FROM meta WHERE key = 'snapshot_in_progress'"
             ).fetchone()
@@ -235,6 +237,8 @@ def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till
                     conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
                 )
             )
+        finally:
+            pooled.close()
 
     threads = threading.active_count()
     engine.on_page = check
