@@ -61,6 +61,7 @@ def test_phone_clash_becomes_a_merge_candidate_and_merge_moves_points(
     till.push_one(till.sale(a, amount_fen=30_000, points_earned=300)[1])
     b_id, b_event = till2.enrol(phone="13700000002")
     till2.push_one(b_event)
+    b_card = b_event["payload"]["card_no"]
     sale_id, sale = till2.sale(b_id, amount_fen=20_000, points_earned=200)
     till2.push_one(sale)
     result = till2.push_one(till2.patch(b_id, {"phone": ("13700000001", 1)}))
@@ -79,7 +80,7 @@ def test_phone_clash_becomes_a_merge_candidate_and_merge_moves_points(
             "op": "merge",
             "id": b_id,
             "version": merges[0]["version"],
-            "data": {"from": b_id, "into": a},
+            "data": {"from": b_id, "into": a, "card_no": b_card},
         }
     ]
     survivor = [c for c in changes if c["op"] == "put" and c["id"] == a][-1]["data"]
