@@ -371,13 +371,8 @@ class CheckoutService:
         today = self.clock.today()
         online = self.is_online()
         with self.db.transaction() as conn:
-            if write is None or not (
-                write.staff_id == staff
-                and prepared.today == today
-                and prepared.online == online
-                and timedelta(0) <= now - write.now <= _FRESH_FOR
-                and not self._went_stale(prepared)
-                and fastpath.unchanged(conn, write.snapshot)
+            if write is None or not self._runs_as_built(
+                prepared, write, conn, staff_id=staff, now=now, today=today, online=online
             ):
                 done = fastpath.receipt_of(conn, prepared.sale_id)
                 if done is not None:  # committed already (the same prepared sale again)
@@ -418,6 +413,29 @@ class CheckoutService:
             offline=not online,
             event_seq=write.appended.seq,
             lang=meta.get("lang", settings.DEFAULTS["lang"]),
+        )
+
+    def _runs_as_built(
+        self,
+        prepared: PreparedSale,
+        write: SaleWrite,
+        conn: sqlite3.Connection,
+        *,
+        staff_id: str,
+        now: datetime,
+        today: date,
+        online: bool,
+    ) -> bool:
+        """Inside the write transaction: whether ``write`` is still exactly the sale to write
+        (same cashier, day and online state, prepared moments ago, a balance still fresh enough
+        to spend, and nothing committed to the database since it was built)."""
+        return (
+            write.staff_id == staff_id
+            and prepared.today == today
+            and prepared.online == online
+            and timedelta(0) <= now - write.now <= _FRESH_FOR
+            and not self._went_stale(prepared)
+            and fastpath.unchanged(conn, write.snapshot)
         )
 
     def _went_stale(self, prepared: PreparedSale) -> bool:

@@ -123,8 +123,8 @@ def prepare_page(cipher: FieldCipher, page: PullResponse, now: datetime) -> Prep
     """
     if not page.members:
         return prepare_changes(cipher, page.changes, now)
-    merges = [c for c in page.changes if c.entity is Entity.MEMBER and c.op is not Op.PUT]
-    first = [c for c in page.changes if not (c.entity is Entity.MEMBER and c.op is not Op.PUT)]
+    merges = [c for c in page.changes if _member_op(c)]
+    first = [c for c in page.changes if not _member_op(c)]
     prepared = prepare_changes(cipher, first, now)
     # Validated as member records when the page was read, unless the plain reading was needed
     # (something in it malformed): then checked here, a bad member skipped.
@@ -132,6 +132,11 @@ def prepare_page(cipher: FieldCipher, page: PullResponse, now: datetime) -> Prep
     prepared.append(replace(prepare_members(cipher, records, now), snapshot=page.snapshot))
     prepared.extend(prepare_changes(cipher, merges, now))
     return prepared
+
+
+def _member_op(change: Change) -> bool:
+    """A member merge or delete (not a put)."""
+    return change.entity is Entity.MEMBER and change.op is not Op.PUT
 
 
 def prepare_changes(cipher: FieldCipher, changes: Sequence[Change], now: datetime) -> Prepared:
