@@ -208,7 +208,12 @@ def main() -> int:
     idle_effect = {idle: bare_commits.run(100, idle / 1000) for idle in (0, 1, 5)}
     bare: list[float] = []
     prepare_times, commit_times, complete_times = [], [], []
-    for n in range(2 * args.sales):
+    n = 0
+    while len(commit_times) < args.sales or len(bare) < args.sales:
+        sale_turn = (n // BLOCK) % 2 == 1
+        if len(commit_times if sale_turn else bare) >= args.sales:  # that side is done
+            sale_turn = not sale_turn
+        n += 1
         card, _ = rng.choice(codes)
         cart = Cart(member=service.identify(card))
         for product in products:
@@ -216,7 +221,7 @@ def main() -> int:
         start = time.perf_counter()
         prepared = service.prepare_sale(cart)
         prepared_at = time.perf_counter()
-        if (n // BLOCK) % 2 == 0:
+        if not sale_turn:
             bare.append(bare_commits.commit())  # the prepared sale is dropped: nothing written
             continue
         service.commit_sale(prepared)
