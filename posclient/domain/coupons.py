@@ -64,7 +64,16 @@ def check_coupon(
     today: date,
     eligible_amount: Decimal,
 ) -> None:
-    """Raise a CouponError with the reason when ``coupon`` cannot be used on this sale."""
+    """Raise a CouponError with the reason when ``coupon`` cannot be used on this sale.
+
+    Whose coupon it is comes first: another member's coupon is refused as such, without
+    telling the cashier whether that member already used it.
+    """
+    if coupon.member_id is not None:
+        if member_id is None:
+            raise CouponError("coupon.member_only", code=coupon.code)
+        if member_id != coupon.member_id:
+            raise CouponError("coupon.not_this_member", code=coupon.code)
     if coupon.status is CouponStatus.USED:
         raise CouponError("coupon.used", code=coupon.code)
     if coupon.status is CouponStatus.VOID:
@@ -73,11 +82,6 @@ def check_coupon(
         raise CouponError("coupon.not_yet_valid", code=coupon.code, valid_from=coupon.valid_from)
     if today > coupon.valid_until:
         raise CouponError("coupon.expired", code=coupon.code, valid_until=coupon.valid_until)
-    if coupon.member_id is not None:
-        if member_id is None:
-            raise CouponError("coupon.member_only", code=coupon.code)
-        if member_id != coupon.member_id:
-            raise CouponError("coupon.not_this_member", code=coupon.code)
     if coupon.kind is CouponKind.FIRST_PURCHASE and member_id is None:
         # "First purchase" is a member's first purchase: a walk-in has no history to check.
         raise CouponError("coupon.member_only", code=coupon.code)

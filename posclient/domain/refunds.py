@@ -53,6 +53,8 @@ def refund_line(line: SoldLine, qty: int) -> LineRefund:
     left = line.qty - line.refunded_qty
     if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
         raise CartError("refund.bad_qty", line=line.line_no)
+    if left == 0:
+        raise CartError("refund.line_refunded", line=line.line_no)
     if qty > left:
         raise CartError("refund.qty_over_sold", line=line.line_no, left=left)
     if qty == left:

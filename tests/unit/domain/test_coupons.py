@@ -100,11 +100,24 @@ def test_rejection_params_carry_what_the_message_needs() -> None:
     assert info.value.params["min_spend"] == yuan(50)
 
 
-def test_a_used_coupon_says_used_before_anything_else() -> None:
+def test_a_used_coupon_says_used_before_anything_else_to_its_member() -> None:
     c = coupon(status=CouponStatus.USED, member_id="m9", min_spend=yuan(1000))
     with pytest.raises(CouponError) as info:
-        check(c, today=date(2030, 1, 1))
+        check(c, member_id="m9", today=date(2030, 1, 1))
     assert info.value.code == "coupon.used"
+
+
+@pytest.mark.parametrize("status", [CouponStatus.USED, CouponStatus.VOID])
+def test_another_members_coupon_says_whose_it_is_not_how_it_stands(status: CouponStatus) -> None:
+    """QA 10: another member's used coupon answered "already used", telling the cashier
+    about that member's coupons; the relevant reason is that it is not this member's."""
+    c = coupon(status=status, member_id="m9")
+    with pytest.raises(CouponError) as info:
+        check(c, member_id="m1", today=date(2030, 1, 1))
+    assert info.value.code == "coupon.not_this_member"
+    with pytest.raises(CouponError) as info:
+        check(c, member_id=None)
+    assert info.value.code == "coupon.member_only"
 
 
 @pytest.mark.parametrize(
