@@ -192,7 +192,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "第 {line} 行最多还能退 {left} 件",
         "Line {line}: at most {left} can still be refunded",
     ),
-    "refund.line_refunded": ("第 {line} 行已全部退货", "Line {line} has already been fully refunded"),
+    "refund.line_refunded": (
+        "第 {line} 行已全部退货",
+        "Line {line} has already been fully refunded",
+    ),
     "refund.already_refunded": ("这张小票已全部退货", "This sale has already been fully refunded"),
     "refund.nothing_selected": ("请选择要退货的商品", "Select the items to refund"),
     "refund.unknown_line": ("小票上没有第 {line} 行", "The receipt has no line {line}"),
