@@ -366,6 +366,7 @@ def reapply(
             payload=payload,
             occurred_at=now,
             base={name: entry["base_version"] for name, entry in patch.items()},
+            seal=outbox.sealer(cipher),  # the values are personal data
         )
         row.resolved_at = now
         row.resolution = "reapplied"

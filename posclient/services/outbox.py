@@ -66,6 +66,10 @@ def observe_hlc(session: Session, remote: str) -> None:
     fastpath.write_meta(conn, {"hlc": str(merged)})
 
 
+#: Events whose payload carries personal data (profile values): stored sealed, never in plaintext.
+PERSONAL = frozenset({EventType.MEMBER_ENROLLED, EventType.MEMBER_PATCHED})
+
+
 def append(
     session: Session,
     *,
@@ -99,8 +103,11 @@ def append_raw(
     withdrawals and erasures are urgent (``_urgent``; HQ's chain check knows the rule).
 
     The event id is a fresh uuid4, drawn in ``write_event`` and nowhere else: the outbox keeps
-    no unique index on it (schema 0003), so callers cannot pass one in.
+    no unique index on it (schema 0003), so callers cannot pass one in. An event that carries
+    personal data (``PERSONAL``) must come with a ``seal``: ValueError otherwise.
     """
+    if type in PERSONAL and seal is None:
+        raise ValueError(f"{type.value} carries personal data: its payload must be sealed")
     return write_event(
         conn,
         fastpath.outbox_head(conn),

@@ -112,7 +112,13 @@ def test_losing_profile_values_are_a_profile_conflict_whatever_reason_hq_named(t
     now = till.clock.now()
     payload = {"member_id": WANG["member_id"], "store": "S001", "fields": {}}
     with UnitOfWork(till.db) as uow:
-        outbox.append(uow.session, type=EventType.MEMBER_PATCHED, payload=payload, occurred_at=now)
+        outbox.append(
+            uow.session,
+            type=EventType.MEMBER_PATCHED,
+            payload=payload,
+            occurred_at=now,
+            seal=outbox.sealer(till.cipher),
+        )
         uow.commit()
     with UnitOfWork(till.db) as uow:
         row = uow.session.scalars(select(OutboxEvent)).one()

@@ -260,6 +260,17 @@ def test_withdrawal_from_hq_purges_other_tills_and_losing_values_are_sealed(
         with pytest.raises(PosError) as refused:
             settle()
         assert refused.value.code == "profile.not_assigned"
+    # The manager re-applies B's value: the event is sealed like any profile edit (QA 10: it
+    # was written in plaintext and stayed in the outbox), and HQ takes it.
+    conflicts.reapply(b.till.db, b.till.cipher, shown.id, staff=manager, now=now)
+    ((payload,),) = sql(
+        b.till.db.path, "SELECT payload FROM outbox WHERE type = 'member.patched' ORDER BY seq DESC"
+    )[:1]
+    assert payload.startswith("v1.") and "司马乙" not in payload
+    b.engine.run_until_idle(deadline_s=30)
+    a.engine.run_until_idle(deadline_s=30)
+    shown_a = profile.open_profile(a.till.db, a.till.cipher, manager, done.member_id, now=now)
+    assert shown_a.values["name"] == "司马乙"
     # A withdraws the sensitive purpose; B learns it from HQ and the birthday goes from B.
     profile.set_consent(
         a.till.db, manager, done.member_id, P.SENSITIVE, False, lang="zh_CN", now=now

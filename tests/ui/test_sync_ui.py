@@ -69,6 +69,7 @@ def test_queue_view_lists_waiting_and_rejected_with_reasons(qtbot, window, till,
                 "occurred_at": till.clock.now().isoformat(),
             },
             occurred_at=till.clock.now(),
+            seal=outbox.sealer(till.cipher),
         )
         uow.commit()
     login(qtbot, window)
@@ -109,6 +110,7 @@ def test_conflicts_inbox_reapply_and_discard(qtbot, window, till, hq, data_dir):
                     "occurred_at": till.clock.now().isoformat(),
                 },
                 occurred_at=till.clock.now(),
+                seal=outbox.sealer(till.cipher),
             )
             uow.commit()
     login(qtbot, window, "c01", "1111")
