@@ -4,9 +4,11 @@ A pass (push everything pending, then pull to HQ's write checkpoint) runs on the
 sync worker. When it ends, ``SyncSchedule`` says when the next one runs: at once while a queue is
 draining, after the idle interval for the periodic pull, after a backoff when HQ could not be
 reached, never after a 401 until the till is paired again. A committed sale ``nudge``\\ s the
-controller so it reaches HQ within a second when online. First-load pages report progress
-through ``Operations.post`` (the GUI thread), so the status bar can show a progress bar while
-the till already sells with what has arrived.
+controller so it reaches HQ within a second when online; while a failed pass's backoff (or HQ's
+Retry-After) runs, it waits for the pass already scheduled, which sends it. "Sync now"
+(``start``) does not wait. First-load pages report progress through ``Operations.post`` (the
+GUI thread), so the status bar can show a progress bar while the till already sells with what
+has arrived.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class SyncController(QObject):
         self.last_report: SyncReport | None = None
         self._again = False
         self._active = False
+        #: The last pass failed: the next one waits for the backoff (or HQ's Retry-After).
+        self._backing_off = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._run)
@@ -61,14 +65,18 @@ class SyncController(QObject):
         """Begin syncing now (after pairing, or at start-up when the till is paired)."""
         self._active = True
         self.schedule.resume()
+        self._backing_off = False
         self.nudge()
 
     def nudge(self) -> None:
-        """Something to send (a sale committed) or the user asked: a pass as soon as possible."""
+        """Something to send (a sale committed): a pass as soon as possible — unless the last
+        one failed, when the pass its backoff scheduled sends it (HQ's Retry-After holds)."""
         if not self._active or self.schedule.stopped:
             return
         if self.running:
             self._again = True
+            return
+        if self._backing_off:
             return
         self._timer.start(0)
 
@@ -97,9 +105,10 @@ class SyncController(QObject):
         if self.after_pull is not None and report.pulled:
             self.ops.db(self.after_pull).run()
         self.passFinished.emit(report)
+        self._backing_off = report.error is not None
         if not self._active or delay is None:
             return
-        if self._again:
+        if self._again and not self._backing_off:
             delay = 0.0
         self._timer.start(int(delay * 1000))
 

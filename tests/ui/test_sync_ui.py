@@ -12,10 +12,11 @@ from PySide6.QtCore import Qt
 
 from posclient import app
 from posclient.domain.events import EventType
-from posclient.services import outbox
+from posclient.services import outbox, settings
 from posclient.store.uow import UnitOfWork
 from posclient.sync.protocol import ConsentPurpose
 from tests.helpers import demo_members, sql
+from tests.sync.faultproxy import FaultProxy
 from tests.ui import served
 from tests.ui.conftest import login, scan, wait_idle
 
@@ -54,6 +55,31 @@ def test_a_sale_reaches_hq_in_the_background(qtbot, window, key_clock, till, hq,
     assert sql(till.db.path, "SELECT status FROM outbox WHERE type = 'sale.completed'") == [
         ("applied",)
     ]
+
+
+def test_a_sale_waits_for_hqs_retry_after_but_sync_now_does_not(qtbot, window, till, hq, data_dir):
+    """QA 10: every committed sale started a pass at once, so a store's tills kept calling an
+    HQ that had answered 503 with Retry-After: 120. Now a sale waits for the pass the backoff
+    scheduled; the queue view's "Sync now" (the user asking) still goes at once."""
+    with FaultProxy(hq.url, schedule=lambda n, m, p: "error_503", retry_after="120") as proxy:
+        with UnitOfWork(till.db) as uow:
+            settings.put(uow.session, "hq_url", proxy.url)
+            uow.commit()
+        app.start_sync(till, window, demo=False, data_dir=data_dir)
+        controller = window.sync
+        assert controller is not None
+        qtbot.waitUntil(lambda: controller.last_report is not None, timeout=30_000)
+        report = controller.last_report
+        assert report.error is not None and report.retry_after == 120
+        asked = proxy.stats.requests
+        for _ in range(3):
+            window.outbox_changed()  # what a committed sale does
+            qtbot.wait(400)
+        assert proxy.stats.requests == asked and not controller.running
+        window._queue_sync_now()
+        qtbot.waitUntil(lambda: proxy.stats.requests > asked, timeout=10_000)
+        qtbot.waitUntil(lambda: not controller.running, timeout=30_000)
+        controller.stop()
 
 
 def test_queue_view_lists_waiting_and_rejected_with_reasons(qtbot, window, till, hq, data_dir):
