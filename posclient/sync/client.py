@@ -1,4 +1,5 @@
-"""The till's HTTP client for HQ (httpx): timeouts on every call, answers validated.
+"""The till's HTTP client for HQ (httpx): timeouts on every operation and an overall limit on
+every call (``deadline``), answers validated.
 
 Every failure becomes a SyncError with a code the engine acts on (offline → retry later,
 unauthorized → ask for re-pairing, cursor gone → re-snapshot, …). A body that does not match the
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from posclient import __version__
 from posclient.domain.errors import PosError
 
+from . import deadline
 from .pages import parse_pull
 from .protocol import (
     DEFAULT_PULL_LIMIT,
@@ -60,7 +62,10 @@ class HqClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         verify: bool = True,
+        call_deadline_s: float | None = deadline.CALL_DEADLINE_S,
     ):
+        #: No call takes longer than this, however slowly HQ's bytes trickle in (None: no limit).
+        self.call_deadline_s = call_deadline_s
         headers = {"User-Agent": f"posclient/{__version__}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -70,7 +75,7 @@ class HqClient:
             base_url=base_url.rstrip("/"),
             headers=headers,
             timeout=timeout,
-            transport=transport,
+            transport=transport or deadline.transport(verify=verify),
             verify=verify,
         )
 
@@ -178,7 +183,8 @@ class HqClient:
         if "content" in kwargs:
             kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
         try:
-            response = self._http.request(method, path, **kwargs)
+            with deadline.within(self.call_deadline_s):
+                response = self._http.request(method, path, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # No connection, so the request never reached HQ (``unsent``): pairing can say
             # the code is still unused.
@@ -209,7 +215,11 @@ class HqClient:
         if status == 410:
             raise SyncError("sync.cursor_gone", status=status)
         if status >= 500:
-            raise SyncError("sync.server_error", status=status)
+            # A 500 may say when to come back too (RFC 9110 allows it on any answer): honoured.
+            after = retry_after_seconds(response.headers.get("Retry-After"))
+            if after is None:
+                raise SyncError("sync.server_error", status=status)
+            raise SyncError("sync.server_error", status=status, retry_after=after)
         if path == "/v1/pair":
             if error in ("pairing_refused", "invalid_request"):  # HQ looked at the code
                 raise SyncError("sync.pairing_refused", status=status, error=error)
