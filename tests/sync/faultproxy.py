@@ -1,9 +1,10 @@
 """A fault-injecting HTTP proxy between a till and the real HQ (loopback, a thread).
 
 Each request gets a fault from ``schedule(request_no, method, path)``: forward it untouched, drop
-it before HQ sees it, drop the answer after HQ committed, delay it, answer 500 or 503 with
-Retry-After without asking HQ, truncate the body, send it to HQ twice, or answer garbage. Every
-answer closes the connection, so the client opens a new one per request.
+it before HQ sees it, drop the answer after HQ committed, delay it, answer 500 (with or without
+Retry-After) or 503 with Retry-After without asking HQ, truncate the body, send it to HQ twice,
+or answer garbage. Every answer closes the connection, so the client opens a new one per
+request.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ FAULTS = (
     "drop_response",
     "delay",
     "error_500",
+    "error_500_retry",
     "error_503",
     "truncate",
     "duplicate",
@@ -54,7 +56,7 @@ class FaultProxy:
         retry_after: str = "0",
     ):
         parts = urlsplit(upstream)
-        #: The Retry-After header value of injected 503 answers.
+        #: The Retry-After header value of injected 503 (and error_500_retry) answers.
         self.retry_after = retry_after
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.schedule: Schedule = schedule or (lambda n, m, p: "ok")
@@ -114,9 +116,9 @@ class FaultProxy:
     def _apply(self, sock, fault, method, path, headers, body) -> None:  # type: ignore[no-untyped-def]
         if fault == "drop_request":
             return
-        if fault in ("error_500", "error_503"):
-            status = 500 if fault == "error_500" else 503
-            extra = f"Retry-After: {self.retry_after}\r\n" if status == 503 else ""
+        if fault in ("error_500", "error_500_retry", "error_503"):
+            status = 503 if fault == "error_503" else 500
+            extra = f"Retry-After: {self.retry_after}\r\n" if fault != "error_500" else ""
             payload = b'{"error":"injected","detail":"fault proxy"}'
             sock.sendall(
                 f"HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n{extra}"

@@ -294,6 +294,11 @@ def test_hqs_retry_after_reaches_the_schedule(hq_process, make_till) -> None:
         assert report.error == "sync.retry_later" and report.retry_after == 7.0
         assert report.pending == 1
         assert SyncSchedule().after(report) == 7.0  # never sooner than HQ asked
+        # A 500 that says when to come back is taken at its word too (QA 10).
+        proxy.schedule = lambda n, m, p: "error_500_retry"
+        report = paired.engine.sync_once()
+        assert report.error == "sync.server_error" and report.retry_after == 7.0
+        assert SyncSchedule().after(report) == 7.0
 
 
 def test_until_idle_stops_rather_than_knock_before_retry_after(hq_process, make_till) -> None:
@@ -336,7 +341,16 @@ def test_offline_is_normal_and_retries_later(hq_process, make_till) -> None:
 
 
 @pytest.mark.parametrize(
-    "fault", ["drop_response", "truncate", "duplicate", "garbage", "error_500", "error_503"]
+    "fault",
+    [
+        "drop_response",
+        "truncate",
+        "duplicate",
+        "garbage",
+        "error_500",
+        "error_500_retry",
+        "error_503",
+    ],
 )
 def test_each_fault_on_push_loses_nothing_and_applies_nothing_twice(
     hq_process, make_till, fault
