@@ -48,19 +48,18 @@ def database_path(data_dir: Path) -> Path:
     return Path(data_dir) / DB_NAME
 
 
+#: A row if the database holds data sealed with the till's field keys (members' personal
+#: fields, outbox payloads); also asked by ``doctor``.
+SEALED_DATA_SQL = (
+    "SELECT 1 FROM members WHERE name_enc IS NOT NULL OR phone_enc IS NOT NULL "
+    "UNION ALL SELECT 1 FROM outbox WHERE payload LIKE 'v1.%' LIMIT 1"
+)
+
+
 def _holds_sealed_data(db: Database) -> bool:
-    """Whether the database holds data sealed with the till's field keys (members' personal
-    fields, outbox payloads)."""
+    """Whether the database holds data sealed with the till's field keys."""
     with db.read() as session:
-        return (
-            session.execute(
-                sql_text(
-                    "SELECT 1 FROM members WHERE name_enc IS NOT NULL OR phone_enc IS NOT NULL "
-                    "UNION ALL SELECT 1 FROM outbox WHERE payload LIKE 'v1.%' LIMIT 1"
-                )
-            ).first()
-            is not None
-        )
+        return session.execute(sql_text(SEALED_DATA_SQL)).first() is not None
 
 
 def _keys_outside(info: BackendInfo, data_dir: Path) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from posclient.domain.errors import PosError
+from posclient.security.fieldcrypt import KEYRING_NAME
 from posclient.security.secrets import SecretStore
 from posclient.store.db import classify_db_error
 from posclient.store.migrate import SCHEMA_HEAD
@@ -135,6 +136,8 @@ def check_keyring(state: _State) -> Check:
     store = _secrets(state) or SecretStore("doctor")
     info = store.info
     if info.is_os_keyring:
+        if _keys_lost(state, store):
+            return Check("keyring", FAIL, "secrets.keys_missing", {"where": info.name})
         return Check("keyring", OK, "doctor.keyring_os", {"backend": info.name})
     folder = Path(info.location)
     # The fallback must be out of reach: not in the data dir (backups, support copies) and not
@@ -145,7 +148,31 @@ def check_keyring(state: _State) -> Check:
         for path in sorted(folder.iterdir()):
             if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
                 return Check("keyring", FAIL, "secrets.file_exposed", {"path": str(path)})
+    if _keys_lost(state, store):
+        return Check("keyring", FAIL, "secrets.keys_missing", {"where": info.location})
     return Check("keyring", WARN, "doctor.keyring_file", {"path": info.location})
+
+
+def _keys_lost(state: _State, store: SecretStore) -> bool:
+    """The database holds data sealed with field keys that this key store does not have:
+    another OS user, or a lost or misplaced secrets folder (the till refuses to start so)."""
+    if not state.db_ok:
+        return False
+    try:
+        if store.get(KEYRING_NAME) is not None:
+            return False
+    except PosError:  # unreadable (exposed): said by its own check
+        return False
+    from posclient.bootstrap import SEALED_DATA_SQL
+
+    try:
+        conn = _connect_ro(database_path(state.data_dir))
+        try:
+            return conn.execute(SEALED_DATA_SQL).fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -176,6 +203,10 @@ def check_hq(state: _State, *, timeout: float) -> Check:
             return Check("hq", FAIL, "doctor.hq_unreachable", {"url": url, "code": exc.code})
         if unreadable:
             return Check("hq", FAIL, "doctor.hq_token_unreadable", {"url": url})
+        if not token and store is not None and _keys_lost(state, store):
+            # Not "pair again": the token is in the key store the till was set up with.
+            where = store.info.location or store.info.name
+            return Check("hq", FAIL, "secrets.keys_missing", {"where": where})
         if not token:
             return Check("hq", FAIL, "doctor.hq_not_paired", {"url": url})
         try:

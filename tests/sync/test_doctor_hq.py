@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from posclient.i18n import text
@@ -56,3 +59,33 @@ def test_doctor_names_an_exposed_token_file_and_still_checks_hq(
     assert checks["keyring"]["code"] == "secrets.file_exposed"
     assert str(token_file) in checks["keyring"]["message"]
     assert checks["hq"]["code"] == "doctor.hq_token_unreadable"
+
+
+def test_doctor_says_the_keys_are_missing_rather_than_pair_again(
+    hq_process: HqProcess, make_till, tmp_path: Path
+) -> None:
+    """QA 10: run with another key store (another OS user, HOME changed), doctor said "no
+    device token: pair again", while the till itself refused to start because its field keys
+    are not there either; pairing again opens none of its data."""
+    paired = make_till()
+    assert paired.engine.run_until_idle(deadline_s=30).error is None  # members: sealed data
+    elsewhere = tmp_path / "another-users-secrets"
+    env = {**os.environ, "POSCLIENT_SECRETS_DIR": str(elsewhere)}
+    command = [sys.executable, "-m", "posclient.cli", "--data-dir", str(paired.till.data_dir)]
+    proc = subprocess.run(
+        [*command, "--lang", "en", "doctor", "--json", "--timeout", "3"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert proc.returncode == 1
+    for name in ("keyring", "hq"):
+        assert checks[name]["status"] == "fail", checks[name]
+        assert checks[name]["code"] == "secrets.keys_missing"
+        assert str(elsewhere) in checks[name]["message"]
+    # With its own key store the same till is fine.
+    proc, hq = hq_check(paired.till.data_dir)
+    assert hq["status"] == "ok"
