@@ -48,12 +48,14 @@ class Outcome:
 
     def result(self, event_id: UUID) -> EventResult:
         details = [detail for _, detail in self.reasons] + self.notes
+        kinds = list(dict.fromkeys(reason for reason, _ in self.reasons))
         # Built by HQ from values it made itself: not validated again (this runs per event).
         return EventResult.model_construct(
             event_id=event_id,
             status=ResultStatus.CONFLICT if self.reasons else ResultStatus.APPLIED,
-            reason=self.reasons[0][0] if self.reasons else None,
+            reason=kinds[0] if kinds else None,
             detail="; ".join(details) or None,
+            reasons=kinds if len(kinds) > 1 else None,
             state=(self.state or None) if self.reasons else None,
             losing=self.losing or None,
         )

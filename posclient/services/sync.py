@@ -566,30 +566,22 @@ class SyncEngine:
             for key in ("receipt_no", "coupon_code", "points_redeemed"):
                 if payload.get(key):
                     detail[key] = payload[key]
-            if result.reason in conflicts.ROUTINE_KINDS:
-                log.info("HQ corrected an event", extra={"reason": result.reason})
-                continue
-            kind = result.reason or "conflict"
-            if any(name in conflicts.PROFILE_FIELDS for name in result.losing or {}):
-                # Values of this till's that lost: a decision for an assistant, shown only to
-                # staff who may open the member, whichever reason HQ named first.
-                detail["reason"] = kind
-                kind = "profile_conflict"
-            if session.scalar(  # filed already: HQ answered it again (sent again after a restore)
-                select(ConflictRow.id).where(
-                    ConflictRow.event_id == row.event_id, ConflictRow.kind == kind
+            for kind, filed in _inbox_kinds(result, detail):
+                if session.scalar(  # filed already: HQ answered it again (resent after a restore)
+                    select(ConflictRow.id).where(
+                        ConflictRow.event_id == row.event_id, ConflictRow.kind == kind
+                    )
+                ):
+                    continue
+                session.add(
+                    ConflictRow(
+                        event_id=row.event_id,
+                        kind=kind,
+                        member_id=member_id,
+                        detail=filed,
+                        created_at=now,
+                    )
                 )
-            ):
-                continue
-            session.add(
-                ConflictRow(
-                    event_id=row.event_id,
-                    kind=kind,
-                    member_id=member_id,
-                    detail=detail,
-                    created_at=now,
-                )
-            )
 
     # ------------------------------------------------------------------ pull
 
@@ -724,6 +716,28 @@ class SyncEngine:
             )
         )
         return [json.loads(outbox.payload_text(self.cipher, row))["member_id"] for row in rows]
+
+
+def _inbox_kinds(result: EventResult, detail: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The inbox items (kind, detail) for a conflict: its headline reason, and each further
+    reason HQ gave (an overdraft behind a coupon already used, say: QA 10 found it shown only
+    in the English detail text). Routine corrections are logged, not filed."""
+    headline = result.reason or "conflict"
+    items: list[tuple[str, dict[str, Any]]] = []
+    if headline in conflicts.ROUTINE_KINDS:
+        log.info("HQ corrected an event", extra={"reason": headline})
+    elif any(name in conflicts.PROFILE_FIELDS for name in result.losing or {}):
+        # Values of this till's that lost: a decision for an assistant, shown only to staff
+        # who may open the member, whichever reason HQ named first.
+        items.append(("profile_conflict", {**detail, "reason": headline}))
+    else:
+        items.append((headline, detail))
+    for extra in result.reasons or ():
+        known = {kind for kind, _ in items} | {headline}
+        if extra in known or extra in conflicts.ROUTINE_KINDS or extra in conflicts.PROFILE_KINDS:
+            continue
+        items.append((extra, {**detail, "headline": headline}))
+    return items
 
 
 def _ready(future: Future[Any]) -> bool:

@@ -510,6 +510,9 @@ class EventResult(Wire):
     reason: str | None = None
     #: Human-readable detail (English; tills show their own translation of ``reason``).
     detail: str | None = None
+    #: A conflict with more than one reason: all of them, ``reason`` (the headline) first (an
+    #: overdraft behind a coupon already used, say). None: ``reason`` is the only one.
+    reasons: list[Annotated[str, Field(max_length=64)]] | None = Field(None, max_length=16)
     #: For conflicts: the authoritative state HQ chose (entity → data), e.g. the member record.
     state: dict[str, Any] | None = None
     #: For profile conflicts: the values that lost {field: {value, winner_store, winner_at}}.

@@ -129,6 +129,28 @@ def test_coupon_used_at_two_offline_tills_first_wins(hq_process, make_till) -> N
         ]
 
 
+def test_an_overdraft_behind_a_coupon_conflict_reaches_the_inbox_too(
+    hq_process, make_till
+) -> None:
+    """QA 10: both tills sold to 王芳 offline with her birthday coupon and most of her points.
+    HQ answered the second sale with two reasons (coupon already used, points overdraft); the
+    till filed only the first, and the overdraft was left in the English detail text."""
+    a, b = make_till("a"), make_till("b")
+    a.engine.sync_once()
+    b.engine.sync_once()
+    points = b.till.checkout.identify(WANG["phone"]).balance
+    big = (("FORMULA-900", 3), ("NUTS-MIX", 4))
+    for paired in (a, b):  # b had not heard of a's sale
+        redeem = min(points, 20000) // 100 * 100
+        sell(paired, WANG["phone"], items=big, redeem=redeem, coupon="BD-WANG")
+    assert a.engine.sync_once().error is None
+    report = b.engine.sync_once()
+    assert report.error is None and report.pending == 0
+    kinds = {kind for (kind,) in sql(b.till.db.path, "SELECT kind FROM conflicts")}
+    assert kinds == {"coupon_already_used", "points_overdraft"}
+    assert hq_process.members()[WANG["member_id"]]["points_balance"] < 0
+
+
 def test_a_card_hq_does_not_know_is_named_in_the_conflicts_inbox(hq_process, make_till) -> None:
     from posclient.domain.codes import make_card_no
     from posclient.services import conflicts
