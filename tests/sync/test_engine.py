@@ -129,9 +129,7 @@ def test_coupon_used_at_two_offline_tills_first_wins(hq_process, make_till) -> N
         ]
 
 
-def test_an_overdraft_behind_a_coupon_conflict_reaches_the_inbox_too(
-    hq_process, make_till
-) -> None:
+def test_an_overdraft_behind_a_coupon_conflict_reaches_the_inbox_too(hq_process, make_till) -> None:
     """QA 10: both tills sold to 王芳 offline with her birthday coupon and most of her points.
     HQ answered the second sale with two reasons (coupon already used, points overdraft); the
     till filed only the first, and the overdraft was left in the English detail text."""

@@ -184,8 +184,11 @@ def check_converged(hq: HqProcess, tills: list[PairedTill], last_decision) -> No
         assert all(status in ("applied", "duplicate", "conflict") for _, status in events), events
         assert {event_id for event_id, _ in events} <= hq_events
     hq_members = hq.members()
+    ledger = dict(hq.sql("SELECT member_id, SUM(points) FROM ledger GROUP BY member_id"))
     for member in MEMBERS:
         expected = hq_members[member["member_id"]]["points_balance"]
+        # HQ's balance is its ledger's sum (the ledger is what the tills must agree with).
+        assert int(ledger.get(member["member_id"], 0)) == expected, (member["name"], expected)
         for paired in tills:
             view = paired.till.checkout.identify(member["phone"])
             assert view.unsynced_points == 0
