@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from posclient.domain import points as pts
@@ -266,6 +266,15 @@ class CheckoutService:
                     or_(ProductRow.barcode == code, ProductRow.sku == code),
                 )
             )
+            if row is None and code:
+                # A SKU typed in another case (coupon codes and receipts are case-blind too);
+                # only when exactly one product answers to it.
+                rows = session.scalars(
+                    select(ProductRow)
+                    .where(ProductRow.active.is_(True), func.upper(ProductRow.sku) == code.upper())
+                    .limit(2)
+                ).all()
+                row = rows[0] if len(rows) == 1 else None
         if row is None:
             raise CartError("cart.unknown_sku", sku=code[:32])
         return product_from_row(row)

@@ -181,6 +181,16 @@ def add_coupon(till, code, *, starts_in, days, **extra):
         uow.commit()
 
 
+def test_a_sku_typed_in_another_case_is_found(till):
+    """QA 10: "milk-1l" was an unknown product while coupon codes are case-blind."""
+    service = till.checkout
+    assert service.find_product("milk-1l").sku == service.find_product("MILK-1L").sku == "MILK-1L"
+    assert service.find_product(" Nuts-Mix ").sku == "NUTS-MIX"
+    with pytest.raises(CartError) as err:
+        service.find_product("milk-2l")
+    assert err.value.code == "cart.unknown_sku"
+
+
 def test_bad_input_changes_nothing(till):
     add_coupon(till, "OLD2024", starts_in=-400, days=30)
     add_coupon(till, "FUTURE1", starts_in=30, days=30)
