@@ -336,6 +336,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.status_sync": ("上次同步：{last}（总部：{hq}）", "Last sync: {last} (HQ: {hq})"),
     "cli.never": ("从未", "never"),
     "cli.status_online": ("总部：可连接（在线）", "HQ: reachable (online)"),
+    "cli.status_reachable_unpaired": (
+        "总部：可连接，但本机重新配对之前无法同步",
+        "HQ: reachable, but this till cannot sync until it is paired again",
+    ),
     "cli.status_offline": (
         "总部：现在无法连接（离线，本机照常销售，恢复后自动上传）",
         "HQ: not reachable now (offline; the till sells as usual and sends everything later)",
@@ -658,8 +662,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "doctor.keyring_os": ("使用系统钥匙串（{backend}）", "OS keyring ({backend})"),
     "doctor.keyring_file": (
-        "无系统钥匙串：密钥保存在仅本用户可读的文件中（{path}）",
-        "No OS keyring: secrets are in owner-only (0600) files in {path}",
+        "未用系统钥匙串（没有可用的，或设置了 POSCLIENT_SECRETS=file）：密钥保存在仅本用户可读的文件中（{path}）",
+        "Not in an OS keyring (none available, or POSCLIENT_SECRETS=file): secrets are in "
+        "owner-only (0600) files in {path}",
     ),
     "doctor.hq_not_set": ("尚未设置总部地址（未配对）", "No HQ address set (not paired)"),
     "doctor.hq_unreachable": ("无法连接总部 {url}（{code}）", "HQ {url} is unreachable ({code})"),

@@ -450,7 +450,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     )
     if data["hq_url"]:
-        print(text("cli.status_online" if data["hq_reachable"] else "cli.status_offline", lang))
+        if not data["hq_reachable"]:
+            print(text("cli.status_offline", lang))
+        elif data["needs_pairing"]:  # reachable, but not "online": nothing goes through
+            print(text("cli.status_reachable_unpaired", lang))
+        else:
+            print(text("cli.status_online", lang))
     if data["needs_pairing"]:
         # Never paired, or paired and then refused (revoked) or its token lost: each its words.
         if not data["paired"]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from posclient.i18n import text
 from tests.cli.test_admin import admin
 
-from .conftest import HqProcess
+from .conftest import HqProcess, hq_cli
 
 
 def _lines(err: str) -> int:
@@ -43,6 +43,17 @@ def test_pair_sync_and_status_from_the_command_line(tmp_path: Path, hq_process: 
     status = json.loads(admin(data, "status", "--json").stdout)
     assert status["pending"] == 0 and status["rejected"] == 0 and status["hq_reachable"] is True
     assert status["last_sync"] and status["cursor"] and status["needs_pairing"] is False
+    assert text("cli.status_online", "en") in admin(data, "status", lang="en").stdout
+
+    # Revoked at HQ: reachable, but not "online" (QA 10: the text said both at once).
+    device = json.loads(admin(data, "status", "--json").stdout)["device_id"]
+    hq_cli("revoke", "--db", hq_process.db_url, "--device", device)
+    assert admin(data, "sync", check=False).returncode == 1
+    shown = admin(data, "status", lang="en").stdout
+    assert text("cli.status_online", "en") not in shown
+    assert text("cli.status_reachable_unpaired", "en") in shown
+    assert text("sync.unauthorized", "en") in shown
+    assert admin(data, "pair", hq_process.pairing_code(), lang="en").returncode == 0
 
     # HQ down: one line on stderr saying so, exit 1, the sale kept for later.
     hq_process.stop()
