@@ -34,8 +34,7 @@ class Feed:
 
     def merge(self, from_id: str, into_id: str, version: int, card_no: str) -> None:
         """``from_id`` was merged into ``into_id``; ``card_no`` (from_id's card) finds them."""
-        data = {"from": from_id, "into": into_id, "card_no": card_no}
-        self._add(Entity.MEMBER, Op.MERGE, from_id, version, dumps(data))
+        self._add(Entity.MEMBER, Op.MERGE, from_id, version, merge_data(from_id, into_id, card_no))
 
     def absorb(self, other: Feed) -> None:
         """Take over ``other``'s changes (a later state of an entity replaces an earlier one)."""
@@ -49,6 +48,11 @@ class Feed:
         # Re-putting an entity in the same transaction sends it once, at its latest state.
         self.items.pop(key, None)
         self.items[key] = (version, text)
+
+
+def merge_data(from_id: str, into_id: str, card_no: str) -> str:
+    """A member merge change's data: who went into whom, and the card that finds them."""
+    return dumps({"from": from_id, "into": into_id, "card_no": card_no})
 
 
 def dumps(value: Any) -> str:

@@ -17,8 +17,8 @@ from .feed import (
     CursorError,
     current_position,
     decode_cursor,
-    dumps,
     encode_cursor,
+    merge_data,
     pruned_through,
 )
 
@@ -376,13 +376,7 @@ def _merged_rows(conn: Connection, *, after: str, limit: int) -> list[tuple[str,
                 "merge",
                 r.member_id,
                 r.version,
-                dumps(
-                    {
-                        "from": r.member_id,
-                        "into": _survivor(conn, r.merged_into),
-                        "card_no": r.card_no,
-                    }
-                ),
+                merge_data(r.member_id, _survivor(conn, r.merged_into), r.card_no),
             ),
         )
         for r in rows

@@ -45,6 +45,8 @@ class _State:
     data_dir: Path
     settings: dict[str, str] = field(default_factory=dict)
     db_ok: bool = False
+    #: ``_keys_lost``'s answer, once asked (the keyring and HQ checks both need it).
+    keys_lost: bool | None = None
 
 
 def run(data_dir: Path, *, hq_timeout: float = 5.0) -> list[Check]:
@@ -155,7 +157,14 @@ def check_keyring(state: _State) -> Check:
 
 def _keys_lost(state: _State, store: SecretStore) -> bool:
     """The database holds data sealed with field keys that this key store does not have:
-    another OS user, or a lost or misplaced secrets folder (the till refuses to start so)."""
+    another OS user, or a lost or misplaced secrets folder (the till refuses to start so).
+    Asked once per run (a keyring read may be slow or prompt)."""
+    if state.keys_lost is None:
+        state.keys_lost = _find_keys_lost(state, store)
+    return state.keys_lost
+
+
+def _find_keys_lost(state: _State, store: SecretStore) -> bool:
     if not state.db_ok:
         return False
     try:

@@ -183,13 +183,8 @@ class Database:
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction on the hot-path connection (see ``transaction``)."""
-        with self._hot_connection() as conn:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+        with self._hot_transaction("BEGIN", "ROLLBACK") as conn:
+            yield conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -202,11 +197,18 @@ class Database:
         committed in between (fastpath.unchanged). Commits when the block ends normally, rolls
         back on any exception; sqlite errors become a PosError a person can act on.
         """
+        with self._hot_transaction("BEGIN IMMEDIATE", "COMMIT") as conn:
+            yield conn
+
+    @contextmanager
+    def _hot_transaction(self, begin: str, end: str) -> Iterator[sqlite3.Connection]:
+        """``begin`` on the hot-path connection; ``end`` when the block ends normally, ROLLBACK
+        when it raises."""
         with self._hot_connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(begin)
             try:
                 yield conn
-                conn.execute("COMMIT")
+                conn.execute(end)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

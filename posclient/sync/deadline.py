@@ -124,13 +124,14 @@ def transport(*, verify: bool = True) -> httpx.BaseTransport:
     one built the same way (httpx's default limits). If a future httpx keeps it elsewhere, the
     plain transport is returned: per-operation timeouts only (tests/sync/test_deadline.py fails).
     """
-    plain = httpx.HTTPTransport(verify=verify)
+    context = httpx.create_ssl_context(verify=verify)  # once: it loads the CA bundle
+    plain = httpx.HTTPTransport(verify=context)
     if not isinstance(getattr(plain, "_pool", None), httpcore.ConnectionPool):
         return plain
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
     plain._pool.close()
     plain._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify),
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
