@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, LargeBinary, cast, func, select
 
 from posclient.sync.protocol import MAX_COUNT, MAX_STORE_CODE, Op
 
@@ -81,13 +81,17 @@ def _body(
     has_more: bool,
     position: int,
     extra: str = "",
-    members: list[str] | None = None,
+    members: list[bytes] | None = None,
 ) -> bytes:
-    listed = "" if members is None else f',"members":[{",".join(members)}]'
-    return (
+    head = (
         f'{{"changes":[{",".join(changes)}],"next_cursor":"{encode_cursor(cursor)}",'
-        f'"has_more":{"true" if has_more else "false"},"position":{position}{extra}{listed}}}'
+        f'"has_more":{"true" if has_more else "false"},"position":{position}{extra}'
     ).encode()
+    if members is None:
+        return head + b"}"
+    # The documents stay UTF-8 bytes from the database to the socket: a snapshot page is
+    # ~4 MB of them, which as str would be decoded, joined, copied and encoded again.
+    return b"".join((head, b',"members":[', b",".join(members), b"]}"))
 
 
 def pull(
@@ -279,7 +283,7 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -
     if not 0 <= phase <= len(PHASES):
         raise CursorError("not a cursor issued by this HQ")
     changes: list[str] = []
-    members: list[str] = []
+    members: list[bytes] = []
     with hq.db.read() as conn:
         if start < pruned_through(conn):
             raise CursorGone()
@@ -288,19 +292,23 @@ def _snapshot(hq: Hq, state: dict[str, Any], limit: int, listed: bool = False) -
         while phase < len(PHASES) and len(changes) + len(members) < limit:
             room = limit - len(changes) - len(members)
             if PHASES[phase] in ("own", "other"):
-                rows = _member_rows(conn, PHASES[phase], store=store, after=after, limit=room)
-                if rows:
-                    after = rows[-1][0]
                 if listed:
-                    members.extend(doc for _, _, doc in rows)
+                    docs = _member_docs(conn, PHASES[phase], store=store, after=after, limit=room)
+                    if docs:
+                        after = docs[-1][0]
+                    members.extend(doc for _, doc in docs)
+                    done += len(docs)
                 else:
+                    rows = _member_rows(conn, PHASES[phase], store=store, after=after, limit=room)
+                    if rows:
+                        after = rows[-1][0]
                     # _change inlined: this builds a million of them for a new till.
                     changes.extend(
                         f'{{"entity":"member","op":"put","id":{_quote(member_id)},'
                         f'"version":{int(version)},"data":{doc}}}'
                         for member_id, version, doc in rows
                     )
-                done += len(rows)
+                    done += len(rows)
             else:
                 for key, text in _phase_rows(
                     conn, PHASES[phase], store=store, after=after, limit=room
@@ -402,9 +410,39 @@ def _member_rows(
 ) -> list[tuple[str, int, str]]:
     """(member_id, version, doc) of the phase's next active members, in member_id order."""
     mc = m.members.c
-    where = [mc.status == "active", mc.member_id > after]
-    where.append(mc.home_store == store if phase == "own" else mc.home_store != store)
     rows = conn.execute(
-        select(mc.member_id, mc.version, mc.doc).where(*where).order_by(mc.member_id).limit(limit)
+        select(mc.member_id, mc.version, mc.doc)
+        .where(*_phase_members(phase, store=store, after=after))
+        .order_by(mc.member_id)
+        .limit(limit)
     ).all()
     return [(member_id, version, doc) for member_id, version, doc in rows]
+
+
+def _member_docs(
+    conn: Connection, phase: str, *, store: str, after: str, limit: int
+) -> list[tuple[str, bytes]]:
+    """(member_id, doc as UTF-8) of the phase's next active members, in member_id order.
+
+    SQLite hands the document over as it stores it (CAST AS BLOB: no decoding), through the
+    driver's own cursor (no result rows built per member); PostgreSQL's text is encoded here.
+    """
+    mc = m.members.c
+    sqlite = conn.dialect.name == "sqlite"
+    query = (
+        select(mc.member_id, cast(mc.doc, LargeBinary) if sqlite else mc.doc)
+        .where(*_phase_members(phase, store=store, after=after))
+        .order_by(mc.member_id)
+        .limit(limit)
+    )
+    rows = conn.execute(query).all()
+    if sqlite:
+        return [(member_id, doc) for member_id, doc in rows]
+    return [(member_id, doc.encode()) for member_id, doc in rows]
+
+
+def _phase_members(phase: str, *, store: str, after: str) -> list[Any]:
+    mc = m.members.c
+    where = [mc.status == "active", mc.member_id > after]
+    where.append(mc.home_store == store if phase == "own" else mc.home_store != store)
+    return where

@@ -101,6 +101,8 @@ def test_snapshot_members_as_a_list_same_members_same_pages(hq: Hq, till2: Till)
     members = [doc for p in listed for doc in p.get("members") or ()]
     assert members == [c["data"] for c in puts if c["entity"] == "member"]
     assert len(members) == 40
+    # Listed documents go out as the database's UTF-8 bytes: the names are Chinese.
+    assert any(not (doc["profile"]["name"] or "").isascii() for doc in members)
     for doc in members:
         MemberData.model_validate(doc)
     # Feed pages never list members (a put there keeps its place among the changes).
