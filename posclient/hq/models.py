@@ -225,6 +225,21 @@ sales = Table(
     ),
 )
 
+#: Sales recorded before HQ knew their member: a member id or a card HQ had not heard of (the
+#: member enrolled at a till still offline, or an enrolment lost when HQ was restored from a
+#: backup). The sale stands without a member meanwhile; its points are booked when the
+#: enrolment arrives (``sales.credit_held``), and the row goes.
+held_sales = Table(
+    "held_sales",
+    metadata,
+    Column("sale_id", String(36), primary_key=True),
+    Column("member_id", String(36), nullable=True, index=True),
+    Column("card_no", String(13), nullable=True, index=True),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    #: The sale as HQ took it (SalePayload JSON; no personal data: ids, lines, points).
+    Column("payload", Text, nullable=False),
+)
+
 refunds = Table(
     "refunds",
     metadata,

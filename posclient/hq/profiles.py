@@ -31,7 +31,7 @@ from .members import (
 )
 from .outcome import Apply, Reject
 from .privacy import forget_personal_data
-from .sales import CLOCK_SLACK
+from .sales import CLOCK_SLACK, credit_held
 from .segments import refresh
 
 
@@ -123,6 +123,7 @@ def apply_enrol(cx: Apply, enrol: EnrolPayload) -> None:
     if st.profile.get("phone"):
         st.row["phone_index"] = phone_index(hq, st.profile["phone"])
     _phone_clash(cx, st)
+    credit_held(cx, st)  # sales made with their id or card before HQ knew them
     refresh(hq, conn, st)
     cx.out.state["member"] = save_member(hq, conn, st, cx.feed)
 

@@ -100,11 +100,13 @@ def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
         return None
     if st is None:
         # The goods left the store: the sale stands (never dropped into an attention list),
-        # recorded without a member; no points move. The till shows the outcome.
+        # recorded without a member, and its points wait for the member's enrolment (an
+        # enrolment still on its way from another till, or lost by a restore of HQ): held
+        # once the sale is stored (``_hold``).
         cx.out.conflict(
             "unknown_member",
-            "HQ does not know the sale's member; the sale is recorded without one and no "
-            "points were credited",
+            "HQ does not know the sale's member; the sale is recorded without one and its "
+            "points are booked if the member's enrolment reaches HQ",
         )
         return None
     expire(cx.hq, st, event_id=cx.event_id)
@@ -200,41 +202,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     notes: dict[str, Any] = {}
     redemption = earning = correction = None
     if st is not None:
-        tier_before = hq.tier(st.row["tier_code"])
-        spent = sale.item_points + sale.points_redeemed
-        if spent:
-            redemption = _redeem(cx, st, sale, spent)
-            if redemption.debt_added:
-                st.row["overdrafts"] += 1
-                out.conflict(
-                    "points_overdraft",
-                    f"the sale used {redemption.debt_added} points more than the balance; "
-                    "the sale stands and the shortfall is debt repaid from later earnings",
-                )
-        if sale.points_earned:
-            lot_id = sale.earn_lot_id or f"sale:{sale_id}"
-            _check_new_lot(cx, st, lot_id, sale_id)
-            after, earning = earn(
-                st.account,
-                lot_id=lot_id,
-                points=_earn_claim(cx, sale, tier_before),
-                expires_on=_earn_expiry(cx, sale),
-            )
-            book(hq, st, after, "earn", lot_id=lot_id, event_id=cx.event_id, ref=sale_id)
-            correction = _stale_tier(
-                cx,
-                st,
-                sale,
-                hq_tier=tier_before.code,
-                lot_id=lot_id,
-                expires_on=earning.expires_on,
-                notes=notes,
-            )
-        st.row["purchase_count"] += 1
-        last = st.row["last_purchase_at"]
-        st.row["last_purchase_at"] = (
-            sale.occurred_at if last is None else max(last, sale.occurred_at)
-        )
+        redemption, earning, correction = _book_points(cx, st, sale, notes)
     category = _category(cx, sale)
     row = (
         sale_id,
@@ -271,6 +239,8 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     if not inserted:
         raise Reject("sale_exists", "another event already reported this sale")
     if st is None:
+        if any(reason == "unknown_member" for reason, _ in out.reasons):
+            _hold(cx, sale)
         return
     if cx.run is None:
         refresh(hq, conn, st)
@@ -280,6 +250,129 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     cx.run.save(st)
     if out.is_conflict:  # the answer carries the member only with a conflict
         out.state["member"] = DocLater.now(st, hq.today(), cx.run.docs)
+
+
+def _book_points(
+    cx: Apply, st: MemberState, sale: SalePayload, notes: dict[str, Any]
+) -> tuple[Redemption | None, Earning | None, dict[str, Any] | None]:
+    """The member's side of a sale: points spent, points earned (with a stale-tier correction),
+    purchase count and date. Returns what the sale row records of it."""
+    hq, sale_id = cx.hq, str(sale.sale_id)
+    redemption = earning = correction = None
+    tier_before = hq.tier(st.row["tier_code"])
+    spent = sale.item_points + sale.points_redeemed
+    if spent:
+        redemption = _redeem(cx, st, sale, spent)
+        if redemption.debt_added:
+            st.row["overdrafts"] += 1
+            cx.out.conflict(
+                "points_overdraft",
+                f"the sale used {redemption.debt_added} points more than the balance; "
+                "the sale stands and the shortfall is debt repaid from later earnings",
+            )
+    if sale.points_earned:
+        lot_id = sale.earn_lot_id or f"sale:{sale_id}"
+        _check_new_lot(cx, st, lot_id, sale_id)
+        after, earning = earn(
+            st.account,
+            lot_id=lot_id,
+            points=_earn_claim(cx, sale, tier_before),
+            expires_on=_earn_expiry(cx, sale),
+        )
+        book(hq, st, after, "earn", lot_id=lot_id, event_id=cx.event_id, ref=sale_id)
+        correction = _stale_tier(
+            cx,
+            st,
+            sale,
+            hq_tier=tier_before.code,
+            lot_id=lot_id,
+            expires_on=earning.expires_on,
+            notes=notes,
+        )
+    st.row["purchase_count"] += 1
+    last = st.row["last_purchase_at"]
+    st.row["last_purchase_at"] = sale.occurred_at if last is None else max(last, sale.occurred_at)
+    return redemption, earning, correction
+
+
+def _hold(cx: Apply, sale: SalePayload) -> None:
+    """Keep a sale whose member HQ does not know until the member's enrolment arrives."""
+    if sale.member_id is None and sale.provisional_card_no is None:
+        return
+    cx.conn.execute(
+        insert(m.held_sales).values(
+            sale_id=str(sale.sale_id),
+            member_id=None if sale.member_id is None else str(sale.member_id),
+            card_no=sale.provisional_card_no,
+            occurred_at=sale.occurred_at,
+            payload=sale.model_dump_json(),
+        )
+    )
+
+
+def credit_held(cx: Apply, st: MemberState) -> None:
+    """A member just enrolled: book the sales recorded before HQ knew them (``_hold``: made
+    with their id or their card at a till that heard of them first), oldest first, as if
+    they had arrived now. A sale refunded meanwhile (without a member, no points moved) is
+    left as it stands: its points are the manager's call. Runs inside the enrolment's
+    transaction; what it did is noted in the enrolment's answer."""
+    h = m.held_sales.c
+    rows = cx.conn.execute(
+        select(h.sale_id, h.payload)
+        .where((h.member_id == st.member_id) | (h.card_no == st.row["card_no"]))
+        .order_by(h.occurred_at, h.sale_id)
+    ).all()
+    if not rows:
+        return
+    credited: list[str] = []
+    for sale_id, payload in rows:
+        sale = SalePayload.model_validate_json(payload)
+        stored = cx.conn.execute(
+            select(m.sales.c.member_id, m.sales.c.refunded_fen, m.sales.c.notes).where(
+                m.sales.c.sale_id == sale_id
+            )
+        ).first()
+        if stored is None or stored.member_id is not None:
+            continue
+        if stored.refunded_fen:
+            cx.out.note(
+                f"sale {sale.receipt_no} was refunded before HQ knew its member: "
+                "its points were not booked"
+            )
+            continue
+        lot_id = sale.earn_lot_id or f"sale:{sale_id}"
+        if sale.points_earned and (st.account.lot(lot_id) is not None or lot_id in st.new_lots):
+            # Two held sales naming one lot (a faulty till): the enrolment must not fail on it.
+            cx.out.note(f"sale {sale.receipt_no}: points lot {lot_id} is taken: not booked")
+            continue
+        # The sale's own conflicts (an overdraft, a capped claim) are the enrolment's notes:
+        # the enrolment itself went through.
+        own = Apply(hq=cx.hq, conn=cx.conn, ev=cx.ev, feed=cx.feed, store=cx.store)
+        notes: dict[str, Any] = json.loads(stored.notes) if stored.notes else {}
+        redemption, earning, correction = _book_points(own, st, sale, notes)
+        notes["booked_at_enrolment"] = cx.event_id
+        cx.conn.execute(
+            update(m.sales)
+            .where(m.sales.c.sale_id == sale_id)
+            .values(
+                member_id=st.member_id,
+                redemption=dumps(redemption_json(redemption)) if redemption else None,
+                earning=dumps(earning_json(earning)) if earning else None,
+                correction=dumps(correction) if correction else None,
+                notes=dumps(notes),
+            )
+        )
+        credited.append(sale.receipt_no)
+        for _, detail in own.out.reasons:
+            cx.out.note(f"sale {sale.receipt_no}: {detail}")
+    cx.conn.execute(
+        m.held_sales.delete().where(m.held_sales.c.sale_id.in_([row[0] for row in rows]))
+    )
+    if credited:
+        cx.out.note(
+            f"{len(credited)} sale(s) made before HQ knew the member now count for them: "
+            + ", ".join(credited)
+        )
 
 
 def _redeem(cx: Apply, st: MemberState, sale: SalePayload, spent: int) -> Redemption:

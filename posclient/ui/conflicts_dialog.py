@@ -173,6 +173,8 @@ class ConflictsDialog(QDialog):
             facts.append(self.tr("coupon %1").replace("%1", conflict.coupon_code))
         if conflict.points_redeemed:
             facts.append(self.tr("%1 points redeemed").replace("%1", str(conflict.points_redeemed)))
+        if conflict.kind == "unknown_member":  # HQ holds the sale for the member's enrolment
+            facts.append(self.tr("points booked if the member's enrolment reaches HQ"))
         return self.tr(" · ").join(facts)
 
     def _render(self) -> None:

@@ -365,6 +365,10 @@
         <translation>%1 points redeemed</translation>
     </message>
     <message>
+        <source>points booked if the member's enrolment reaches HQ</source>
+        <translation>points booked if the member's enrolment reaches HQ</translation>
+    </message>
+    <message>
         <source> · </source>
         <translation> · </translation>
     </message>

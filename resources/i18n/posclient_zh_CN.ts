@@ -366,6 +366,10 @@
         <translation>抵扣 %1 积分</translation>
     </message>
     <message>
+        <source>points booked if the member&apos;s enrolment reaches HQ</source>
+        <translation>会员入会信息到达总部后补记积分</translation>
+    </message>
+    <message>
         <source> · </source>
         <translation>；</translation>
     </message>

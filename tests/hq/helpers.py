@@ -111,6 +111,7 @@ class Till:
         birthday: str | None = None,
         gender: str | None = None,
         member_id: str | None = None,
+        card_no: str | None = None,
     ) -> tuple[str, dict[str, Any]]:
         member_id = member_id or str(uuid.uuid4())
         profile: dict[str, Any] = {"phone": phone}
@@ -122,7 +123,7 @@ class Till:
             profile["gender"] = gender
         payload = {
             "member_id": member_id,
-            "card_no": self.new_card(),
+            "card_no": card_no or self.new_card(),
             "store": self.store,
             "profile": profile,
             "consents": [self.consent_payload(member_id, p, "granted") for p in purposes],
@@ -169,9 +170,11 @@ class Till:
         sku: str = "MILK-1L",
         sale_id: str | None = None,
         occurred_at: datetime | None = None,
+        provisional_card_no: str | None = None,
     ) -> tuple[str, dict[str, Any]]:
         sale_id = sale_id or str(uuid.uuid4())
-        earned = (amount_fen // 100 if member_id else 0) if points_earned is None else points_earned
+        counted = member_id or provisional_card_no
+        earned = (amount_fen // 100 if counted else 0) if points_earned is None else points_earned
         gross = amount_fen + points_redeemed + coupon_discount_fen + item_points
         line = {
             "line_no": 1,
@@ -203,6 +206,8 @@ class Till:
             "earn_expires_on": expires_on.isoformat() if expires_on else None,
             "occurred_at": occurred_at.isoformat() if occurred_at else now_iso(),
         }
+        if provisional_card_no is not None:
+            payload["provisional_card_no"] = provisional_card_no
         return sale_id, self.event("sale.completed", payload, hlc=hlc)
 
     def refund(

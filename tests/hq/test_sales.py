@@ -340,6 +340,95 @@ def test_sale_for_an_unknown_member_stands_without_points(hq: Hq, till: Till) ->
     assert till.push_one(event)["status"] == "duplicate"
 
 
+def _held(hq: Hq) -> list[str]:
+    with hq.db.read() as conn:
+        return [row[0] for row in conn.execute(select(m.held_sales.c.sale_id))]
+
+
+def _sale_member(hq: Hq, sale_id: str) -> str | None:
+    with hq.db.read() as conn:
+        return conn.execute(
+            select(m.sales.c.member_id).where(m.sales.c.sale_id == sale_id)
+        ).scalar_one()
+
+
+def test_sales_made_before_hq_knew_the_member_are_booked_at_enrolment(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    """Till 2 knew a member HQ had not heard of yet (enrolled at till 1, still offline; or
+    lost when HQ was restored): its sales stand without a member, and their points are booked,
+    oldest first, when the enrolment arrives; nothing is booked twice."""
+    member_id = str(uuid.uuid4())
+    earned_id, earned = till2.sale(member_id, amount_fen=12_345, points_earned=123)
+    spent_id, spent = till2.sale(member_id, amount_fen=1_000, points_redeemed=100, points_earned=10)
+    results = till2.push(earned, spent)["results"]
+    assert [r["reason"] for r in results] == ["unknown_member", "unknown_member"]
+    assert "booked if the member's enrolment reaches HQ" in results[0]["detail"]
+    assert sorted(_held(hq)) == sorted([earned_id, spent_id])
+    assert _sale_member(hq, earned_id) is None
+
+    _, enrol = till.enrol(member_id=member_id)
+    result = till.push_one(enrol)
+    assert result["status"] == "applied", result  # the enrolment itself went through
+    assert "2 sale(s) made before HQ knew the member" in result["detail"]
+    assert balance(hq, member_id) == 123 - 100 + 10
+    assert _sale_member(hq, earned_id) == _sale_member(hq, spent_id) == member_id
+    assert _held(hq) == []
+    with hq.db.read() as conn:
+        count = conn.execute(
+            select(m.members.c.purchase_count).where(m.members.c.member_id == member_id)
+        ).scalar_one()
+    assert count == 2
+    assert till.push_one(enrol)["status"] == "duplicate"
+    assert balance(hq, member_id) == 33
+
+
+def test_a_provisional_card_sale_counts_once_that_card_is_enrolled(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    card = till.new_card()
+    sale_id, sale = till2.sale(None, amount_fen=5_000, provisional_card_no=card)
+    assert till2.push_one(sale)["reason"] == "unknown_member"
+    member_id, enrol = till.enrol(card_no=card)
+    assert till.push_one(enrol)["status"] == "applied"
+    assert balance(hq, member_id) == 50
+    assert _sale_member(hq, sale_id) == member_id and _held(hq) == []
+
+
+def test_a_held_sale_spending_more_than_the_new_member_holds_becomes_debt(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    member_id = str(uuid.uuid4())
+    _, spent = till2.sale(member_id, amount_fen=1_000, points_redeemed=500, points_earned=0)
+    till2.push_one(spent)
+    _, enrol = till.enrol(member_id=member_id)
+    result = till.push_one(enrol)
+    assert result["status"] == "applied"
+    assert "500 points more than the balance" in result["detail"]
+    assert account(hq, member_id).debt == 500
+    assert balance(hq, member_id) == -500  # repaid from later earnings, as any overdraft
+
+
+def test_a_held_sale_refunded_before_the_enrolment_is_left_for_the_manager(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    member_id = str(uuid.uuid4())
+    sale_id, sale = till2.sale(member_id, amount_fen=8_000, points_earned=80)
+    till2.push_one(sale)
+    assert till2.push_one(till2.refund(sale_id, amount_fen=8_000))["status"] == "applied"
+    _, enrol = till.enrol(member_id=member_id)
+    result = till.push_one(enrol)
+    assert result["status"] == "applied"
+    assert "refunded before HQ knew its member" in result["detail"]
+    assert balance(hq, member_id) == 0
+    assert _sale_member(hq, sale_id) is None and _held(hq) == []
+
+
+def test_a_sale_with_neither_member_nor_card_is_not_held(hq: Hq, till: Till) -> None:
+    till.push_one(till.sale(None, amount_fen=990)[1])
+    assert _held(hq) == []
+
+
 # ---------------------------------------------------------------- QA round 4: refunds
 
 
@@ -644,3 +733,30 @@ def test_a_sale_for_an_erased_member_moves_no_points(hq: Hq, till: Till) -> None
             select(func.count()).select_from(m.ledger).where(m.ledger.c.ref == sale_id)
         ).scalar_one()
     assert row.member_id is None and spent == 0
+
+
+def test_two_held_sales_naming_one_lot_do_not_stop_the_enrolment(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    member_id = str(uuid.uuid4())
+    first_id, first = till2.sale(member_id, amount_fen=3_000, points_earned=30, lot_id="L-same")
+    _, second = till2.sale(member_id, amount_fen=4_000, points_earned=40, lot_id="L-same")
+    till2.push(first, second)
+    _, enrol = till.enrol(member_id=member_id)
+    result = till.push_one(enrol)
+    assert result["status"] == "applied"
+    assert "points lot L-same is taken" in result["detail"]
+    assert balance(hq, member_id) == 30
+    assert _sale_member(hq, first_id) == member_id and _held(hq) == []
+
+
+def test_a_held_sale_sent_again_under_another_event_id_is_named_as_the_sale(
+    hq: Hq, till2: Till
+) -> None:
+    member_id = str(uuid.uuid4())
+    sale_id, sale = till2.sale(member_id, amount_fen=2_000)
+    assert till2.push_one(sale)["reason"] == "unknown_member"
+    _, again = till2.sale(member_id, amount_fen=2_000, sale_id=sale_id)
+    result = till2.push_one(again)
+    assert (result["status"], result["reason"]) == ("rejected", "sale_exists")
+    assert _held(hq) == [sale_id]

@@ -291,3 +291,35 @@ def test_information_conflicts_are_for_the_manager_to_mark_read(qtbot, window, t
         wait_idle(qtbot, window)
         window.logout()
     assert sql(till.db.path, "SELECT resolution FROM conflicts") == [("acknowledged",)] * 3
+
+
+def test_a_sale_for_a_member_hq_did_not_know_says_its_points_may_still_come(qtbot, window, till):
+    """HQ holds such a sale and books its points when the member's enrolment arrives: the
+    manager is told so, not left to think the points are lost."""
+    from posclient.store.models import ConflictRow
+    from posclient.store.uow import UnitOfWork
+
+    with UnitOfWork(till.db) as uow:
+        for n, kind in enumerate(("unknown_member", "coupon_already_used")):
+            uow.session.add(
+                ConflictRow(
+                    event_id=f"e-{kind}",
+                    kind=kind,
+                    member_id=SILVER["member_id"],
+                    detail={"type": "sale.completed", "receipt_no": f"S001-0001-000001{n}"},
+                    created_at=till.clock.now(),
+                )
+            )
+        uow.commit()
+    login(qtbot, window, "m01", "9999")
+    window.open_conflicts()
+    dialog = window.conflictsDialog
+    qtbot.waitUntil(lambda: dialog.list.count() == 2)
+    shown = {}
+    for row in range(2):
+        dialog.list.setCurrentRow(row)
+        shown[dialog.selected().kind] = dialog.headline.text()
+    assert "会员入会信息到达总部后补记积分" in shown["unknown_member"]
+    assert "补记积分" not in shown["coupon_already_used"]
+    dialog.close()
+    wait_idle(qtbot, window)
