@@ -760,3 +760,18 @@ def test_a_held_sale_sent_again_under_another_event_id_is_named_as_the_sale(
     result = till2.push_one(again)
     assert (result["status"], result["reason"]) == ("rejected", "sale_exists")
     assert _held(hq) == [sale_id]
+
+
+def test_a_held_sale_that_cannot_be_read_again_does_not_stop_the_enrolment(
+    hq: Hq, till: Till, till2: Till
+) -> None:
+    member_id = str(uuid.uuid4())
+    sale_id, sale = till2.sale(member_id, amount_fen=2_500)
+    till2.push_one(sale)
+    with hq.db.write() as conn:  # as an HQ with other rules might have kept it
+        conn.execute(m.held_sales.update().values(payload='{"sale_id": "x"}'))
+    _, enrol = till.enrol(member_id=member_id)
+    result = till.push_one(enrol)
+    assert result["status"] == "applied"
+    assert f"held sale {sale_id} could not be read again" in result["detail"]
+    assert balance(hq, member_id) == 0 and _held(hq) == []
