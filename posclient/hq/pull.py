@@ -424,8 +424,8 @@ def _member_docs(
 ) -> list[tuple[str, bytes]]:
     """(member_id, doc as UTF-8) of the phase's next active members, in member_id order.
 
-    SQLite hands the document over as it stores it (CAST AS BLOB: no decoding), through the
-    driver's own cursor (no result rows built per member); PostgreSQL's text is encoded here.
+    SQLite hands the document over as it stores it (CAST AS BLOB: no decoding to str);
+    PostgreSQL's text is encoded here.
     """
     mc = m.members.c
     sqlite = conn.dialect.name == "sqlite"

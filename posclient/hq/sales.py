@@ -75,7 +75,9 @@ EXPIRY_SLACK = timedelta(days=366)
 LAPSED_LOOKBACK = timedelta(days=30)
 
 
-def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
+def _member_for_sale(cx: Apply, sale: SalePayload) -> tuple[MemberState | None, bool]:
+    """The sale's member (None: a sale without one, or one HQ cannot credit), and whether the
+    sale names a member HQ does not know yet: then it is held for their enrolment."""
     conn = cx.conn
     st: MemberState | None
     if cx.run is not None:
@@ -89,7 +91,7 @@ def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
         ).scalar_one_or_none()
         st = load_live(conn, found) if found else None
     else:
-        return None
+        return None, False
     if st is not None and st.status == "erased":
         # The person asked to be forgotten: the sale stands without them, no points move (a
         # till that had not heard yet may still have shown their balance).
@@ -97,7 +99,7 @@ def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
             "member_erased",
             "the sale's member was erased; the sale is recorded without one and no points moved",
         )
-        return None
+        return None, False
     if st is None:
         # The goods left the store: the sale stands (never dropped into an attention list),
         # recorded without a member, and its points wait for the member's enrolment (an
@@ -108,9 +110,9 @@ def _member_for_sale(cx: Apply, sale: SalePayload) -> MemberState | None:
             "HQ does not know the sale's member; the sale is recorded without one and its "
             "points are booked if the member's enrolment reaches HQ",
         )
-        return None
+        return None, True
     expire(cx.hq, st, event_id=cx.event_id)
-    return st
+    return st, False
 
 
 def _category(cx: Apply, sale: SalePayload) -> str | None:
@@ -196,7 +198,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
         out.note("the till's clock is ahead of HQ's: the sale is dated when HQ received it")
     sale_id = str(sale.sale_id)
     fast = Fast.of(conn)
-    st = _member_for_sale(cx, sale)
+    st, unknown = _member_for_sale(cx, sale)
     owner = st.member_id if st else None
     store_discount = apply_coupon(cx, sale, owner) if sale.coupon_code else 0
     notes: dict[str, Any] = {}
@@ -239,7 +241,7 @@ def apply_sale(cx: Apply, sale: SalePayload) -> None:
     if not inserted:
         raise Reject("sale_exists", "another event already reported this sale")
     if st is None:
-        if any(reason == "unknown_member" for reason, _ in out.reasons):
+        if unknown:
             _hold(cx, sale)
         return
     if cx.run is None:
@@ -264,9 +266,9 @@ def _book_points(
     if spent:
         redemption = _redeem(cx, st, sale, spent)
         if redemption.debt_added:
-            st.row["overdrafts"] += 1
-            cx.out.conflict(
-                "points_overdraft",
+            _overdraft(
+                cx,
+                st,
                 f"the sale used {redemption.debt_added} points more than the balance; "
                 "the sale stands and the shortfall is debt repaid from later earnings",
             )
@@ -295,10 +297,15 @@ def _book_points(
     return redemption, earning, correction
 
 
+def _overdraft(cx: Apply, st: MemberState, detail: str) -> None:
+    """Points taken beyond the balance became debt: counted on the member, answered as a
+    conflict (the till takes HQ's balance)."""
+    st.row["overdrafts"] += 1
+    cx.out.conflict("points_overdraft", detail)
+
+
 def _hold(cx: Apply, sale: SalePayload) -> None:
     """Keep a sale whose member HQ does not know until the member's enrolment arrives."""
-    if sale.member_id is None and sale.provisional_card_no is None:
-        return
     cx.conn.execute(
         insert(m.held_sales).values(
             sale_id=str(sale.sale_id),
@@ -628,9 +635,9 @@ def _reverse_earning(
             entry(hq, st, kind, points, lot_id=earning.lot_id, event_id=cx.event_id, ref=refund_id)
         cx.out.note(f"{lapsed} of the points the sale earned had expired: not taken again")
     if taken.debt_added:
-        st.row["overdrafts"] += 1
-        cx.out.conflict(
-            "points_overdraft",
+        _overdraft(
+            cx,
+            st,
             f"{taken.debt_added} of the points the sale earned were already spent; "
             "they are booked as debt",
         )
