@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import sys
 import threading
 import time
 from pathlib import Path
@@ -197,25 +198,31 @@ def test_a_fault_on_a_page_fetched_ahead_loses_nothing(
         assert cache(paired) == reference
 
 
-def test_collector_thresholds_are_raised_only_while_pulling(make_till) -> None:
+def test_collector_thresholds_and_switch_interval_change_only_while_pulling(make_till) -> None:
     paired = make_till()
     engine = engine_for(paired, [])
     before = gc.get_threshold()
-    during: list[tuple[int, int, int]] = []
+    interval = sys.getswitchinterval()
+    assert interval > 0.001  # Python's default (5 ms): the pull's setting is seen to change it
+    during: list[tuple[tuple[int, int, int], float]] = []
 
     def crash(report: Any) -> None:
-        during.append(gc.get_threshold())
+        during.append((gc.get_threshold(), sys.getswitchinterval()))
         raise Crash
 
     engine.on_page = crash
     with pytest.raises(Crash):
         engine.sync_once()
-    assert gc.get_threshold() == before  # restored when a pass dies too
-    engine.on_page = lambda report: during.append(gc.get_threshold())
+    # restored when a pass dies too
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (before, interval)
+    engine.on_page = lambda report: during.append((gc.get_threshold(), sys.getswitchinterval()))
     assert engine.sync_once().error is None
     engine.close()
-    assert gc.get_threshold() == before
-    assert len(during) > 2 and all(t[0] >= 500_000 and t[1:] == before[1:] for t in during)
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (before, interval)
+    assert len(during) > 2
+    for threshold, switch in during:
+        assert threshold[0] >= 500_000 and threshold[1:] == before[1:]
+        assert switch == pytest.approx(0.001)
 
 
 def test_snapshot_pages_get_a_larger_cache_and_feed_pages_the_defaults(make_till) -> None:
