@@ -43,6 +43,8 @@ from posclient.store.models import ConflictRow, OutboxEvent
 from posclient.store.uow import UnitOfWork
 from posclient.sync.client import HqClient, SyncError
 from posclient.sync.protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_PULL_LIMIT,
     MAX_PUSH_BATCH,
     EventResult,
     PullResponse,
@@ -124,7 +126,8 @@ class SyncEngine:
         secrets: SecretStore,
         client_factory: ClientFactory = default_client,
         batch_size: int = MAX_PUSH_BATCH,
-        pull_limit: int = 1000,
+        pull_limit: int = DEFAULT_PULL_LIMIT,
+        snapshot_limit: int = MAX_PULL_LIMIT,
         snapshot_commit: int = 20_000,
         on_page: Callable[[SyncReport], None] | None = None,
         now: Callable[[], datetime] | None = None,
@@ -135,6 +138,11 @@ class SyncEngine:
         self.client_factory = client_factory
         self.batch_size = batch_size
         self.pull_limit = pull_limit
+        #: Page size asked for after a snapshot page (the first page of a pass asks for
+        #: ``pull_limit``: small, so a new till sells soon). Larger pages cost fewer round trips,
+        #: statements and commits per member: a first load of 100,000 members ran ~10 % faster
+        #: with 5,000 than with 1,000 (alternating runs). Never below ``pull_limit``.
+        self.snapshot_limit = max(snapshot_limit, pull_limit)
         #: Snapshot pages already fetched and prepared when one is written join its transaction,
         #: up to this many changes (each page still whole and with its cursor; the first page
         #: of a pass is committed alone, so a new till can sell early). Each commit syncs the
@@ -598,7 +606,7 @@ class SyncEngine:
         """
         client = self.client()
         with (
-            _ReadAhead(client, self.cipher, self.pull_limit) as ahead,
+            _ReadAhead(client, self.cipher, self.pull_limit, self.snapshot_limit) as ahead,
             _pull_tuning,
             _SnapshotWrites(self.db) as writes,
         ):
@@ -767,8 +775,11 @@ class _ReadAhead:
     builds it while the till prepares N+1 and writes N. Nothing here touches the database.
     """
 
-    def __init__(self, client: HqClient, cipher: FieldCipher, limit: int):
+    def __init__(
+        self, client: HqClient, cipher: FieldCipher, limit: int, snapshot_limit: int | None = None
+    ):
         self.client, self.cipher, self.limit = client, cipher, limit
+        self.snapshot_limit = limit if snapshot_limit is None else snapshot_limit
         self._http = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-http")
         self._work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-prepare")
         self._lock = threading.Lock()
@@ -798,8 +809,9 @@ class _ReadAhead:
     def follow(self, request: Future[httpx.Response]) -> Future[_Ready]:
         return self._track(self._work.submit(self._prepare, request))
 
-    def _request(self, cursor: str) -> Future[httpx.Response]:
-        return self._track(self._http.submit(self.client.fetch_pull, cursor, self.limit))
+    def _request(self, cursor: str, limit: int | None = None) -> Future[httpx.Response]:
+        size = self.limit if limit is None else limit
+        return self._track(self._http.submit(self.client.fetch_pull, cursor, size))
 
     def _track(self, future: Future[Any]) -> Future[Any]:
         with self._lock:  # the prepare thread adds requests too
@@ -813,7 +825,9 @@ class _ReadAhead:
         page = self.client.read_pull(request.result())
         after = None
         if page.has_more and not self._closed:
-            after = self._request(page.next_cursor)
+            after = self._request(
+                page.next_cursor, self.snapshot_limit if page.snapshot else self.limit
+            )
         now = datetime.now(UTC)
         return page, feedapply.prepare_page(self.cipher, page, now), after
 

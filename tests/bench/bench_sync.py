@@ -48,7 +48,8 @@ def new_till(base: Path, name: str, hq: HqProcess) -> tuple[Till, SyncEngine]:
     till = open_till(base / name, create=True)
     pairing.pair(till.db, till.secrets, code=hq.pairing_code(), hq_url=hq.url)
     till.checkout.reload_till()
-    return till, SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets, pull_limit=5000)
+    # The app's settings: first page of a pass 1,000 changes, the snapshot's next ones 5,000.
+    return till, SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets)
 
 
 def sell(till: Till, n: int, members: list[str]) -> None:

@@ -20,13 +20,15 @@ from tests.sync.test_flapping import MEMBERS, sell
 def main(data_dir: str, seed: str) -> None:
     rng = random.Random(int(seed))
     till = open_till(Path(data_dir))
+    limit = rng.choice([2, 50])  # snapshot pages too: many points to be killed between pages
     engine = SyncEngine(
         till.db,
         cipher=till.cipher,
         secrets=till.secrets,
         client_factory=fast_client,
         batch_size=rng.choice([1, 3, 50]),
-        pull_limit=rng.choice([2, 50]),
+        pull_limit=limit,
+        snapshot_limit=limit,
     )
     paired = PairedTill(till, engine)
     print("ready", flush=True)

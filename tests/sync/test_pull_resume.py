@@ -39,13 +39,17 @@ class RecordingClient(HqClient):
     def __init__(self, url: str, token: str | None, log: list[str]) -> None:
         super().__init__(url, token, timeout=FAST_TIMEOUT)
         self.log = log
+        self.limits: list[int] = []
 
     def fetch_pull(self, cursor: str, limit: int = 1000) -> httpx.Response:
         self.log.append(cursor)
+        self.limits.append(limit)
         return super().fetch_pull(cursor, limit)
 
 
-def engine_for(paired: PairedTill, log: list[str], snapshot_commit: int = 1) -> SyncEngine:
+def engine_for(
+    paired: PairedTill, log: list[str], snapshot_commit: int = 1, snapshot_limit: int = LIMIT
+) -> SyncEngine:
     """An engine pulling small pages; by default each in a transaction of its own."""
     till = paired.till
     return SyncEngine(
@@ -54,6 +58,7 @@ def engine_for(paired: PairedTill, log: list[str], snapshot_commit: int = 1) -> 
         secrets=till.secrets,
         client_factory=lambda url, token: RecordingClient(url, token, log),
         pull_limit=LIMIT,
+        snapshot_limit=snapshot_limit,
         snapshot_commit=snapshot_commit,
     )
 
@@ -286,6 +291,33 @@ def test_snapshot_pages_ready_together_share_a_transaction(make_till, reference)
     runs = [len(list(g)) for _, g in itertools.groupby(cursors)]
     assert max(runs) <= 3  # at most snapshot_commit changes (3 pages of LIMIT) each
     assert requested == list(dict.fromkeys(requested))  # no page asked for twice
+
+
+def test_snapshot_pages_after_the_first_are_asked_for_larger(make_till, reference) -> None:
+    paired = make_till()
+    requested: list[str] = []
+    engine = engine_for(paired, requested, snapshot_limit=3 * LIMIT)
+    assert engine.run_until_idle(deadline_s=60).error is None
+    limits = engine.client().limits  # type: ignore[attr-defined]
+    # The first page small (a new till sells soon), the rest of the snapshot larger.
+    assert limits[0] == LIMIT
+    assert limits[1:] and set(limits[1:]) == {3 * LIMIT}, limits
+    assert len(limits) < len(requested_alone(make_till))  # fewer round trips
+    # The feed after it: pages of the usual size again.
+    asked = len(limits)
+    assert engine.sync_once().error is None
+    engine.close()
+    assert limits[asked:] == [LIMIT]
+    assert cache(paired) == reference
+
+
+def requested_alone(make_till: Any) -> list[str]:
+    """The page requests of a first load with every page ``LIMIT`` long."""
+    requested: list[str] = []
+    engine = engine_for(make_till("alone"), requested)
+    assert engine.run_until_idle(deadline_s=60).error is None
+    engine.close()
+    return requested
 
 
 def test_a_crash_in_a_shared_transaction_keeps_none_of_its_pages(
