@@ -775,11 +775,9 @@ class _ReadAhead:
     builds it while the till prepares N+1 and writes N. Nothing here touches the database.
     """
 
-    def __init__(
-        self, client: HqClient, cipher: FieldCipher, limit: int, snapshot_limit: int | None = None
-    ):
-        self.client, self.cipher, self.limit = client, cipher, limit
-        self.snapshot_limit = limit if snapshot_limit is None else snapshot_limit
+    def __init__(self, client: HqClient, cipher: FieldCipher, limit: int, snapshot_limit: int):
+        self.client, self.cipher = client, cipher
+        self.limit, self.snapshot_limit = limit, snapshot_limit
         self._http = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-http")
         self._work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-prepare")
         self._lock = threading.Lock()
@@ -804,14 +802,13 @@ class _ReadAhead:
         self._work.shutdown(wait=True)
 
     def start(self, cursor: str) -> Future[_Ready]:
-        return self.follow(self._request(cursor))
+        return self.follow(self._request(cursor, self.limit))
 
     def follow(self, request: Future[httpx.Response]) -> Future[_Ready]:
         return self._track(self._work.submit(self._prepare, request))
 
-    def _request(self, cursor: str, limit: int | None = None) -> Future[httpx.Response]:
-        size = self.limit if limit is None else limit
-        return self._track(self._http.submit(self.client.fetch_pull, cursor, size))
+    def _request(self, cursor: str, limit: int) -> Future[httpx.Response]:
+        return self._track(self._http.submit(self.client.fetch_pull, cursor, limit))
 
     def _track(self, future: Future[Any]) -> Future[Any]:
         with self._lock:  # the prepare thread adds requests too
