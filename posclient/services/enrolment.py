@@ -19,7 +19,6 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from posclient.domain.codes import make_card_no, parse_phone, static_qr_text
@@ -41,7 +40,7 @@ from posclient.sync.protocol import (
 
 from . import consent, outbox, settings
 from .member_audit import audit
-from .members import phone_index
+from .members import identity_lookup, phone_index
 
 log = logging.getLogger("posclient.members")
 
@@ -97,11 +96,7 @@ def age_on(birthday: date, today: date) -> int:
 
 
 def local_duplicate(session: Session, cipher: FieldCipher, phone: str) -> Duplicate | None:
-    member_id = session.scalar(
-        select(MemberIdentity.member_id).where(
-            MemberIdentity.kind == "phone", MemberIdentity.value == phone_index(cipher, phone)
-        )
-    )
+    member_id = session.scalar(identity_lookup("phone", phone_index(cipher, phone)))
     row = session.get(MemberRow, member_id) if member_id else None
     if row is None:
         return None

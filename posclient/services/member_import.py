@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from posclient.domain import points as pts
 from posclient.domain.errors import CodeError, PosError
@@ -234,9 +234,9 @@ def dry_run(db: Database, cipher: FieldCipher, path: Path) -> tuple[list[Planned
         phones = {
             value: member_id
             for value, member_id in session.execute(
-                select(MemberIdentity.value, MemberIdentity.member_id).where(
-                    MemberIdentity.kind == "phone"
-                )
+                select(MemberIdentity.value, MemberIdentity.member_id)
+                .where(MemberIdentity.kind == "phone")
+                .order_by(text("member_identities.rowid"))  # held twice: the newest wins
             )
         }
         cards = dict(session.execute(select(MemberRow.member_id, MemberRow.card_no)).all())

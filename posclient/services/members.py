@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from posclient.domain import points as pts
@@ -314,6 +314,17 @@ def provisional_view(member_id: str, card_no: str, session: Session) -> MemberVi
     )
 
 
+def identity_lookup(kind: str, value: str) -> Select[Any]:
+    """The member a card, phone blind index, … finds: the newest entry (while a first load has
+    the (kind, value) index set aside one may be held twice; see MemberIdentity)."""
+    return (
+        select(MemberIdentity.member_id)
+        .where(MemberIdentity.kind == kind, MemberIdentity.value == value)
+        .order_by(text("member_identities.rowid DESC"))  # id is the rowid (older schemas: no id)
+        .limit(1)
+    )
+
+
 def find_row_by_code(
     session: Session,
     code: MemberCode,
@@ -322,11 +333,7 @@ def find_row_by_code(
 ) -> tuple[MemberRow | None, str | None, str | None]:
     """(row, member id if known, card number if known) for a parsed member code."""
     if isinstance(code, CardCode | StaticQrCode):
-        member_id = session.scalar(
-            select(MemberIdentity.member_id).where(
-                MemberIdentity.kind == "card", MemberIdentity.value == code.card_no
-            )
-        )
+        member_id = session.scalar(identity_lookup("card", code.card_no))
         row = session.get(MemberRow, member_id) if member_id else None
         return row, member_id, code.card_no
     if isinstance(code, SignedCode):
@@ -335,11 +342,7 @@ def find_row_by_code(
         member_id = verify_signed(code)
         return session.get(MemberRow, member_id), member_id, None
     assert isinstance(code, PhoneNumber)
-    member_id = session.scalar(
-        select(MemberIdentity.member_id).where(
-            MemberIdentity.kind == "phone", MemberIdentity.value == phone_index(cipher, code.digits)
-        )
-    )
+    member_id = session.scalar(identity_lookup("phone", phone_index(cipher, code.digits)))
     row = session.get(MemberRow, member_id) if member_id else None
     return row, member_id, None
 

@@ -42,7 +42,7 @@ from posclient.sync.protocol import (
 
 from . import consent, outbox, settings
 from .member_audit import audit
-from .members import phone_index
+from .members import identity_lookup, phone_index
 from .staff import StaffMember, require
 
 log = logging.getLogger("posclient.members")
@@ -320,11 +320,7 @@ def edit_profile(
 
 def _move_phone(session: Session, cipher: FieldCipher, row: MemberRow, phone: str) -> None:
     index = phone_index(cipher, phone)
-    owner = session.scalar(
-        select(MemberIdentity.member_id).where(
-            MemberIdentity.kind == "phone", MemberIdentity.value == index
-        )
-    )
+    owner = session.scalar(identity_lookup("phone", index))
     if owner is not None and owner != row.member_id:
         other = session.get(MemberRow, owner)
         raise PosError("enrol.duplicate_phone", card=other.card_no if other else "")

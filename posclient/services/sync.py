@@ -129,6 +129,7 @@ class SyncEngine:
         pull_limit: int = DEFAULT_PULL_LIMIT,
         snapshot_limit: int = MAX_PULL_LIMIT,
         snapshot_commit: int = 20_000,
+        defer_index_from: int = 50_000,
         on_page: Callable[[SyncReport], None] | None = None,
         now: Callable[[], datetime] | None = None,
     ):
@@ -150,6 +151,11 @@ class SyncEngine:
         #: and phone index entries touch nearly as many pages for 5,000 members as for 20,000.
         #: 1: one transaction per page.
         self.snapshot_commit = snapshot_commit
+        #: A new till's first load of a snapshot of at least this many members sets the card and
+        #: phone look-up index aside and builds it when the snapshot ends
+        #: (feedapply.defer_identity_index). Smaller loads keep it: a look-up meanwhile stays
+        #: indexed, and their random index writes cost little.
+        self.defer_index_from = defer_index_from
         #: Called after each page is committed (pages committed together: one call each, after).
         self.on_page = on_page
         #: The till's clock (status "online" compares these stamps with the same clock).
@@ -678,6 +684,7 @@ class SyncEngine:
         with UnitOfWork(self.db) as uow:
             settings.put(uow.session, "pull_cursor", "")
             settings.put(uow.session, "snapshot_started", self.now().isoformat())
+            feedapply.restore_identity_index(fastpath.driver(uow.session))
             feedapply.start_unseen(fastpath.driver(uow.session))
             uow.commit()
 
@@ -690,8 +697,13 @@ class SyncEngine:
     ) -> int:
         """A page of changes and its cursor, in the caller's transaction. Returns how many
         acknowledged events went back in the queue because HQ no longer holds them."""
+        conn = fastpath.driver(session)
         if writes is not None:
-            writes.tune(fastpath.driver(session), snapshot=page.snapshot)
+            writes.tune(conn, snapshot=page.snapshot)
+        if not page.snapshot:  # the snapshot is over: its look-up index is built first
+            feedapply.restore_identity_index(conn)
+        elif self._first_large_load(session, page):
+            feedapply.defer_identity_index(conn)
         try:
             feedapply.apply_prepared(session, prepared)
         except ValidationError as exc:  # checked as it is written: nothing of it stays
@@ -714,6 +726,17 @@ class SyncEngine:
                 log.info("members gone at HQ dropped after a new snapshot", extra={"n": dropped})
         confirm_ledger(session, page.position)
         return resent
+
+    def _first_large_load(self, session: Session, page: PullResponse) -> bool:
+        """The first page of a large snapshot, on a till holding no member from HQ yet."""
+        if (page.snapshot_total or 0) < self.defer_index_from:
+            return False
+        if settings.get(session, "snapshot_in_progress") == "1":
+            return False  # decided at its first page (a re-snapshot begun mid-way: no)
+        cached = fastpath.driver(session).execute(
+            "SELECT 1 FROM members WHERE synced_at IS NOT NULL LIMIT 1"
+        )
+        return cached.fetchone() is None
 
     def _enrolling(self, session: Session) -> list[str]:
         """Members whose enrolment is still on its way to HQ (new, or sent again because HQ

@@ -23,7 +23,7 @@ log = logging.getLogger("posclient.store")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision in migrations/versions (a test checks it against Alembic's head).
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -104,17 +104,29 @@ class MemberRow(Base):
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     #: When HQ's state of this member was last received (the "as of hh:mm" on screen).
     synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    __table_args__ = (
+        # The few provisional members, found by each pulled page without scanning the rest.
+        Index("ix_members_provisional", "member_id", sqlite_where=text("provisional = 1")),
+    )
 
 
 class MemberIdentity(Base):
-    """How a member is found: card number, QR id, phone blind index."""
+    """How a member is found: card number, QR id, phone blind index.
+
+    (kind, value) is unique through an index of its own, not the primary key, so that the first
+    load of a large snapshot can set it aside and build it once, sorted, at the end
+    (feedapply.defer_identity_index). Meanwhile a look-up scans, and a (kind, value) written
+    twice is held twice: the newest entry (highest ``id``) is the one that counts.
+    """
 
     __tablename__ = "member_identities"
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
     member_id: Mapped[str] = mapped_column(
         ForeignKey("members.member_id", ondelete="CASCADE"), index=True
     )
+    __table_args__ = (Index("ux_member_identities_kind_value", "kind", "value", unique=True),)
 
 
 class ProductRow(Base):

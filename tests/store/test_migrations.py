@@ -192,3 +192,36 @@ def test_0004_indexes_only_unconfirmed_ledger_entries_and_confirming_uses_it(dat
         assert sql(path, "SELECT count(*) FROM points_ledger WHERE confirmed = 0") == [(0,)]
     finally:
         till.close()
+
+
+def test_0006_keeps_every_identity_and_gives_the_unique_index_a_name(data_dir, clock):
+    """0006 rebuilds member_identities with a rowid key, so that (kind, value) is an index a
+    first load can set aside; every entry survives, both ways."""
+    sell_at_0002(data_dir, clock)
+    path = database_path(data_dir)
+    db = Database(path, migrate=False)
+    command.upgrade(alembic_config(db.engine), "0005")
+    db.close()
+    identities = "SELECT kind, value, member_id FROM member_identities ORDER BY kind, value"
+    before = sql(path, identities)
+    assert len(before) >= 8
+
+    till = open_till(data_dir, clock=clock)
+    try:
+        assert sql(path, identities) == before
+        indexes = dict(sql(path, "SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+        assert indexes["ux_member_identities_kind_value"].startswith("CREATE UNIQUE INDEX")
+        assert indexes["ix_members_provisional"].endswith("WHERE provisional = 1")
+        assert "ix_member_identities_member_id" in indexes
+        assert sql(path, "PRAGMA foreign_key_check") == []
+        assert till.checkout.identify(WANG["phone"]).member_id == WANG["member_id"]
+    finally:
+        till.close()
+
+    db = Database(path)
+    command.downgrade(alembic_config(db.engine), "0005")
+    db.close()
+    assert sql(path, identities) == before
+    schema = dict(sql(path, "SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    assert "PRIMARY KEY (kind, value)" in schema["member_identities"]
+    assert sql(path, "PRAGMA integrity_check") == [("ok",)]

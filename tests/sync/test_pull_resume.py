@@ -48,7 +48,11 @@ class RecordingClient(HqClient):
 
 
 def engine_for(
-    paired: PairedTill, log: list[str], snapshot_commit: int = 1, snapshot_limit: int = LIMIT
+    paired: PairedTill,
+    log: list[str],
+    snapshot_commit: int = 1,
+    snapshot_limit: int = LIMIT,
+    defer_index_from: int = 50_000,
 ) -> SyncEngine:
     """An engine pulling small pages; by default each in a transaction of its own."""
     till = paired.till
@@ -60,6 +64,7 @@ def engine_for(
         pull_limit=LIMIT,
         snapshot_limit=snapshot_limit,
         snapshot_commit=snapshot_commit,
+        defer_index_from=defer_index_from,
     )
 
 
@@ -81,7 +86,9 @@ def cache(paired: PairedTill) -> dict[str, Any]:
                 open_(phone, table="members", column="phone", row_id=member_id),
             )
         identities = []
-        for kind, value, member_id in conn.execute("SELECT * FROM member_identities"):
+        for kind, value, member_id in conn.execute(
+            "SELECT kind, value, member_id FROM member_identities"
+        ):
             shown = value
             if kind == "phone":  # keyed per till: compare what it indexes
                 phone = members[member_id][-1]

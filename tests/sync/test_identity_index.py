@@ -1,0 +1,173 @@
+"""The card and phone look-up index set aside during a first load (feedapply.defer_identity_index).
+
+While it is aside, pages append their identities and a (kind, value) may be held twice: every
+look-up takes the newest entry, provisional members are still adopted, and building the index
+keeps exactly what the upserts would have left. A merge or an erasure builds it first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from posclient.bootstrap import Till, open_till
+from posclient.services import feedapply
+from posclient.services.members import identity_lookup, phone_index
+from posclient.store import fastpath
+from posclient.store.uow import UnitOfWork
+from posclient.sync.pages import parse_pull
+from tests.helpers import sql
+
+from .test_feedapply import _merge_naming, apply, member, page_body
+
+
+@pytest.fixture
+def bare_till(tmp_path: Path, clock) -> Iterator[Till]:
+    till = open_till(tmp_path / "till", create=True, clock=clock)
+    yield till
+    till.close()
+
+
+def set_aside(till: Till) -> None:
+    with UnitOfWork(till.db) as uow:
+        feedapply.defer_identity_index(fastpath.driver(uow.session))
+        uow.commit()
+    assert deferred(till)
+
+
+def deferred(till: Till) -> bool:
+    with till.db.read() as session:
+        return feedapply.identity_index_deferred(fastpath.driver(session))
+
+
+def build(till: Till) -> None:
+    with UnitOfWork(till.db) as uow:
+        feedapply.restore_identity_index(fastpath.driver(uow.session))
+        uow.commit()
+
+
+def put(till: Till, *members: dict[str, Any]) -> None:
+    apply(till, list(parse_pull(page_body(list(members))).changes))  # type: ignore[union-attr]
+
+
+def owner(till: Till, kind: str, value: str) -> str | None:
+    with till.db.read() as session:
+        found: str | None = session.scalar(identity_lookup(kind, value))
+        return found
+
+
+def entries(till: Till) -> list[tuple[Any, ...]]:
+    return sql(till.db.path, "SELECT kind, value, member_id FROM member_identities ORDER BY 1, 2")
+
+
+def test_pages_append_while_the_index_is_aside_and_building_it_keeps_the_same_entries(
+    bare_till: Till, tmp_path: Path
+) -> None:
+    members = [member(n) for n in range(1, 9)]
+    kept = open_till(tmp_path / "kept", create=True)
+    try:
+        for chunk in (members[:3], members[3:]):
+            put(kept, *chunk)
+        expected = sorted((k, v if k == "card" else "phone", m) for k, v, m in entries(kept))
+    finally:
+        kept.close()
+
+    set_aside(bare_till)
+    put(bare_till, *members[:3])
+    put(bare_till, *members[3:])
+    plan = sql(
+        bare_till.db.path,
+        "EXPLAIN QUERY PLAN SELECT member_id FROM member_identities WHERE kind = ? AND value = ?",
+        "card",
+        members[0]["card_no"],
+    )
+    assert "SCAN" in plan[0][-1]  # no index to search: look-ups scan meanwhile
+    for m in members:  # ... and find every member, by card and by phone
+        assert owner(bare_till, "card", m["card_no"]) == m["member_id"]
+        phone = phone_index(bare_till.cipher, m["profile"]["phone"])
+        assert owner(bare_till, "phone", phone) == m["member_id"]
+    assert bare_till.checkout.identify(members[5]["card_no"]).member_id == members[5]["member_id"]
+
+    build(bare_till)
+    assert not deferred(bare_till)
+    got = sorted((k, v if k == "card" else "phone", m) for k, v, m in entries(bare_till))
+    assert got == expected
+    plan = sql(
+        bare_till.db.path,
+        "EXPLAIN QUERY PLAN SELECT member_id FROM member_identities WHERE kind = ? AND value = ?",
+        "card",
+        members[0]["card_no"],
+    )
+    assert feedapply.IDENTITY_INDEX in plan[0][-1]
+
+
+def test_a_card_or_phone_claimed_again_while_aside_goes_to_the_newest_claim(
+    bare_till: Till,
+) -> None:
+    first = member(1, profile={"phone": "13912345678"})
+    second = member(2, card_no=first["card_no"], profile={"phone": "13912345678"})
+    set_aside(bare_till)
+    put(bare_till, first)
+    put(bare_till, second)  # a later page claims the same card and phone
+    index = phone_index(bare_till.cipher, "13912345678")
+    held = sql(bare_till.db.path, "SELECT count(*) FROM member_identities WHERE value = ?", index)
+    assert held == [(2,)]  # both held while the index is aside...
+    assert owner(bare_till, "card", first["card_no"]) == second["member_id"]  # ...newest counts
+    assert owner(bare_till, "phone", index) == second["member_id"]
+
+    build(bare_till)  # the duplicates make the first attempt fail: superseded entries go
+    assert not deferred(bare_till)
+    assert sql(
+        bare_till.db.path,
+        "SELECT kind, member_id FROM member_identities WHERE value IN (?, ?) ORDER BY kind",
+        first["card_no"],
+        index,
+    ) == [("card", second["member_id"]), ("phone", second["member_id"])]
+    assert owner(bare_till, "card", first["card_no"]) == second["member_id"]
+
+
+def test_a_provisional_member_is_adopted_while_the_index_is_aside(till: Till) -> None:
+    from posclient.services.checkout import Cart
+    from posclient.services.members import provisional_id
+
+    real = member(77)
+    set_aside(till)
+    put(till, member(1), member(2))
+    cart = Cart(member=till.checkout.identify(real["card_no"]))  # not loaded yet
+    assert cart.member is not None and cart.member.provisional
+    cart.add(till.checkout.find_product("MILK-1L"), 1)
+    till.checkout.complete_sale(cart)
+
+    put(till, real)
+    ghost = provisional_id(real["card_no"])
+    assert sql(till.db.path, "SELECT count(*) FROM members WHERE member_id = ?", ghost) == [(0,)]
+    assert sql(till.db.path, "SELECT DISTINCT member_id FROM sales") == [(real["member_id"],)]
+    assert till.checkout.identify(real["card_no"]).member_id == real["member_id"]
+    build(till)
+    cards = sql(
+        till.db.path, "SELECT member_id FROM member_identities WHERE value = ?", real["card_no"]
+    )
+    assert cards == [(real["member_id"],)]
+
+
+def test_looking_for_provisional_members_scans_neither_table(bare_till: Till) -> None:
+    for aside in (False, True):
+        if aside:
+            set_aside(bare_till)
+        plan = sql(bare_till.db.path, "EXPLAIN QUERY PLAN " + feedapply._PROVISIONAL_CARDS)
+        steps = " | ".join(row[-1] for row in plan)
+        assert "ix_members_provisional" in steps and "ix_member_identities_member_id" in steps
+        assert "SCAN member_identities" not in steps and "SCAN i " not in steps, steps
+
+
+def test_a_merge_builds_the_index_first(bare_till: Till) -> None:
+    kept, merged = member(1), member(2)
+    set_aside(bare_till)
+    put(bare_till, kept, merged)
+    apply(bare_till, [_merge_naming(merged, kept["member_id"])])
+    assert not deferred(bare_till)
+    assert owner(bare_till, "card", merged["card_no"]) == kept["member_id"]
+    assert sql(bare_till.db.path, "SELECT count(*) FROM members") == [(1,)]
