@@ -422,6 +422,10 @@ def write_members(conn: sqlite3.Connection, batch: PreparedMembers) -> None:
 IDENTITY_INDEX = "ux_member_identities_kind_value"
 
 
+#: Page cache while the index is built (KiB).
+_BUILD_CACHE_KIB = 256 * 1024
+
+
 def identity_index_deferred(conn: sqlite3.Connection) -> bool:
     """The (kind, value) index is set aside (a first load is under way): look-ups scan."""
     found = conn.execute(
@@ -453,6 +457,10 @@ def restore_identity_index(conn: sqlite3.Connection) -> None:
     started = time.perf_counter()
     create = f"CREATE UNIQUE INDEX {IDENTITY_INDEX} ON member_identities (kind, value)"
     superseded = 0
+    # SQLite's sorter spills to temporary files beyond the page cache: sort 10⁶ members'
+    # entries in memory (the connection may have SQLite's default 2 MB back by now).
+    cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute(f"PRAGMA cache_size={min(cache, -_BUILD_CACHE_KIB)}")
     try:
         conn.execute(create)
     except sqlite3.IntegrityError:  # the statement is undone; the transaction goes on
@@ -461,6 +469,8 @@ def restore_identity_index(conn: sqlite3.Connection) -> None:
             "(SELECT max(id) FROM member_identities GROUP BY kind, value)"
         ).rowcount
         conn.execute(create)
+    finally:
+        conn.execute(f"PRAGMA cache_size={cache}")
     log.info(
         "member look-up index built",
         extra={"seconds": round(time.perf_counter() - started, 2), "superseded": superseded},

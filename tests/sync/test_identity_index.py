@@ -45,7 +45,10 @@ def deferred(till: Till) -> bool:
 
 def build(till: Till) -> None:
     with UnitOfWork(till.db) as uow:
-        feedapply.restore_identity_index(fastpath.driver(uow.session))
+        conn = fastpath.driver(uow.session)
+        cache = conn.execute("PRAGMA cache_size").fetchone()
+        feedapply.restore_identity_index(conn)
+        assert conn.execute("PRAGMA cache_size").fetchone() == cache  # raised for the build only
         uow.commit()
 
 
