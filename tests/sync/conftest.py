@@ -80,15 +80,22 @@ class HqProcess:
         return {row["member_id"]: row for row in rows}
 
 
-@pytest.fixture
-def hq_process(tmp_path: Path) -> Iterator[HqProcess]:
+@contextlib.contextmanager
+def running_hq(tmp_path: Path, members: int) -> Iterator[HqProcess]:
+    """A demo HQ with ``members`` generated members, serving on loopback."""
     hq = HqProcess(tmp_path / "hq.sqlite3", free_port())
-    hq_cli("demo-data", "--db", hq.db_url, "--members", "6")
+    hq_cli("demo-data", "--db", hq.db_url, "--members", str(members))
     hq.start()
     try:
         yield hq
     finally:
         hq.stop()
+
+
+@pytest.fixture
+def hq_process(tmp_path: Path) -> Iterator[HqProcess]:
+    with running_hq(tmp_path, 6) as hq:
+        yield hq
 
 
 def fast_client(url: str, token: str | None) -> HqClient:

@@ -8,13 +8,9 @@ index all along. A re-snapshot and a small first load keep the index.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +21,9 @@ from posclient.services import feedapply
 from posclient.services.sync import SyncEngine
 from tests.helpers import sql
 
-from .conftest import HqProcess, PairedTill, fast_client, free_port, hq_cli, paired_till
+from .conftest import HqProcess, PairedTill, fast_client, hq_cli, paired_till, running_hq
+from .test_kill_during_sync import run_child
 from .test_pull_resume import Crash, cache, engine_for
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -131,32 +126,9 @@ def test_a_crash_with_the_index_aside_resumes_and_builds_it(
 
 
 @pytest.fixture
-def large_hq(tmp_path: Path) -> Any:
-    hq = HqProcess(tmp_path / "hq.sqlite3", free_port())
-    hq_cli("demo-data", "--db", hq.db_url, "--members", "1000")
-    hq.start()
-    try:
+def large_hq(tmp_path: Path) -> Iterator[HqProcess]:
+    with running_hq(tmp_path, 1000) as hq:
         yield hq
-    finally:
-        hq.stop()
-
-
-def run_child(data_dir: Path, seed: int, life_s: float) -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.sync.load_child", str(data_dir), str(seed)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert child.stdout is not None
-    line = child.stdout.readline()
-    assert line.strip() == b"ready", child.stderr.read().decode() if child.stderr else ""
-    time.sleep(life_s)
-    if child.poll() is not None:
-        raise AssertionError(f"child died on its own: {child.stderr.read().decode()}")
-    child.send_signal(signal.SIGKILL)
-    child.wait(10)
 
 
 @pytest.mark.slow
@@ -173,7 +145,7 @@ def test_sigkill_during_a_first_load_with_the_index_aside(tmp_path: Path, large_
     rng = random.Random(20261203)
     aside_seen = 0
     for round_no in range(12):
-        run_child(data_dir, rng.randrange(2**31), rng.uniform(0.05, 0.5))
+        run_child(data_dir, rng.randrange(2**31), rng.uniform(0.05, 0.5), "tests.sync.load_child")
         conn = sqlite3.connect(data_dir / "posclient.sqlite3")
         try:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",), round_no

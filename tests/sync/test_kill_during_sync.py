@@ -28,9 +28,12 @@ ROUNDS = int(os.environ.get("POSCLIENT_KILL_ROUNDS", "25"))
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_child(data_dir: Path, seed: int, life_s: float) -> None:
+def run_child(
+    data_dir: Path, seed: int, life_s: float, module: str = "tests.sync.kill_child"
+) -> None:
+    """Run ``python -m module DATA_DIR SEED`` until it is ready, let it work, SIGKILL it."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.sync.kill_child", str(data_dir), str(seed)],
+        [sys.executable, "-m", module, str(data_dir), str(seed)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

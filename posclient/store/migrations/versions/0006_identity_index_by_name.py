@@ -29,10 +29,9 @@ depends_on = None
 _COPY = "INSERT INTO {to} (kind, value, member_id) SELECT kind, value, member_id FROM {source}"
 
 
-def upgrade() -> None:
-    op.create_table(
-        "member_identities_new",
-        sa.Column("id", sa.Integer(), nullable=False),
+def _identity_columns() -> list[sa.SchemaItem]:
+    """kind, value, member_id and its foreign key: the same before and after 0006."""
+    return [
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=64), nullable=False),
         sa.Column("member_id", sa.String(length=36), nullable=False),
@@ -42,6 +41,14 @@ def upgrade() -> None:
             name=op.f("fk_member_identities_member_id_members"),
             ondelete="CASCADE",
         ),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "member_identities_new",
+        sa.Column("id", sa.Integer(), nullable=False),
+        *_identity_columns(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_member_identities")),
     )
     op.execute(
@@ -64,15 +71,7 @@ def downgrade() -> None:
     op.drop_index("ix_members_provisional", table_name="members")
     op.create_table(
         "member_identities_old",
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("value", sa.String(length=64), nullable=False),
-        sa.Column("member_id", sa.String(length=36), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["member_id"],
-            ["members.member_id"],
-            name=op.f("fk_member_identities_member_id_members"),
-            ondelete="CASCADE",
-        ),
+        *_identity_columns(),
         sa.PrimaryKeyConstraint("kind", "value", name=op.f("pk_member_identities")),
     )
     # The newest entry of a (kind, value) wins, as an upsert would have left it.
