@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -440,7 +441,7 @@ def defer_identity_index(conn: sqlite3.Connection) -> None:
     Card numbers and phone blind indexes arrive in random order, so each page's commit rewrote
     nearly every page of that index (10⁶ members: ~4,000 index pages per 5,000 members, most
     of the load's SQLite time). Without it a page appends its identities; the index is built
-    once, sorted, by ``restore_identity_index`` (10⁶ members: ~5 s). Meanwhile a look-up by
+    once, sorted, by ``restore_identity_index`` (10⁶ members: ~3 s). Meanwhile a look-up by
     card or phone scans the identities (10⁶ members: ~0.1–0.2 s).
     """
     conn.execute(f"DROP INDEX IF EXISTS {IDENTITY_INDEX}")
@@ -458,23 +459,55 @@ def restore_identity_index(conn: sqlite3.Connection) -> None:
     create = f"CREATE UNIQUE INDEX {IDENTITY_INDEX} ON member_identities (kind, value)"
     superseded = 0
     # SQLite's sorter spills to temporary files beyond the page cache: sort 10⁶ members'
-    # entries in memory (the connection may have SQLite's default 2 MB back by now).
+    # entries in memory (the connection may have SQLite's default 2 MB back by now), with
+    # helper threads (10⁶ members: 4.5 s alone, 2.5 s with two).
     cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    threads = int(conn.execute("PRAGMA threads").fetchone()[0])
     conn.execute(f"PRAGMA cache_size={min(cache, -_BUILD_CACHE_KIB)}")
+    conn.execute(f"PRAGMA threads={max(threads, _SORT_THREADS)}")
     try:
-        conn.execute(create)
-    except sqlite3.IntegrityError:  # the statement is undone; the transaction goes on
-        superseded = conn.execute(
-            "DELETE FROM member_identities WHERE id NOT IN "
-            "(SELECT max(id) FROM member_identities GROUP BY kind, value)"
-        ).rowcount
-        conn.execute(create)
+        try:
+            conn.execute(create)
+        except sqlite3.IntegrityError:  # the statement is undone; the transaction goes on
+            superseded = _drop_superseded(conn)
+            conn.execute(create)
     finally:
         conn.execute(f"PRAGMA cache_size={cache}")
+        conn.execute(f"PRAGMA threads={threads}")
     log.info(
         "member look-up index built",
         extra={"seconds": round(time.perf_counter() - started, 2), "superseded": superseded},
     )
+
+
+#: Helper threads for SQLite's sorter while the index is built.
+_SORT_THREADS = min(4, os.cpu_count() or 1)
+
+#: A plain (kind, value) index, only while superseded entries are found (restore_identity_index).
+_SCRATCH_INDEX = "ix_member_identities_scratch"
+
+
+def _drop_superseded(conn: sqlite3.Connection) -> int:
+    """Delete every entry whose (kind, value) a newer entry holds too; returns how many.
+
+    Few are held twice (10⁶ members of the demo chain share one phone). A plain index lists
+    them in one pass over it; grouping the whole table instead, and testing each of its 2·10⁶
+    rows against the newest ids, took three times as long (10⁶ members: 17 s against 8.5 s for
+    the whole build).
+    """
+    conn.execute(f"CREATE INDEX {_SCRATCH_INDEX} ON member_identities (kind, value)")
+    try:
+        return int(
+            conn.execute(
+                "DELETE FROM member_identities WHERE id IN ("
+                "SELECT older.id FROM (SELECT kind, value, max(id) AS newest "
+                "FROM member_identities GROUP BY kind, value HAVING count(*) > 1) AS twice "
+                "JOIN member_identities AS older ON older.kind = twice.kind "
+                "AND older.value = twice.value AND older.id < twice.newest)"
+            ).rowcount
+        )
+    finally:
+        conn.execute(f"DROP INDEX {_SCRATCH_INDEX}")
 
 
 def _identity_key(row: tuple[str, str, str]) -> tuple[str, str]:
