@@ -79,7 +79,11 @@ _REPLACED_INDEXES = {
 
 
 #: Indexes added since schema 1 to tables that already existed (``create_all`` skips them).
-_ADDED_INDEXES = ("ix_members_merged_into ON members (merged_into) WHERE merged_into IS NOT NULL",)
+_ADDED_INDEXES = (
+    "ix_members_merged_into ON members (merged_into) WHERE merged_into IS NOT NULL",
+    "ix_members_merged_order ON members (member_id, version, card_no, merged_into) "
+    "WHERE merged_into IS NOT NULL",
+)
 
 
 def _upgrade_indexes(engine: Engine) -> None:
