@@ -201,8 +201,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refund.unknown_line": ("小票上没有第 {line} 行", "The receipt has no line {line}"),
     # store, secrets, crypto
     "store.corrupt": (
-        "数据库文件已损坏或不是本系统的数据库：{path}",
-        "The database file is corrupt or not a posclient database: {path}",
+        "数据库文件已损坏或不是本系统的数据库：{path}；请运行 posclient-admin doctor，"
+        "再用 posclient-admin restore 恢复备份",
+        "The database file is corrupt or not a posclient database: {path}; run posclient-admin "
+        "doctor, then restore a backup (posclient-admin restore)",
     ),
     "store.busy": ("数据库正忙，请稍后重试", "The database is busy: try again in a moment"),
     "store.disk_full": (

@@ -13,13 +13,18 @@ import argparse
 import logging
 import os
 import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from sqlalchemy.exc import DatabaseError as SqlAlchemyDatabaseError
+
 from posclient import __version__
+from posclient.bootstrap import database_path
 from posclient.domain.errors import PosError
 from posclient.i18n import LANGS, message, normalise_lang, text
+from posclient.store.db import classify_db_error, translate_db_error
 
 from . import (
     backup_cmds,
@@ -180,6 +185,19 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
+    except (sqlite3.DatabaseError, SqlAlchemyDatabaseError) as exc:
+        # Damage found half-way through a command (a page no check had read yet), a full disk:
+        # the reason and what to do, as when the database is opened. Not the error's text: it
+        # may quote the statement's values (a phone number).
+        path = database_path(data_dir)
+        kind = classify_db_error(exc, path)
+        if kind == "other":
+            log.exception("command failed", extra={"command": args.command})
+            _say(text("cli.internal_error", args.lang, error=type(exc).__name__))
+            return 3
+        log.warning("database error", extra={"command": args.command, "kind": kind})
+        _say(message(translate_db_error(exc, path), args.lang))
+        return 1
     except Exception as exc:  # a bug: log the traceback, tell the operator in one line
         log.exception("command failed", extra={"command": args.command})
         _say(text("cli.internal_error", args.lang, error=type(exc).__name__))

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from posclient.domain.errors import PosError
@@ -171,7 +171,7 @@ class Database:
         session = self._reader()
         try:
             yield session
-        except OperationalError as exc:
+        except (DBAPIError, sqlite3.Error) as exc:  # as the unit of work and the hot path do
             raise translate_db_error(exc, self.path) from exc
         finally:
             # close() ends the transaction without expiring what was loaded (rollback would).

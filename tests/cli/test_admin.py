@@ -136,6 +136,29 @@ def test_uninitialised_and_corrupt_data_dirs(tmp_path):
     assert proc.stderr.count("\n") == 1 and "corrupt" in proc.stderr
 
 
+def test_damage_found_half_way_through_a_command_is_one_line_not_an_internal_error(
+    tmp_path, demo_dir
+):
+    """The file opens and its schema reads, but the products table's pages are garbage: the
+    command says the database is damaged and what to do (exit 1), in the user's language."""
+    data = tmp_path / "damaged"
+    shutil.copytree(demo_dir, data)
+    db = data / "posclient.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'products'").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+    for lang, expected in (("en", "corrupt"), ("zh_CN", "损坏")):
+        proc = admin(data, "products", lang=lang, check=False)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.count("\n") == 1 and expected in proc.stderr, proc.stderr
+        assert "restore" in proc.stderr and "internal" not in proc.stderr.lower()
+
+
 def test_usage_errors_are_one_line_in_the_users_language(demo_dir):
     for lang, expected in (("zh_CN", "缺少必需的参数"), ("en", "Missing required arguments")):
         proc = admin(demo_dir, "sale", lang=lang, check=False)
