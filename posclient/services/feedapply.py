@@ -658,6 +658,36 @@ def seen(conn: sqlite3.Connection, prepared: Prepared) -> None:
     _unmark(conn, [i for item in prepared if isinstance(item, PreparedMembers) for i in item.ids])
 
 
+def settle_unknown_members(conn: sqlite3.Connection, prepared: Prepared, at: datetime) -> int:
+    """HQ now sends these members: the inbox entries saying it did not know one of them when
+    it got a sale of theirs (by id, or by the card a provisional sale named) are settled. HQ
+    booked that sale's held points when the member's enrolment reached it, and it cannot send
+    a member it does not hold. Returns how many."""
+    waiting = conn.execute(
+        "SELECT id, member_id, json_extract(detail, '$.card_no') FROM conflicts "
+        "WHERE kind = 'unknown_member' AND resolved_at IS NULL"
+    ).fetchall()
+    if not waiting:  # nearly always: no page pays more than this
+        return 0
+    batches = [item for item in prepared if isinstance(item, PreparedMembers)]
+    ids = {member_id for batch in batches for member_id in batch.ids}
+    cards = {
+        card: member_id
+        for batch in batches
+        for card, member_id in zip(batch.cards, batch.ids, strict=True)
+    }
+    settled = [
+        (member_id if member_id in ids else cards[card], entry)
+        for entry, member_id, card in waiting
+        if member_id in ids or (member_id is None and card in cards)
+    ]
+    conn.executemany(
+        "UPDATE conflicts SET member_id = ?, resolved_at = ?, resolution = 'booked' WHERE id = ?",
+        [(member_id, fastpath.sqlite_datetime(at), entry) for member_id, entry in settled],
+    )
+    return len(settled)
+
+
 def _unmark(conn: sqlite3.Connection, ids: list[str]) -> None:
     """These members need not turn up in the snapshot any more."""
     for chunk in _chunks(conn, ids):

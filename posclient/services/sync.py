@@ -708,6 +708,8 @@ class SyncEngine:
             feedapply.apply_prepared(session, prepared)
         except ValidationError as exc:  # checked as it is written: nothing of it stays
             raise _bad_page(exc) from exc
+        if feedapply.settle_unknown_members(fastpath.driver(session), prepared, self.now()):
+            log.info("held sales' members arrived from HQ: their inbox entries settled")
         settings.put(session, "pull_cursor", page.next_cursor)
         settings.put(session, "pull_position", str(page.position))
         settings.put(session, "last_contact", self.now().isoformat())  # HQ is answering

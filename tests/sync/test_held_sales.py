@@ -23,6 +23,14 @@ def ledger_sum(hq: HqProcess, member_id: str) -> int:
     return int(rows[0][0])
 
 
+def inbox(paired) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+    """The selling till's unknown_member entries: (member_id, resolution)."""
+    return sql(
+        paired.till.db.path,
+        "SELECT member_id, resolution FROM conflicts WHERE kind = 'unknown_member'",
+    )
+
+
 def drain(*tills) -> None:  # type: ignore[no-untyped-def]
     for paired in tills:
         report = paired.engine.run_until_idle(deadline_s=60)
@@ -40,9 +48,12 @@ def test_a_new_card_sold_to_at_another_store_before_its_enrolment_reached_hq(
     report = selling.engine.run_until_idle(deadline_s=60)
     assert report.error is None and report.conflicts == 1  # unknown_member: held at HQ
     assert hq_count(hq_process, receipt.sale_id) == 1
+    assert inbox(selling) == [(None, None)]  # open, named by the card: the points wait at HQ
 
     drain(enrolling)  # the enrolment arrives: the held sale's points are booked
     drain(selling)
+    # Settled when HQ sent the member, and named by them now.
+    assert inbox(selling) == [(done.member_id, "booked")]
     at_hq = hq_process.members()[done.member_id]
     assert at_hq["points_balance"] == receipt.priced.points_earned
     assert at_hq["points_balance"] == ledger_sum(hq_process, done.member_id)
@@ -79,9 +90,12 @@ def test_an_enrolment_lost_by_an_hq_restore_gets_the_other_tills_sales(
     assert hq_count(hq_process, receipt.sale_id) == 1
     held = hq_process.sql("SELECT member_id FROM held_sales WHERE sale_id = ?", receipt.sale_id)
     assert held == [(done.member_id,)]
+    drain(selling)  # this till knew the member before the restore: that does not settle it
+    assert inbox(selling) == [(done.member_id, None)]
 
     drain(enrolling)  # sends the enrolment HQ lost again: the held sale counts now
     drain(selling)
+    assert inbox(selling) == [(done.member_id, "booked")]
     at_hq = hq_process.members()[done.member_id]
     assert at_hq["points_balance"] == receipt.priced.points_earned
     assert at_hq["points_balance"] == ledger_sum(hq_process, done.member_id)
