@@ -637,6 +637,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "doctor.name_database": ("数据库", "Database"),
     "doctor.name_migrations": ("数据结构版本", "Schema version"),
+    "doctor.name_members": ("会员数据", "Member data"),
     "doctor.name_keyring": ("密钥存储", "Secret storage"),
     "doctor.name_hq": ("总部连接", "HQ connection"),
     "doctor.name_zbar": ("条码库 zbar", "zbar library"),
@@ -654,6 +655,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor.db_ok": ("完整性检查通过", "Integrity check passed"),
     "doctor.skipped_db": ("数据库不可用，无法检查", "Not checked: the database is not usable"),
     "doctor.schema_current": ("已是最新（{current}）", "Current ({current})"),
+    "doctor.members_ok": ("本机有 {count} 位会员", "{count} members on this till"),
+    "doctor.first_load_unfinished": (
+        "首次从总部载入会员尚未完成（已有 {count} 位）：完成前按卡号或手机号查找会员较慢；"
+        "请运行 posclient-admin sync",
+        "The first load of members from HQ has not finished ({count} so far): until it does, "
+        "finding members by card or phone is slower; run posclient-admin sync",
+    ),
+    "doctor.snapshot_unfinished": (
+        "从总部重新载入会员尚未完成（本机 {count} 位）：请运行 posclient-admin sync",
+        "A new load of members from HQ has not finished ({count} on this till): run "
+        "posclient-admin sync",
+    ),
     "doctor.schema_behind": (
         "数据结构 {current} 落后于 {head}，下次启动时自动升级",
         "Schema {current} is behind {head}: upgraded at the next start",

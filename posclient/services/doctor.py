@@ -54,6 +54,7 @@ def run(data_dir: Path, *, hq_timeout: float = 5.0) -> list[Check]:
     checks: list[tuple[str, Callable[[_State], Check]]] = [
         ("database", check_database),
         ("migrations", check_migrations),
+        ("members", check_members),
         ("keyring", check_keyring),
         ("hq", lambda s: check_hq(s, timeout=hq_timeout)),
         ("zbar", check_zbar),
@@ -127,6 +128,29 @@ def check_migrations(state: _State) -> Check:
     if current != "none" and current > SCHEMA_HEAD:
         return Check("migrations", FAIL, "doctor.schema_newer", params)
     return Check("migrations", WARN, "doctor.schema_behind", params)
+
+
+def check_members(state: _State) -> Check:
+    """The members cached from HQ, and whether a snapshot from HQ is still under way (a first
+    load stopped half-way, HQ gone): until it ends, members HQ no longer has may still be here,
+    and on a new till of a large chain looking members up by card or phone is slower (its
+    index is built when the load ends; feedapply.defer_identity_index)."""
+    if not state.db_ok:
+        return Check("members", FAIL, "doctor.skipped_db", {})
+    from posclient.services.feedapply import identity_index_deferred
+
+    conn = _connect_ro(database_path(state.data_dir))
+    try:
+        count = int(conn.execute("SELECT count(*) FROM members").fetchone()[0])
+        aside = identity_index_deferred(conn)
+    finally:
+        conn.close()
+    params = {"count": count}
+    if aside:
+        return Check("members", WARN, "doctor.first_load_unfinished", params)
+    if state.settings.get("snapshot_in_progress") == "1":
+        return Check("members", WARN, "doctor.snapshot_unfinished", params)
+    return Check("members", OK, "doctor.members_ok", params)
 
 
 def _secrets(state: _State) -> SecretStore | None:

@@ -35,6 +35,7 @@ def test_healthy_unpaired_till_passes_with_plain_warnings(demo_dir, tmp_path) ->
     assert list(checks) == [
         "database",
         "migrations",
+        "members",
         "keyring",
         "hq",
         "zbar",
@@ -44,6 +45,10 @@ def test_healthy_unpaired_till_passes_with_plain_warnings(demo_dir, tmp_path) ->
     ]
     assert checks["database"]["status"] == "ok"
     assert checks["migrations"]["status"] == "ok" and SCHEMA_HEAD in checks["migrations"]["message"]
+    assert (
+        checks["members"]["status"] == "ok"
+        and "members on this till" in checks["members"]["message"]
+    )
     # Tests run with the file fallback (no OS keyring): said plainly, as a warning.
     keyring = checks["keyring"]
     assert keyring["status"] == "warn" and keyring["code"] == "doctor.keyring_file"
@@ -57,7 +62,7 @@ def test_healthy_unpaired_till_passes_with_plain_warnings(demo_dir, tmp_path) ->
 def test_human_table_is_chinese_by_default(demo_dir) -> None:
     proc = admin(demo_dir, "doctor")
     lines = proc.stdout.splitlines()
-    assert len(lines) == 8
+    assert len(lines) == 9
     assert lines[0].startswith("OK") and "数据库" in lines[0] and "完整性检查通过" in lines[0]
     assert any(line.startswith("WARN") and "仅本用户可读的文件" in line for line in lines)
 
@@ -77,6 +82,32 @@ def test_corrupted_database_fails_with_one_line_reason(demo_dir) -> None:
     proc = admin(demo_dir, "doctor", check=False, lang="en")
     assert proc.returncode == 1
     assert any(line.startswith("FAIL") and "damaged" in line for line in proc.stdout.splitlines())
+
+
+def test_a_load_from_hq_left_half_way_is_a_warning(demo_dir) -> None:
+    """HQ went away during a first load (the look-up index still set aside), or during a new
+    snapshot: said, with the way out; the till still passes."""
+    from posclient.services import feedapply, settings
+    from posclient.store import fastpath
+    from posclient.store.uow import UnitOfWork
+
+    till = open_till(demo_dir)
+    try:
+        with UnitOfWork(till.db) as uow:
+            settings.put(uow.session, "snapshot_in_progress", "1")
+            feedapply.defer_identity_index(fastpath.driver(uow.session))
+            uow.commit()
+        code, checks = doctor(demo_dir, lang="en")
+        assert code == 0 and checks["members"]["status"] == "warn"
+        assert checks["members"]["code"] == "doctor.first_load_unfinished"
+        assert "slower" in checks["members"]["message"] and "sync" in checks["members"]["message"]
+        with UnitOfWork(till.db) as uow:
+            feedapply.restore_identity_index(fastpath.driver(uow.session))
+            uow.commit()
+        code, checks = doctor(demo_dir, lang="en")
+        assert code == 0 and checks["members"]["code"] == "doctor.snapshot_unfinished"
+    finally:
+        till.close()
 
 
 def test_missing_database_fails(tmp_path) -> None:
