@@ -7,6 +7,7 @@ after it may overlap). Statements go straight to SQLite: a new till loads a mill
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -448,66 +449,102 @@ def defer_identity_index(conn: sqlite3.Connection) -> None:
 
 
 def restore_identity_index(conn: sqlite3.Connection) -> None:
-    """Build the (kind, value) index if it was set aside (in the caller's transaction).
+    """Build the (kind, value) index if it was set aside, all in the caller's transaction.
 
     A (kind, value) held twice meanwhile (claimed again by a later page, or by this till)
-    keeps its newest entry, as the upsert would have left it.
+    keeps its newest entry, as the upsert would have left it. The sync engine builds it in
+    steps of their own first (``create_identity_index``, then ``index_identities_plainly`` and
+    ``drop_superseded_identities`` if some entry is held twice), so that a sale waits for the
+    write lock one step at most; this is for a transaction that needs the index at once.
     """
-    if not identity_index_deferred(conn):
+    if create_identity_index(conn):
         return
+    index_identities_plainly(conn)
+    drop_superseded_identities(conn)
+    if not create_identity_index(conn):
+        raise RuntimeError("member look-up index not built: an entry is still held twice")
+
+
+def create_identity_index(conn: sqlite3.Connection) -> bool:
+    """Build the set-aside index; False (nothing changed) if some (kind, value) is held twice.
+    True when it is built or was not aside. 10⁶ members: ~2.5 s."""
+    if not identity_index_deferred(conn):
+        return True
     started = time.perf_counter()
-    create = f"CREATE UNIQUE INDEX {IDENTITY_INDEX} ON member_identities (kind, value)"
-    superseded = 0
-    # SQLite's sorter spills to temporary files beyond the page cache: sort 10⁶ members'
-    # entries in memory (the connection may have SQLite's default 2 MB back by now), with
-    # helper threads (10⁶ members: 4.5 s alone, 2.5 s with two).
+    with _building(conn):
+        try:
+            conn.execute(f"CREATE UNIQUE INDEX {IDENTITY_INDEX} ON member_identities (kind, value)")
+        except sqlite3.IntegrityError:  # the statement is undone; the transaction goes on
+            return False
+    conn.execute(f"DROP INDEX IF EXISTS {_SCRATCH_INDEX}")  # left by a build cut short
+    log.info(
+        "member look-up index built", extra={"seconds": round(time.perf_counter() - started, 2)}
+    )
+    return True
+
+
+def index_identities_plainly(conn: sqlite3.Connection) -> None:
+    """A plain (kind, value) index, to find the entries held twice (``drop_superseded_identities``
+    drops it). 10⁶ members: ~2.5 s."""
+    with _building(conn):
+        conn.execute(
+            f"CREATE INDEX IF NOT EXISTS {_SCRATCH_INDEX} ON member_identities (kind, value)"
+        )
+
+
+def drop_superseded_identities(conn: sqlite3.Connection) -> int:
+    """Delete every entry whose (kind, value) a newer entry holds too; returns how many.
+
+    Few are held twice (10⁶ members of the demo chain share one phone). The plain index lists
+    them in one pass over it (built here if ``index_identities_plainly`` has not); grouping the
+    whole table instead and testing each of its 2·10⁶ rows against the newest ids took three
+    times as long (10⁶ members: 17 s against 8.5 s for the whole build).
+    """
+    index_identities_plainly(conn)
+    superseded = int(
+        conn.execute(
+            "DELETE FROM member_identities WHERE id IN ("
+            "SELECT older.id FROM (SELECT kind, value, max(id) AS newest "
+            "FROM member_identities GROUP BY kind, value HAVING count(*) > 1) AS twice "
+            "JOIN member_identities AS older ON older.kind = twice.kind "
+            "AND older.value = twice.value AND older.id < twice.newest)"
+        ).rowcount
+    )
+    conn.execute(f"DROP INDEX {_SCRATCH_INDEX}")
+    log.info("superseded member look-up entries dropped", extra={"n": superseded})
+    return superseded
+
+
+def wants_identity_index(page: PullResponse, prepared: Prepared) -> bool:
+    """Writing this page needs the (kind, value) index: a feed page (the snapshot is over), or a
+    member merge or erasure (``_apply_one``)."""
+    return not page.snapshot or any(
+        isinstance(item, Change) and item.entity is Entity.MEMBER for item in prepared
+    )
+
+
+@contextlib.contextmanager
+def _building(conn: sqlite3.Connection) -> Iterator[None]:
+    """Settings while an index is sorted and built: SQLite's sorter spills to temporary files
+    beyond the page cache, so sort 10⁶ members' entries in memory (the connection may have
+    SQLite's default 2 MB back by now), with helper threads (10⁶ members: 4.5 s alone, 2.5 s
+    with two)."""
     cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
     threads = int(conn.execute("PRAGMA threads").fetchone()[0])
     conn.execute(f"PRAGMA cache_size={min(cache, -_BUILD_CACHE_KIB)}")
     conn.execute(f"PRAGMA threads={max(threads, _SORT_THREADS)}")
     try:
-        try:
-            conn.execute(create)
-        except sqlite3.IntegrityError:  # the statement is undone; the transaction goes on
-            superseded = _drop_superseded(conn)
-            conn.execute(create)
+        yield
     finally:
         conn.execute(f"PRAGMA cache_size={cache}")
         conn.execute(f"PRAGMA threads={threads}")
-    log.info(
-        "member look-up index built",
-        extra={"seconds": round(time.perf_counter() - started, 2), "superseded": superseded},
-    )
 
 
 #: Helper threads for SQLite's sorter while the index is built.
 _SORT_THREADS = min(4, os.cpu_count() or 1)
 
-#: A plain (kind, value) index, only while superseded entries are found (restore_identity_index).
+#: A plain (kind, value) index, only while superseded entries are found.
 _SCRATCH_INDEX = "ix_member_identities_scratch"
-
-
-def _drop_superseded(conn: sqlite3.Connection) -> int:
-    """Delete every entry whose (kind, value) a newer entry holds too; returns how many.
-
-    Few are held twice (10⁶ members of the demo chain share one phone). A plain index lists
-    them in one pass over it; grouping the whole table instead, and testing each of its 2·10⁶
-    rows against the newest ids, took three times as long (10⁶ members: 17 s against 8.5 s for
-    the whole build).
-    """
-    conn.execute(f"CREATE INDEX {_SCRATCH_INDEX} ON member_identities (kind, value)")
-    try:
-        return int(
-            conn.execute(
-                "DELETE FROM member_identities WHERE id IN ("
-                "SELECT older.id FROM (SELECT kind, value, max(id) AS newest "
-                "FROM member_identities GROUP BY kind, value HAVING count(*) > 1) AS twice "
-                "JOIN member_identities AS older ON older.kind = twice.kind "
-                "AND older.value = twice.value AND older.id < twice.newest)"
-            ).rowcount
-        )
-    finally:
-        conn.execute(f"DROP INDEX {_SCRATCH_INDEX}")
 
 
 def _identity_key(row: tuple[str, str, str]) -> tuple[str, str]:

@@ -637,6 +637,8 @@ class SyncEngine:
                     continue
                 if after is not None:  # has_more: HQ is already building the next page
                     pending = ahead.follow(after)
+                if feedapply.wants_identity_index(page, prepared):
+                    self._build_identity_index()
                 pages = [page]
                 with UnitOfWork(self.db) as uow:
                     report.resent += self._write_page(uow.session, page, prepared, writes)
@@ -648,6 +650,8 @@ class SyncEngine:
                         and after is not None
                         and size < self.snapshot_commit
                         and _ready(pending)
+                        # ...but not one that needs the look-up index built first (above).
+                        and not feedapply.wants_identity_index(*pending.result()[:2])
                     ):
                         page, prepared, after = pending.result()
                         if after is not None:
@@ -681,12 +685,33 @@ class SyncEngine:
             return settings.get(session, "pull_cursor", "") or ""
 
     def _reset_cursor(self) -> None:
+        self._build_identity_index()
         with UnitOfWork(self.db) as uow:
             settings.put(uow.session, "pull_cursor", "")
             settings.put(uow.session, "snapshot_started", self.now().isoformat())
-            feedapply.restore_identity_index(fastpath.driver(uow.session))
+            feedapply.restore_identity_index(fastpath.driver(uow.session))  # no-op by now
             feedapply.start_unseen(fastpath.driver(uow.session))
             uow.commit()
+
+    def _build_identity_index(self) -> None:
+        """Build the card/phone look-up index a first load set aside, in steps of their own
+        transaction (10⁶ members: ~2.5 s each; three more if some card or phone is held twice),
+        so that a sale waits for the write lock one step at most, not the whole build."""
+        with self.db.read() as session:
+            if not feedapply.identity_index_deferred(fastpath.driver(session)):
+                return
+        steps = (
+            feedapply.create_identity_index,
+            feedapply.index_identities_plainly,
+            feedapply.drop_superseded_identities,
+            feedapply.restore_identity_index,  # a claim made meanwhile: dropped here too
+        )
+        for step in steps:
+            with UnitOfWork(self.db) as uow:
+                built = step(fastpath.driver(uow.session))
+                uow.commit()
+            if built is True:
+                return
 
     def _write_page(
         self,
@@ -700,7 +725,7 @@ class SyncEngine:
         conn = fastpath.driver(session)
         if writes is not None:
             writes.tune(conn, snapshot=page.snapshot)
-        if not page.snapshot:  # the snapshot is over: its look-up index is built first
+        if not page.snapshot:  # the snapshot is over: its look-up index is built (by now)
             feedapply.restore_identity_index(conn)
         elif self._first_large_load(session, page):
             feedapply.defer_identity_index(conn)

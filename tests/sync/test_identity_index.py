@@ -196,3 +196,50 @@ def test_a_merge_builds_the_index_first(bare_till: Till) -> None:
     assert not deferred(bare_till)
     assert owner(bare_till, "card", merged["card_no"]) == kept["member_id"]
     assert sql(bare_till.db.path, "SELECT count(*) FROM members") == [(1,)]
+
+
+def test_the_sync_engine_builds_the_index_in_steps_of_their_own(
+    bare_till: Till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sale waits for the write lock one step of the build at most: each step commits, and
+    what it leaves is a state a look-up copes with (the index aside, then a plain one, then the
+    unique one)."""
+    from posclient.services.sync import SyncEngine
+
+    set_aside(bare_till)
+    put(bare_till, member(1, profile={"phone": "13912345678"}), member(2))
+    put(bare_till, member(3, profile={"phone": "13912345678"}))  # the phone held twice
+    committed: list[list[str]] = []
+    commit = UnitOfWork.commit
+
+    def counting(uow: UnitOfWork) -> None:
+        commit(uow)
+        committed.append(indexes(bare_till))
+
+    monkeypatch.setattr(UnitOfWork, "commit", counting)
+    SyncEngine(
+        bare_till.db, cipher=bare_till.cipher, secrets=bare_till.secrets
+    )._build_identity_index()
+    by_member = "ix_member_identities_member_id"
+    assert committed == [
+        [by_member],  # the unique index: refused, nothing changed
+        [by_member, "ix_member_identities_scratch"],
+        [by_member],  # the older entry dropped
+        [by_member, feedapply.IDENTITY_INDEX],
+    ]
+    index = phone_index(bare_till.cipher, "13912345678")
+    assert owner(bare_till, "phone", index) == member(3)["member_id"]
+    committed.clear()
+    SyncEngine(
+        bare_till.db, cipher=bare_till.cipher, secrets=bare_till.secrets
+    )._build_identity_index()
+    assert committed == []  # built: not even a write transaction
+
+
+def indexes(till: Till) -> list[str]:
+    rows = sql(
+        till.db.path,
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'member_identities' "
+        "ORDER BY name",
+    )
+    return [name for (name,) in rows]
