@@ -108,3 +108,23 @@ def test_an_enrolment_lost_by_an_hq_restore_gets_the_other_tills_sales(
     assert sql(enrolling.till.db.path, "SELECT count(*) FROM outbox WHERE status = 'pending'") == [
         (0,)
     ]
+
+
+def test_a_held_sale_refunded_before_the_enrolment_stays_for_the_manager(
+    hq_process: HqProcess, make_till
+) -> None:
+    """HQ leaves such a sale's points unbooked (the manager's call): the member arriving does
+    not settle its inbox entry."""
+    enrolling, selling = make_till("enrolling"), make_till("selling", store="S002")
+    drain(enrolling, selling)
+    done = enrol_here(enrolling.till, "15987650103")
+    receipt = sell(selling, done.card_no)
+    assert selling.engine.run_until_idle(deadline_s=60).conflicts == 1
+    selling.till.checkout.refund_sale(receipt.receipt_no, reason="changed mind")
+    drain(selling)  # the refund reaches HQ before the enrolment
+
+    drain(enrolling)
+    drain(selling)
+    assert hq_process.members()[done.member_id]["points_balance"] == 0  # nothing booked
+    assert selling.till.checkout.identify(done.card_no).member_id == done.member_id
+    assert inbox(selling) == [(None, None)]  # still open: the manager decides
