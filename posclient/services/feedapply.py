@@ -453,9 +453,8 @@ def restore_identity_index(conn: sqlite3.Connection) -> None:
 
     A (kind, value) held twice meanwhile (claimed again by a later page, or by this till)
     keeps its newest entry, as the upsert would have left it. The sync engine builds it in
-    steps of their own first (``create_identity_index``, then ``index_identities_plainly`` and
-    ``drop_superseded_identities`` if some entry is held twice), so that a sale waits for the
-    write lock one step at most; this is for a transaction that needs the index at once.
+    steps of their own first (``SyncEngine._build_identity_index``), so that a sale waits for
+    the write lock one step at most; this is for a transaction that needs the index at once.
     """
     if create_identity_index(conn):
         return
