@@ -7,6 +7,7 @@ keeps exactly what the upserts would have left. A merge or an erasure builds it 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -201,9 +202,9 @@ def test_a_merge_builds_the_index_first(bare_till: Till) -> None:
 def test_the_sync_engine_builds_the_index_in_steps_of_their_own(
     bare_till: Till, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A sale waits for the write lock one step of the build at most: each step commits, and
-    what it leaves is a state a look-up copes with (the index aside, then a plain one, then the
-    unique one)."""
+    """A sale waits for the write lock one step of the build at most: the unique index is tried
+    in a transaction of its own, the entries held twice are found without the lock, and the
+    older ones go in the last transaction, with the index."""
     from posclient.services.sync import SyncEngine
 
     set_aside(bare_till)
@@ -216,22 +217,36 @@ def test_the_sync_engine_builds_the_index_in_steps_of_their_own(
         commit(uow)
         committed.append(indexes(bare_till))
 
+    found = feedapply.held_twice_identities
+    lock_free: list[bool] = []
+
+    def finding(conn: Any) -> list[tuple[str, str, int]]:
+        other = sqlite3.connect(bare_till.db.path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # a sale could take the write lock now
+            other.execute("ROLLBACK")
+            lock_free.append(True)
+        finally:
+            other.close()
+        return found(conn)
+
     monkeypatch.setattr(UnitOfWork, "commit", counting)
-    SyncEngine(
-        bare_till.db, cipher=bare_till.cipher, secrets=bare_till.secrets
-    )._build_identity_index()
+    monkeypatch.setattr(feedapply, "held_twice_identities", finding)
+    engine = SyncEngine(bare_till.db, cipher=bare_till.cipher, secrets=bare_till.secrets)
+    engine._build_identity_index()
     by_member = "ix_member_identities_member_id"
     assert committed == [
-        [by_member, "ix_member_identities_scratch"],  # a plain index first
-        [by_member],  # the older entry dropped
-        [by_member, feedapply.IDENTITY_INDEX],
+        [by_member],  # the unique index: refused, nothing changed
+        [by_member, feedapply.IDENTITY_INDEX],  # the older entry dropped, the index built
     ]
+    assert lock_free == [True]
     index = phone_index(bare_till.cipher, "13912345678")
     assert owner(bare_till, "phone", index) == member(3)["member_id"]
+    assert sql(
+        bare_till.db.path, "SELECT count(*) FROM member_identities WHERE value = ?", index
+    ) == [(1,)]
     committed.clear()
-    SyncEngine(
-        bare_till.db, cipher=bare_till.cipher, secrets=bare_till.secrets
-    )._build_identity_index()
+    engine._build_identity_index()
     assert committed == []  # built: not even a write transaction
 
 
