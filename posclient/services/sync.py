@@ -158,6 +158,9 @@ class SyncEngine:
         self.defer_index_from = defer_index_from
         #: Called after each page is committed (pages committed together: one call each, after).
         self.on_page = on_page
+        #: Called with True before the look-up index a first load set aside is built (seconds),
+        #: and with False after (``_build_identity_index``).
+        self.on_indexing: Callable[[bool], None] | None = None
         #: The till's clock (status "online" compares these stamps with the same clock).
         self.now = now or (lambda: datetime.now(UTC))
         self._client: HqClient | None = None
@@ -705,6 +708,15 @@ class SyncEngine:
         with self.db.read() as session:
             if not feedapply.identity_index_deferred(fastpath.driver(session)):
                 return
+        if self.on_indexing is not None:
+            self.on_indexing(True)
+        try:
+            self._build_identity_index_steps()
+        finally:
+            if self.on_indexing is not None:
+                self.on_indexing(False)
+
+    def _build_identity_index_steps(self) -> None:
         with UnitOfWork(self.db) as uow:
             built = feedapply.create_identity_index(fastpath.driver(uow.session))
             uow.commit()

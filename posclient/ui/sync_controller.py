@@ -32,6 +32,8 @@ class SyncController(QObject):
     passFinished = Signal(object)
     #: First-load progress: members/changes received so far, expected total (0 = unknown).
     progress = Signal(int, int)
+    #: After a first load: the card and phone look-up index is being built (True), or done.
+    indexing = Signal(bool)
 
     def __init__(
         self,
@@ -58,6 +60,7 @@ class SyncController(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._run)
         engine.on_page = self._on_page_from_worker
+        engine.on_indexing = self._on_indexing_from_worker
 
     # ------------------------------------------------------------------ control
 
@@ -115,6 +118,10 @@ class SyncController(QObject):
     def _failed(self, error: PosError) -> None:
         report = SyncReport(error=error.code)
         self._finished(report)
+
+    def _on_indexing_from_worker(self, busy: bool) -> None:
+        """On the sync worker: hand it to the GUI thread."""
+        self.ops.post(lambda: self.indexing.emit(busy))
 
     def _on_page_from_worker(self, report: SyncReport) -> None:
         """On the sync worker: hand the numbers to the GUI thread."""

@@ -399,6 +399,7 @@ class MainWindow(QMainWindow):
         controller.setParent(self)
         controller.passFinished.connect(self._on_sync_pass)
         controller.progress.connect(self._on_sync_progress)
+        controller.indexing.connect(self._on_sync_indexing)
 
     def _on_sync_pass(self, report: object) -> None:
         done = getattr(report, "snapshot_done", None)
@@ -433,6 +434,23 @@ class MainWindow(QMainWindow):
             )
             self.syncProgress.setVisible(True)
             self._fit_status_bar()
+
+    def _on_sync_indexing(self, busy: bool) -> None:
+        """After a first load, the card and phone look-ups are built (seconds; the till sells
+        meanwhile): a busy bar that says so, instead of a full bar that says nothing."""
+        if busy:
+            self.syncProgress.setRange(0, 0)
+            self.syncProgress.setFormat("")
+            # As wide as the count it replaces ("1000000 / 1000000"), not the whole bar.
+            wide = self.syncProgress.fontMetrics().horizontalAdvance("8" * 17)
+            self.syncProgress.setFixedWidth(wide + 24)
+            self.syncProgress.setToolTip(self.tr("Preparing card and phone look-ups"))
+            self.syncProgress.setVisible(True)
+            self._fit_status_bar()
+            return
+        self.syncProgress.setVisible(False)
+        self.syncProgress.setFormat("%v / %m")
+        self.syncProgress.setToolTip(self.tr("First load from HQ"))
 
     def open_queue(self) -> None:
         from .queue_dialog import QueueDialog

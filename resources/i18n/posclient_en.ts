@@ -990,6 +990,10 @@
         <source>Conflicts: %1</source>
         <translation>Conflicts: %1</translation>
     </message>
+    <message>
+        <source>Preparing card and phone look-ups</source>
+        <translation>Preparing card and phone look-ups</translation>
+    </message>
 </context>
 <context>
     <name>MemberActions</name>

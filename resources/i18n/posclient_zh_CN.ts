@@ -991,6 +991,10 @@
         <source>Conflicts: %1</source>
         <translation>冲突：%1</translation>
     </message>
+    <message>
+        <source>Preparing card and phone look-ups</source>
+        <translation>正在建立按卡号和手机号查找会员的索引</translation>
+    </message>
 </context>
 <context>
     <name>MemberActions</name>

@@ -233,7 +233,10 @@ def test_the_sync_engine_builds_the_index_in_steps_of_their_own(
     monkeypatch.setattr(UnitOfWork, "commit", counting)
     monkeypatch.setattr(feedapply, "held_twice_identities", finding)
     engine = SyncEngine(bare_till.db, cipher=bare_till.cipher, secrets=bare_till.secrets)
+    told: list[bool] = []
+    engine.on_indexing = told.append
     engine._build_identity_index()
+    assert told == [True, False]  # the till's status bar shows the build meanwhile
     by_member = "ix_member_identities_member_id"
     assert committed == [
         [by_member],  # the unique index: refused, nothing changed
@@ -247,7 +250,7 @@ def test_the_sync_engine_builds_the_index_in_steps_of_their_own(
     ) == [(1,)]
     committed.clear()
     engine._build_identity_index()
-    assert committed == []  # built: not even a write transaction
+    assert committed == [] and told == [True, False]  # built: not even a write transaction
 
 
 def indexes(till: Till) -> list[str]:

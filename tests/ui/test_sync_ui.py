@@ -205,6 +205,26 @@ def test_first_load_pages_turn_the_status_online_at_once(qtbot, window, till, hq
     assert window.ctx.online and window.syncProgress.isVisible()
 
 
+def test_building_the_look_up_index_after_a_first_load_shows_a_busy_bar(qtbot, window) -> None:
+    """The seconds after a first load's last page, while the card and phone look-ups are
+    built: a busy bar that says so in its tooltip (not a full bar saying nothing); then gone."""
+    from posclient.services.sync import SyncEngine
+    from posclient.ui.sync_controller import SyncController
+
+    till = window.ctx.till
+    engine = SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets)
+    controller = SyncController(engine, window.ctx.ops)
+    window.attach_sync(controller)
+    engine.on_indexing(True)  # as the sync worker calls it
+    qtbot.waitUntil(window.syncProgress.isVisible, timeout=5_000)
+    assert window.syncProgress.maximum() == 0  # busy: no count to show
+    assert window.syncProgress.toolTip() == "正在建立按卡号和手机号查找会员的索引"
+    engine.on_indexing(False)
+    qtbot.waitUntil(lambda: not window.syncProgress.isVisible(), timeout=5_000)
+    assert window.syncProgress.toolTip() == "首次从总部载入"
+    assert window.syncProgress.format() == "%v / %m"  # counts again, should a load follow
+
+
 def test_a_consent_withdrawal_goes_to_hq_at_once(qtbot, window, till, hq, data_dir):
     """QA 6: only a sale started a pass; a withdrawal waited for the 30 s idle pass."""
     assert app.start_sync(till, window, demo=False, data_dir=data_dir) is None
