@@ -16,6 +16,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy.exc import DatabaseError as SqlAlchemyDatabaseError
@@ -185,23 +186,27 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
-    except (sqlite3.DatabaseError, SqlAlchemyDatabaseError) as exc:
-        # Damage found half-way through a command (a page no check had read yet), a full disk:
-        # the reason and what to do, as when the database is opened. Not the error's text: it
-        # may quote the statement's values (a phone number).
-        path = database_path(data_dir)
-        kind = classify_db_error(exc, path)
-        if kind == "other":
-            log.exception("command failed", extra={"command": args.command})
-            _say(text("cli.internal_error", args.lang, error=type(exc).__name__))
-            return 3
-        log.warning("database error", extra={"command": args.command, "kind": kind})
-        _say(message(translate_db_error(exc, path), args.lang))
-        return 1
-    except Exception as exc:  # a bug: log the traceback, tell the operator in one line
+    except Exception as exc:  # a bug (log the traceback), or the database's state: one line
+        reason = _database_reason(exc, data_dir)
+        if reason is not None:
+            log.warning("database error", extra={"command": args.command, "code": reason.code})
+            _say(message(reason, args.lang))
+            return 1
         log.exception("command failed", extra={"command": args.command})
         _say(text("cli.internal_error", args.lang, error=type(exc).__name__))
         return 3
+
+
+def _database_reason(exc: Exception, data_dir: Path) -> PosError | None:
+    """A database error no unit of work or read translated (damage found half-way through a
+    command, a full disk): the reason and what to do, as when the database is opened; None for
+    anything else (a bug). Not the error's text: it may quote a statement's values (a phone)."""
+    if not isinstance(exc, sqlite3.DatabaseError | SqlAlchemyDatabaseError):
+        return None
+    path = database_path(data_dir)
+    if classify_db_error(exc, path) == "other":
+        return None
+    return translate_db_error(exc, path)
 
 
 def _output_lost(exc: common.OutputLost, args: argparse.Namespace | None, lang: str | None) -> int:

@@ -688,11 +688,10 @@ class SyncEngine:
             return settings.get(session, "pull_cursor", "") or ""
 
     def _reset_cursor(self) -> None:
-        self._build_identity_index()
+        self._build_identity_index()  # a new snapshot starts from a till with its index
         with UnitOfWork(self.db) as uow:
             settings.put(uow.session, "pull_cursor", "")
             settings.put(uow.session, "snapshot_started", self.now().isoformat())
-            feedapply.restore_identity_index(fastpath.driver(uow.session))  # no-op by now
             feedapply.start_unseen(fastpath.driver(uow.session))
             uow.commit()
 
@@ -741,9 +740,8 @@ class SyncEngine:
         conn = fastpath.driver(session)
         if writes is not None:
             writes.tune(conn, snapshot=page.snapshot)
-        if not page.snapshot:  # the snapshot is over: its look-up index is built (by now)
-            feedapply.restore_identity_index(conn)
-        elif self._first_large_load(session, page):
+        # A feed page finds the look-up index built (pull_all builds it before such a page).
+        if page.snapshot and self._first_large_load(session, page):
             feedapply.defer_identity_index(conn)
         try:
             feedapply.apply_prepared(session, prepared)
