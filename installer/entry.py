@@ -3,10 +3,14 @@ operator commands (posclient-admin: doctor, backup, restore, pair, ...)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 
 
 def main() -> int:
+    # A large first load reads pages in worker processes (posclient.services.pagepool); in the
+    # frozen bundle they are this executable started again, and must not open a second till.
+    multiprocessing.freeze_support()
     if len(sys.argv) > 1 and sys.argv[1] == "admin":
         from posclient.cli import main as admin_main
 

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +53,7 @@ from posclient.sync.protocol import (
 )
 from posclient.sync.retry import Backoff
 
-from . import applock, conflicts, feedapply, members, outbox, settings
+from . import applock, conflicts, feedapply, members, outbox, pagepool, phonetally, settings
 
 log = logging.getLogger("posclient.sync")
 
@@ -85,6 +85,9 @@ class SyncReport:
     retry_after: float | None = None
     snapshot_done: int | None = None
     snapshot_total: int | None = None
+    #: Pages read and prepared in worker processes (a large first load: pagepool), counting
+    #: any prepared ahead of the ones written when the pass ended.
+    pages_in_workers: int = 0
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -101,6 +104,7 @@ _SUMMED = (
     "pulled",
     "pages",
     "resent",
+    "pages_in_workers",
 )
 _LATEST = ("position", "pending", "error", "retry_after")
 
@@ -130,6 +134,8 @@ class SyncEngine:
         snapshot_limit: int = MAX_PULL_LIMIT,
         snapshot_commit: int = 20_000,
         defer_index_from: int = 50_000,
+        pool_from: int = 50_000,
+        workers: int | None = None,
         on_page: Callable[[SyncReport], None] | None = None,
         now: Callable[[], datetime] | None = None,
     ):
@@ -156,11 +162,20 @@ class SyncEngine:
         #: (feedapply.defer_identity_index). Smaller loads keep it: a look-up meanwhile stays
         #: indexed, and their random index writes cost little.
         self.defer_index_from = defer_index_from
+        #: A snapshot of at least this many members is read and prepared in ``workers`` worker
+        #: processes (pagepool; default: one per core, 2 to 4) while this thread writes. 0:
+        #: never. First load of 100,000 members on 2 cores: see README "Speed".
+        self.pool_from = pool_from
+        self.workers = pagepool.worker_count() if workers is None else workers
         #: Called after each page is committed (pages committed together: one call each, after).
         self.on_page = on_page
         #: Called with True before the look-up index a first load set aside is built (seconds),
         #: and with False after (``_build_identity_index``).
         self.on_indexing: Callable[[bool], None] | None = None
+        #: The pages being read ahead while a pass pulls (the last pass's after it).
+        self.reading: _ReadAhead | None = None
+        #: Phones written while this engine's first load set the look-up index aside.
+        self._phones: phonetally.PhoneTally | None = None
         #: The till's clock (status "online" compares these stamps with the same clock).
         self.now = now or (lambda: datetime.now(UTC))
         self._client: HqClient | None = None
@@ -615,10 +630,18 @@ class SyncEngine:
         """
         client = self.client()
         with (
-            _ReadAhead(client, self.cipher, self.pull_limit, self.snapshot_limit) as ahead,
+            _ReadAhead(
+                client,
+                self.cipher,
+                self.pull_limit,
+                self.snapshot_limit,
+                pool_from=self.pool_from,
+                workers=self.workers,
+            ) as ahead,
             _pull_tuning,
             _SnapshotWrites(self.db) as writes,
         ):
+            self.reading = ahead
             cursor = self._cursor()
             pending = ahead.start(cursor)
             while True:
@@ -665,6 +688,7 @@ class SyncEngine:
                     uow.commit()
                 if writes is not None and pages[0].snapshot:
                     writes.committed()
+                report.pages_in_workers = ahead.in_workers
                 for done in pages:
                     report.pulled += done.count
                     report.position = done.position
@@ -716,7 +740,16 @@ class SyncEngine:
                 self.on_indexing(False)
 
     def _build_identity_index_steps(self) -> None:
+        # Phones this load wrote twice (phonetally): the older entries go first, so the build
+        # usually succeeds at once. Held twice otherwise: the long way, below.
+        phones, self._phones = self._phones, None
+        repeated = phones.repeated() if phones is not None else None
+        held_twice: list[tuple[str, str, int]] = []
+        if repeated:
+            with self.db.read() as session:
+                held_twice = phonetally.held_twice(fastpath.driver(session), repeated)
         with UnitOfWork(self.db) as uow:
+            feedapply.drop_superseded_identities(fastpath.driver(uow.session), held_twice)
             built = feedapply.create_identity_index(fastpath.driver(uow.session))
             uow.commit()
         if built:
@@ -743,10 +776,13 @@ class SyncEngine:
         # A feed page finds the look-up index built (pull_all builds it before such a page).
         if page.snapshot and self._first_large_load(session, page):
             feedapply.defer_identity_index(conn)
+            self._phones = phonetally.PhoneTally()
         try:
             feedapply.apply_prepared(session, prepared)
         except ValidationError as exc:  # checked as it is written: nothing of it stays
             raise _bad_page(exc) from exc
+        if page.snapshot and self._phones is not None:
+            self._phones.add(prepared)
         if feedapply.settle_unknown_members(fastpath.driver(session), prepared, self.now()):
             log.info("held sales' members arrived from HQ: their inbox entries settled")
         settings.put(session, "pull_cursor", page.next_cursor)
@@ -831,22 +867,46 @@ _Ready = tuple[PullResponse, feedapply.Prepared, "Future[httpx.Response] | None"
 
 
 class _ReadAhead:
-    """Fetches and prepares the pages after the one being written (two helper threads).
+    """Fetches and prepares the pages after the one being written (helper threads).
 
     ``start(cursor)`` asks HQ for a page; its future gives (page, prepared rows, the request for
     the next page if there is one), and ``follow(request)`` continues with that next page. The
     request for page N+2 leaves as soon as page N+1 is checked (its cursor is in it), so HQ
     builds it while the till prepares N+1 and writes N. Nothing here touches the database.
+
+    A large snapshot (``pool_from`` members or more) is read and prepared in worker processes
+    (pagepool) once they are up: then the request for page N+1 leaves as soon as page N's
+    bytes are in (its cursor found in them, checked when the page is read), and the pages
+    after it are prepared side by side, ``workers`` at a time, a few ahead of the writer.
     """
 
-    def __init__(self, client: HqClient, cipher: FieldCipher, limit: int, snapshot_limit: int):
+    def __init__(
+        self,
+        client: HqClient,
+        cipher: FieldCipher,
+        limit: int,
+        snapshot_limit: int,
+        *,
+        pool_from: int = 0,
+        workers: int = 0,
+    ):
         self.client, self.cipher = client, cipher
         self.limit, self.snapshot_limit = limit, snapshot_limit
+        self.pool_from, self.workers = pool_from, workers
         self._http = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-http")
-        self._work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-prepare")
+        # One thread per page being prepared: with worker processes they mostly wait.
+        self._work = ThreadPoolExecutor(max_workers=1 + workers, thread_name_prefix="pull-prepare")
         self._lock = threading.Lock()
         self._futures: list[Future[Any]] = []
         self._closed = False
+        self._pool: pagepool.PagePool | None = None
+        #: Pages already being prepared, by the request they follow (see ``follow``).
+        self._chained: dict[Future[httpx.Response], Future[_Ready]] = {}
+        #: Pages prepared ahead of the writer at most (each holds ~10-20 MB).
+        self._ahead = threading.BoundedSemaphore(max(1, workers))
+        self._dropped: set[Future[httpx.Response]] = set()
+        #: Pages a worker process read and prepared so far.
+        self.in_workers = 0
 
     def __enter__(self) -> _ReadAhead:
         return self
@@ -859,16 +919,29 @@ class _ReadAhead:
             futures = list(self._futures)
         for future in futures:
             future.cancel()
+        if self._pool is not None:
+            self._pool.close()
         for future in futures:
             with contextlib.suppress(BaseException):
                 future.result()
         self._http.shutdown(wait=True)
         self._work.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.close()  # again (harmless): its workers end before the pass does
+
+    def workers_ready(self) -> bool:
+        """Worker processes are up and reading pages (a large first load)."""
+        return self._pool is not None and self._pool.ready()
 
     def start(self, cursor: str) -> Future[_Ready]:
         return self.follow(self._request(cursor, self.limit))
 
     def follow(self, request: Future[httpx.Response]) -> Future[_Ready]:
+        with self._lock:
+            chained = self._chained.pop(request, None)
+        if chained is not None:
+            self._ahead.release()
+            return chained
         return self._track(self._work.submit(self._prepare, request))
 
     def _request(self, cursor: str, limit: int) -> Future[httpx.Response]:
@@ -883,14 +956,74 @@ class _ReadAhead:
         return future
 
     def _prepare(self, request: Future[httpx.Response]) -> _Ready:
-        page = self.client.read_pull(request.result())
+        response = request.result()
+        if request in self._dropped:  # asked for on a wrong guess (_prepare_in_pool)
+            raise CancelledError()
+        if self._pool is not None and self._pool.ready():
+            return self._prepare_in_pool(response)
+        page = self.client.read_pull(response)
         after = None
         if page.has_more and not self._closed:
             after = self._request(
                 page.next_cursor, self.snapshot_limit if page.snapshot else self.limit
             )
+        self._start_pool(page)
         now = datetime.now(UTC)
         return page, feedapply.prepare_page(self.cipher, page, now), after
+
+    def _start_pool(self, page: PullResponse) -> None:
+        """Worker processes for a large snapshot (they start while pages go on here)."""
+        large = page.snapshot and (page.snapshot_total or 0) >= self.pool_from > 0
+        if not large or not page.has_more or self.workers < 1 or self._closed:
+            return
+        with self._lock:  # __exit__ sets _closed under it: no pool is started after that
+            if self._pool is None and not self._closed:
+                self._pool = pagepool.start_pool(self.cipher, self.workers)
+                if self._pool is None:
+                    self.workers = 0
+
+    def _prepare_in_pool(self, response: httpx.Response) -> _Ready:
+        """Page N in a worker process; page N+1 asked for meanwhile (its cursor guessed from
+        N's bytes) and, if few pages wait for the writer, handed to the next worker."""
+        assert self._pool is not None
+        guess = pagepool.next_cursor_in(response.content)
+        after = None
+        if guess is not None and not self._closed:
+            after = self._request(guess, self.snapshot_limit)
+        job = self._pool.submit(response.content, datetime.now(UTC))
+        if after is not None and self._ahead.acquire(blocking=False):
+            chained = self._track(self._work.submit(self._prepare, after))
+            with self._lock:
+                self._chained[after] = chained
+        done = self._pool.result(job)
+        if self._closed:
+            raise CancelledError()
+        if done is None:  # not a page a worker reads: here, as without workers
+            page = self.client.read_pull(response)
+            prepared = feedapply.prepare_page(self.cipher, page, datetime.now(UTC))
+        else:
+            page, prepared = done
+            with self._lock:
+                self.in_workers += 1
+        if after is not None and not (
+            page.snapshot and page.has_more and page.next_cursor == guess
+        ):
+            self._drop(after)  # the guess was wrong (or no next snapshot page)
+            after = None
+        if after is None and page.has_more and not self._closed:
+            after = self._request(
+                page.next_cursor, self.snapshot_limit if page.snapshot else self.limit
+            )
+        return page, prepared, after
+
+    def _drop(self, request: Future[httpx.Response]) -> None:
+        request.cancel()
+        with self._lock:
+            self._dropped.add(request)
+            chained = self._chained.pop(request, None)
+        if chained is not None:
+            self._ahead.release()
+            chained.cancel()
 
 
 class _PullTuning:

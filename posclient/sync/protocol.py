@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     field_validator,
     model_validator,
@@ -584,10 +585,23 @@ class PullResponse(Wire):
     #: sends them again: HQ lost them (restored from a backup). None: HQ does not say.
     device_seq: Count | None = None
 
+    #: How many ``members`` the page held when they were left out (``without_members``).
+    _listed: int | None = PrivateAttr(default=None)
+
     @property
     def count(self) -> int:
         """Changes on this page, member puts in ``members`` included."""
-        return len(self.changes) + len(self.members or ())
+        listed = len(self.members or ()) if self._listed is None else self._listed
+        return len(self.changes) + listed
+
+    def without_members(self) -> PullResponse:
+        """This page without its member documents (once they are prepared as rows): the same
+        ``count``, a fraction of the size to send between processes."""
+        if not self.members:
+            return self
+        light = self.model_copy(update={"members": None})
+        light._listed = len(self.members)
+        return light
 
 
 #: ``members`` query values of GET /v1/sync/pull: every put a change, or member puts as a list.

@@ -61,9 +61,13 @@ def test_a_large_first_load_finds_members_while_the_index_is_aside(
     paired = make_till()
     engine = engine_for(paired, [], defer_index_from=1)
     states: list[bool] = []
+    tallied: list[int] = []
 
     def check(report: Any) -> None:
         states.append(index_aside(paired))
+        if states[-1]:  # the engine tallies the phones it writes meanwhile (phonetally)
+            assert engine._phones is not None
+            tallied.append(len(engine._phones))
         for member_id, card, phone in loaded(paired):  # found by card and by phone meanwhile
             assert paired.till.checkout.identify(card).member_id == member_id
             if phone:
@@ -75,6 +79,7 @@ def test_a_large_first_load_finds_members_while_the_index_is_aside(
     assert report.error is None
     assert len(states) >= 3 and states[0] and not states[-1]  # aside from the first page on
     assert states == sorted(states, reverse=True)  # ... then built once, at the end
+    assert tallied == sorted(tallied) and tallied[-1] > 0 and engine._phones is None
     assert not index_aside(paired)
     assert cache(paired) == reference
 

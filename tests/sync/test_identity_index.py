@@ -17,12 +17,13 @@ import pytest
 from posclient.bootstrap import Till, open_till
 from posclient.services import feedapply
 from posclient.services.members import identity_lookup, phone_index
+from posclient.services.phonetally import PhoneTally
 from posclient.store import fastpath
 from posclient.store.uow import UnitOfWork
 from posclient.sync.pages import parse_pull
 from tests.helpers import sql
 
-from .test_feedapply import _merge_naming, apply, member, page_body
+from .test_feedapply import NOW, _merge_naming, apply, member, page_body
 
 
 @pytest.fixture
@@ -260,3 +261,110 @@ def indexes(till: Till) -> list[str]:
         "ORDER BY name",
     )
     return [name for (name,) in rows]
+
+
+def tallied_put(till: Till, tally: PhoneTally, *members: dict[str, Any]) -> None:
+    """A page written as the sync engine writes it during a first load, its phones tallied."""
+    changes = list(parse_pull(page_body(list(members))).changes)  # type: ignore[union-attr]
+    with UnitOfWork(till.db) as uow:
+        prepared = feedapply.prepare_changes(till.cipher, changes, NOW)
+        feedapply.apply_prepared(uow.session, prepared)
+        uow.commit()
+    tally.add(prepared)
+
+
+def engine_with(till: Till, tally: PhoneTally | None) -> Any:
+    from posclient.services.sync import SyncEngine
+
+    engine = SyncEngine(till.db, cipher=till.cipher, secrets=till.secrets)
+    engine._phones = tally
+    return engine
+
+
+def counting_commits(till: Till, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The member_identities indexes after each commit."""
+    committed: list[list[str]] = []
+    commit = UnitOfWork.commit
+
+    def counting(uow: UnitOfWork) -> None:
+        commit(uow)
+        committed.append(indexes(till))
+
+    monkeypatch.setattr(UnitOfWork, "commit", counting)
+    return committed
+
+
+def test_phones_a_first_load_wrote_twice_go_before_the_index_is_built_once(
+    bare_till: Till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine tallied the load's phones: the one held twice is dropped and the index built
+    in one transaction, without the failed build and the search over every entry."""
+    set_aside(bare_till)
+    tally = PhoneTally()
+    tallied_put(bare_till, tally, member(1, profile={"phone": "13912345678"}), member(2))
+    tallied_put(bare_till, tally, member(3, profile={"phone": "13912345678"}), member(4))
+    tallied_put(bare_till, tally, member(5, profile={"phone": "13912345678"}))
+    assert len(tally) == 5
+    index = phone_index(bare_till.cipher, "13912345678")
+    assert tally.repeated() == [index[:16]]
+
+    def the_long_way(conn: Any) -> list[tuple[str, str, int]]:
+        raise AssertionError("every entry searched")
+
+    monkeypatch.setattr(feedapply, "held_twice_identities", the_long_way)
+    committed = counting_commits(bare_till, monkeypatch)
+    engine = engine_with(bare_till, tally)
+    engine._build_identity_index()
+    engine.close()
+    assert committed == [["ix_member_identities_member_id", feedapply.IDENTITY_INDEX]]
+    assert engine._phones is None  # used once
+    assert owner(bare_till, "phone", index) == member(5)["member_id"]
+    assert sql(
+        bare_till.db.path, "SELECT count(*) FROM member_identities WHERE value = ?", index
+    ) == [(1,)]
+    for n in (1, 2, 3, 4, 5):
+        assert owner(bare_till, "card", member(n)["card_no"]) == member(n)["member_id"]
+
+
+def test_something_else_held_twice_still_takes_the_long_way(
+    bare_till: Till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card held twice is not in the tally (nor a phone written by a sale at this till): the
+    build fails, the entries held twice are searched, and it ends as the upserts would."""
+    set_aside(bare_till)
+    tally = PhoneTally()
+    first = member(1, profile={"phone": "13912345678"})
+    tallied_put(bare_till, tally, first, member(2))
+    tallied_put(bare_till, tally, member(3, card_no=first["card_no"]))  # the card, again
+    put(bare_till, member(4, profile={"phone": "13912345678"}))  # not tallied
+    assert tally.repeated() == []
+    committed = counting_commits(bare_till, monkeypatch)
+    engine = engine_with(bare_till, tally)
+    engine._build_identity_index()
+    engine.close()
+    by_member = "ix_member_identities_member_id"
+    assert committed == [[by_member], [by_member, feedapply.IDENTITY_INDEX]]
+    assert owner(bare_till, "card", first["card_no"]) == member(3)["member_id"]
+    index = phone_index(bare_till.cipher, "13912345678")
+    assert owner(bare_till, "phone", index) == member(4)["member_id"]
+
+
+def test_a_tally_of_too_many_repeats_gives_up_and_chance_collisions_cost_nothing(
+    bare_till: Till,
+) -> None:
+    from posclient.services import phonetally
+
+    tally = PhoneTally()
+    many = [f"{n:016x}" + "0" * 24 for n in range(phonetally.MAX_REPEATED + 1)]
+    batch = feedapply.PreparedMembers(
+        ids=[], versions=[], cards=[], phones=[*many, *many, None], rows=[], snapshot=True
+    )
+    tally.add([batch])
+    assert tally.repeated() is None  # the long way finds them
+    # Tallied twice but held once (a page read again after a failed commit): nothing to drop.
+    set_aside(bare_till)
+    put(bare_till, member(1), member(2))
+    prefixes = [phone_index(bare_till.cipher, member(n)["profile"]["phone"])[:16] for n in (1, 2)]
+    with bare_till.db.read() as session:
+        assert phonetally.held_twice(fastpath.driver(session), prefixes) == []
+        assert phonetally.held_twice(fastpath.driver(session), []) == []
