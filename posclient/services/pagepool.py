@@ -19,6 +19,8 @@ import logging
 import multiprocessing
 import os
 import re
+import threading
+import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from datetime import datetime
 
@@ -38,10 +40,29 @@ Done = tuple[PullResponse, feedapply.Prepared] | None
 _cipher: FieldCipher | None = None
 
 
-def _start(keys_text: str) -> None:
-    """A worker starts: the field keys it seals with (personal data never leaves unsealed)."""
+def _start(keys_text: str, parent: int) -> None:
+    """A worker starts (the pool's initializer; ``parent``: the till's process id, as the till
+    saw it: the till may be gone already by the time a worker is up)."""
+    use_keys(keys_text)
+    threading.Thread(target=_end_with, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def use_keys(keys_text: str | None) -> None:
+    """The field keys this process seals with (personal data never leaves it unsealed); None:
+    none."""
     global _cipher  # noqa: PLW0603 - one cipher per worker process
-    _cipher = FieldCipher(FieldKeys.loads(keys_text))
+    _cipher = None if keys_text is None else FieldCipher(FieldKeys.loads(keys_text))
+
+
+def _end_with(parent: int) -> None:
+    """A till killed outright (SIGKILL, power button) never tells its workers to stop, and their
+    pipe stays open: a worker whose parent is gone ends itself (within a second), keys and all."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(0)
+
+
+_PARENT_CHECK_S = 0.5
 
 
 def _ready() -> int:
@@ -82,8 +103,9 @@ def next_cursor_in(body: bytes) -> str | None:
 class PagePool:
     """Worker processes for snapshot pages (``submit``), started when a large first load begins.
 
-    ``ready()`` says whether every worker is up (they take about a second to import the
-    client); until then the sync thread prepares pages itself.
+    ``ready()`` says whether the workers answer (they take a second or two to import the
+    client; one may still be starting while the first already takes pages); until then the sync
+    thread prepares pages itself.
     """
 
     def __init__(self, cipher: FieldCipher, workers: int):
@@ -92,13 +114,13 @@ class PagePool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start,
-            initargs=(cipher.keys.dumps(),),
+            initargs=(cipher.keys.dumps(), os.getpid()),
         )
         self._warm = [self._pool.submit(_ready) for _ in range(workers)]
         self._broken = False
 
     def ready(self) -> bool:
-        """Every worker is up and none has failed."""
+        """The workers answer, and none has failed."""
         if self._broken:
             return False
         return all(f.done() for f in self._warm) and not any(

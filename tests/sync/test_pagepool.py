@@ -12,6 +12,8 @@ import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,11 +22,13 @@ from typing import Any
 
 import pytest
 
+from posclient.bootstrap import open_till
 from posclient.services import feedapply, pagepool
 from posclient.services.sync import SyncEngine, SyncReport
 from posclient.sync.pages import parse_pull
 
 from .conftest import HqProcess, PairedTill, fast_client, paired_till, running_hq
+from .test_kill_during_sync import ROOT
 from .test_pull_resume import cache
 
 COLUMNS = feedapply._MEMBER_COLUMNS
@@ -200,11 +204,11 @@ def test_a_worker_reads_a_page_as_the_sync_thread_does(till: PairedTill) -> None
     assert pagepool.next_cursor_in(reordered) is None
 
     now = datetime.now(UTC)
-    pagepool._start(till.till.cipher.keys.dumps())  # what a worker does first
+    pagepool.use_keys(till.till.cipher.keys.dumps())  # what a worker does first
     try:
         done = pagepool.prepare_body(body, now)
     finally:
-        pagepool._cipher = None
+        pagepool.use_keys(None)
     assert done is not None
     stripped, prepared = done
     assert stripped.members is None and stripped.count == page.count  # members: in the rows
@@ -215,12 +219,12 @@ def test_a_worker_reads_a_page_as_the_sync_thread_does(till: PairedTill) -> None
 
 
 def test_a_page_a_worker_cannot_read_goes_back_to_the_sync_thread(till: PairedTill) -> None:
-    pagepool._start(till.till.cipher.keys.dumps())
+    pagepool.use_keys(till.till.cipher.keys.dumps())
     try:
         for body in (b"", b"{not json", b'{"changes": 3}', b"[]"):
             assert pagepool.prepare_body(body, datetime.now(UTC)) is None
     finally:
-        pagepool._cipher = None
+        pagepool.use_keys(None)
 
 
 def opened(paired: PairedTill, prepared: feedapply.Prepared) -> list[Any]:
@@ -243,3 +247,75 @@ def opened(paired: PairedTill, prepared: feedapply.Prepared) -> list[Any]:
                 ]
             )
     return out
+
+
+def workers_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "?"
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_a_till_killed_mid_load_leaves_no_worker_behind(
+    tmp_path: Path, chain_hq: HqProcess, reference: dict[str, Any]
+) -> None:
+    """SIGKILL never lets the pass close its pool: the workers notice their parent is gone and
+    end (keys and all); the till resumes and ends as if nothing happened."""
+    data_dir = tmp_path / "till"
+    paired_till(data_dir, chain_hq).close()  # paired, nothing pulled yet
+    for seed in (1, 2):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.sync.load_child", str(data_dir), str(seed), "pool"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == b"ready"
+            assert child.stdout.readline().strip() == b"workers", child.stderr.read()  # type: ignore[union-attr]
+            workers = [pid for pid in workers_of(child.pid) if alive(pid)]
+            assert len(workers) >= 2  # the two workers (and multiprocessing's tracker)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers):
+            left = [cmdline(pid) for pid in workers if alive(pid)]
+            assert time.monotonic() < deadline, f"outlived their till: {left}"
+            time.sleep(0.1)
+
+    till = open_till(data_dir)
+    engine = SyncEngine(
+        till.db, cipher=till.cipher, secrets=till.secrets, client_factory=fast_client
+    )
+    paired = PairedTill(till, engine)
+    try:
+        assert engine.run_until_idle(deadline_s=60).error is None
+        assert cache(paired) == reference
+    finally:
+        paired.close()
