@@ -22,6 +22,7 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -904,7 +905,7 @@ class _ReadAhead:
         self._chained: dict[Future[httpx.Response], Future[_Ready]] = {}
         #: Pages prepared ahead of the writer at most (each holds ~10-20 MB).
         self._ahead = threading.BoundedSemaphore(max(1, workers))
-        self._dropped: set[Future[httpx.Response]] = set()
+        self._dropped: weakref.WeakSet[Future[httpx.Response]] = weakref.WeakSet()
         #: Pages a worker process read and prepared so far.
         self.in_workers = 0
 
