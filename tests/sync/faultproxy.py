@@ -86,7 +86,8 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
+        if self._thread.ident is not None:  # never entered: shutdown() would wait forever
+            self._server.shutdown()
         self._server.server_close()
 
     # ------------------------------------------------------------------ one request
