@@ -122,3 +122,38 @@ def test_bundle_carries_resources_and_admin_commands(bundle: Path, tmp_path: Pat
     backup = tmp_path / "b.sqlite3.gz"
     proc = run(bundle, tmp_path, "admin", "--data-dir", str(data), "backup", str(backup))
     assert proc.returncode == 0 and backup.is_file(), proc.stderr
+
+
+def test_bundle_reads_a_large_first_load_in_worker_processes(bundle: Path, tmp_path: Path) -> None:
+    """A first load of ≥ 50,000 members starts page workers: in the bundle they are the bundle's
+    executable started again (multiprocessing.freeze_support in installer/entry.py), and must
+    read pages, not open a second till, and end with the load."""
+    from tests.sync.conftest import running_hq
+
+    (tmp_path / "hq").mkdir()
+    with running_hq(tmp_path / "hq", 80_000) as hq:
+        data = str(tmp_path / "till")
+        proc = run(bundle, tmp_path, "admin", "--data-dir", data, "init")
+        assert proc.returncode == 0, proc.stderr
+        code = hq.pairing_code("S001")
+        proc = run(bundle, tmp_path, "admin", "--data-dir", data, "pair", code, "--hq", hq.url)
+        assert proc.returncode == 0, proc.stderr
+        proc = run(bundle, tmp_path, "admin", "--data-dir", data, "sync", "--until-idle", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["error"] is None and report["snapshot_done"] == 80_000
+    assert report["pages_in_workers"] >= 1  # the workers came up (1-2 s) and read pages
+    assert _bundle_workers(bundle) == []  # none outlived the command
+
+
+def _bundle_workers(bundle: Path) -> list[str]:
+    """Command lines of the bundle's multiprocessing children still running (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if str(bundle) in line and "multiprocessing" in line:
+            found.append(line)
+    return found
