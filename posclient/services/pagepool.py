@@ -56,8 +56,11 @@ def use_keys(keys_text: str | None) -> None:
 
 def _end_with(parent: int) -> None:
     """A till killed outright (SIGKILL, power button) never tells its workers to stop, and their
-    pipe stays open: a worker whose parent is gone ends itself (within a second), keys and all."""
-    while os.getppid() == parent:
+    pipe stays open: a worker whose parent is gone ends itself (within a second), keys and all.
+    Gone: this process was handed to another parent (POSIX), or multiprocessing's own sign of
+    the parent (its end of the start-up pipe, a process handle on Windows) says it ended."""
+    watched = multiprocessing.parent_process()
+    while os.getppid() == parent and (watched is None or watched.is_alive()):
         time.sleep(_PARENT_CHECK_S)
     os._exit(0)
 
