@@ -112,7 +112,6 @@ class PagePool:
     """
 
     def __init__(self, cipher: FieldCipher, workers: int):
-        self.workers = workers
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),

@@ -920,15 +920,13 @@ class _ReadAhead:
             futures = list(self._futures)
         for future in futures:
             future.cancel()
-        if self._pool is not None:
-            self._pool.close()
+        if self._pool is not None:  # fixed by now: none is started once _closed is set
+            self._pool.close()  # its queued jobs cancelled: the prepare threads return
         for future in futures:
             with contextlib.suppress(BaseException):
                 future.result()
         self._http.shutdown(wait=True)
         self._work.shutdown(wait=True)
-        if self._pool is not None:
-            self._pool.close()  # again (harmless): its workers end before the pass does
 
     def workers_ready(self) -> bool:
         """Worker processes are up and reading pages (a large first load)."""
@@ -963,11 +961,7 @@ class _ReadAhead:
         if self._pool is not None and self._pool.ready():
             return self._prepare_in_pool(response)
         page = self.client.read_pull(response)
-        after = None
-        if page.has_more and not self._closed:
-            after = self._request(
-                page.next_cursor, self.snapshot_limit if page.snapshot else self.limit
-            )
+        after = self._next(page)
         self._start_pool(page)
         now = datetime.now(UTC)
         return page, feedapply.prepare_page(self.cipher, page, now), after
@@ -1011,11 +1005,13 @@ class _ReadAhead:
         ):
             self._drop(after)  # the guess was wrong (or no next snapshot page)
             after = None
-        if after is None and page.has_more and not self._closed:
-            after = self._request(
-                page.next_cursor, self.snapshot_limit if page.snapshot else self.limit
-            )
-        return page, prepared, after
+        return page, prepared, after if after is not None else self._next(page)
+
+    def _next(self, page: PullResponse) -> Future[httpx.Response] | None:
+        """The request for the page after ``page``, if there is one."""
+        if not page.has_more or self._closed:
+            return None
+        return self._request(page.next_cursor, self.snapshot_limit if page.snapshot else self.limit)
 
     def _drop(self, request: Future[httpx.Response]) -> None:
         request.cancel()

@@ -137,6 +137,15 @@ def paired_till(
     return PairedTill(till, engine)
 
 
+def reopened_till(data_dir: Path) -> PairedTill:
+    """A till paired before, opened again as after a restart (its engine with the defaults)."""
+    till = open_till(data_dir)
+    engine = SyncEngine(
+        till.db, cipher=till.cipher, secrets=till.secrets, client_factory=fast_client
+    )
+    return PairedTill(till, engine)
+
+
 @pytest.fixture
 def make_till(tmp_path: Path, hq_process: HqProcess) -> Iterator[object]:
     made: list[PairedTill] = []

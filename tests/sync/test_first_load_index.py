@@ -16,12 +16,17 @@ from typing import Any
 
 import pytest
 
-from posclient.bootstrap import open_till
 from posclient.services import feedapply
-from posclient.services.sync import SyncEngine
 from tests.helpers import sql
 
-from .conftest import HqProcess, PairedTill, fast_client, hq_cli, paired_till, running_hq
+from .conftest import (
+    HqProcess,
+    PairedTill,
+    hq_cli,
+    paired_till,
+    reopened_till,
+    running_hq,
+)
 from .test_kill_during_sync import run_child
 from .test_pull_resume import Crash, cache, engine_for
 
@@ -163,13 +168,9 @@ def test_sigkill_during_a_first_load_with_the_index_aside(tmp_path: Path, large_
         aside_seen += int(index == 0 and members > 0)
     assert aside_seen, "no kill came while the index was aside: the test proves nothing"
 
-    till = open_till(data_dir)
-    engine = SyncEngine(
-        till.db, cipher=till.cipher, secrets=till.secrets, client_factory=fast_client
-    )
-    paired = PairedTill(till, engine)
+    paired = reopened_till(data_dir)
     try:
-        assert engine.run_until_idle(deadline_s=60).error is None
+        assert paired.engine.run_until_idle(deadline_s=60).error is None
         assert not index_aside(paired)
         assert cache(paired) == want
     finally:

@@ -22,12 +22,11 @@ from typing import Any
 
 import pytest
 
-from posclient.bootstrap import open_till
 from posclient.services import feedapply, pagepool
 from posclient.services.sync import SyncEngine, SyncReport
 from posclient.sync.pages import parse_pull
 
-from .conftest import HqProcess, PairedTill, fast_client, paired_till, running_hq
+from .conftest import HqProcess, PairedTill, fast_client, paired_till, reopened_till, running_hq
 from .test_kill_during_sync import ROOT
 from .test_pull_resume import cache
 
@@ -66,17 +65,7 @@ def load(
 ) -> SyncReport:
     """A first load in small pages; with ``pool``, the workers are waited for at the first
     page (they take a second or two to start; a real load's pages go on meanwhile)."""
-    engine = SyncEngine(
-        paired.till.db,
-        cipher=paired.till.cipher,
-        secrets=paired.till.secrets,
-        client_factory=fast_client,
-        pull_limit=PAGE,
-        snapshot_limit=PAGE,
-        snapshot_commit=1,
-        pool_from=1 if pool else 0,
-        workers=2,
-    )
+    engine = engine_for(paired, snapshot_commit=1, pool_from=1 if pool else 0, workers=2)
 
     def page_written(report: SyncReport) -> None:
         if pool and report.pages == 1:
@@ -89,6 +78,20 @@ def load(
         return engine.run_until_idle(deadline_s=120)
     finally:
         engine.close()
+
+
+def engine_for(paired: PairedTill, **settings: Any) -> SyncEngine:
+    """An engine pulling pages of ``PAGE`` changes, with ``settings`` on top."""
+    till = paired.till
+    return SyncEngine(
+        till.db,
+        cipher=till.cipher,
+        secrets=till.secrets,
+        client_factory=fast_client,
+        pull_limit=PAGE,
+        snapshot_limit=PAGE,
+        **settings,
+    )
 
 
 def wait_for_workers(engine: SyncEngine) -> None:
@@ -111,14 +114,7 @@ def test_pages_read_in_workers_load_what_the_sync_thread_loads(
 def test_a_small_snapshot_is_read_in_the_sync_thread(
     till: PairedTill, reference: dict[str, Any]
 ) -> None:
-    engine = SyncEngine(
-        till.till.db,
-        cipher=till.till.cipher,
-        secrets=till.till.secrets,
-        client_factory=fast_client,
-        pull_limit=PAGE,
-        snapshot_limit=PAGE,
-    )  # default pool_from: far above the chain's 150 members
+    engine = engine_for(till)  # default pool_from: far above the chain's 150 members
     report = engine.run_until_idle(deadline_s=120)
     engine.close()
     assert report.error is None and report.pages_in_workers == 0
@@ -309,13 +305,9 @@ def test_a_till_killed_mid_load_leaves_no_worker_behind(
             assert time.monotonic() < deadline, f"outlived their till: {left}"
             time.sleep(0.1)
 
-    till = open_till(data_dir)
-    engine = SyncEngine(
-        till.db, cipher=till.cipher, secrets=till.secrets, client_factory=fast_client
-    )
-    paired = PairedTill(till, engine)
+    paired = reopened_till(data_dir)
     try:
-        assert engine.run_until_idle(deadline_s=60).error is None
+        assert paired.engine.run_until_idle(deadline_s=60).error is None
         assert cache(paired) == reference
     finally:
         paired.close()
