@@ -1042,7 +1042,7 @@ class _PullTuning:
       16.1k/s at 5 ms, 17.6k/s at 1 ms, 17.7k/s at 0.5 ms.
     """
 
-    GC_THRESHOLD = 500_000
+    GC_THRESHOLD = pagepool.GC_THRESHOLD
     SWITCH_INTERVAL_S = 0.001
 
     def __init__(self) -> None:

@@ -585,22 +585,25 @@ class PullResponse(Wire):
     #: sends them again: HQ lost them (restored from a backup). None: HQ does not say.
     device_seq: Count | None = None
 
-    #: How many ``members`` the page held when they were left out (``without_members``).
-    _listed: int | None = PrivateAttr(default=None)
+    #: How many changes and members the page held when they were left out (``without_data``).
+    _count: int | None = PrivateAttr(default=None)
 
     @property
     def count(self) -> int:
         """Changes on this page, member puts in ``members`` included."""
-        listed = len(self.members or ()) if self._listed is None else self._listed
-        return len(self.changes) + listed
+        if self._count is not None:
+            return self._count
+        return len(self.changes) + len(self.members or ())
 
-    def without_members(self) -> PullResponse:
-        """This page without its member documents (once they are prepared as rows): the same
-        ``count``, a fraction of the size to send between processes."""
-        if not self.members:
+    def without_data(self) -> PullResponse:
+        """This page without its changes and member documents, once they are prepared (their
+        rows, and the changes not written in bulk, travel with the prepared page): the same
+        ``count``, a fraction of the size and cost to send between processes (a coupon page's
+        5,000 changes as models: ~9 µs each to pickle and unpickle)."""
+        if not self.members and not self.changes:
             return self
-        light = self.model_copy(update={"members": None})
-        light._listed = len(self.members)
+        light = self.model_copy(update={"members": None, "changes": []})
+        light._count = self.count
         return light
 
 
