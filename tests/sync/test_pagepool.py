@@ -243,12 +243,23 @@ def test_a_page_of_changes_comes_back_from_a_worker_without_them(till: PairedTil
 def test_workers_collect_garbage_rarely(till: PairedTill) -> None:
     """Reading a page allocates ~50 containers a member, with no cycles: at Python's default
     threshold a worker spent a quarter of its time in the collector."""
-    pool = pagepool.PagePool(till.till.cipher, 1)
+    assert in_a_worker(till, gc.get_threshold)[0] == pagepool.GC_THRESHOLD
+    assert gc.get_threshold()[0] < pagepool.GC_THRESHOLD  # the test process: Python's default
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX priorities")
+def test_workers_yield_the_cores_to_the_till(till: PairedTill) -> None:
+    """When the cores are busy, the till's screen and its writing thread come first."""
+    assert in_a_worker(till, os.nice, 0) == min(19, os.nice(0) + pagepool.WORKER_NICENESS)
+
+
+def in_a_worker(paired: PairedTill, call: Callable[..., Any], *args: Any) -> Any:
+    """What ``call(*args)`` returns in a page worker, started as a first load starts them."""
+    pool = pagepool.PagePool(paired.till.cipher, 1)
     try:
-        threshold = pool._pool.submit(gc.get_threshold).result(timeout=60)
+        return pool._pool.submit(call, *args).result(timeout=60)
     finally:
         pool.close()
-    assert threshold[0] == pagepool.GC_THRESHOLD > gc.get_threshold()[0]
 
 
 def test_a_page_a_worker_cannot_read_goes_back_to_the_sync_thread(till: PairedTill) -> None:
