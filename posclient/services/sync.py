@@ -960,11 +960,15 @@ class _ReadAhead:
             raise CancelledError()
         if self._pool is not None and self._pool.ready():
             return self._prepare_in_pool(response)
-        page = self.client.read_pull(response)
+        page, prepared = self._read_here(response)
         after = self._next(page)
         self._start_pool(page)
-        now = datetime.now(UTC)
-        return page, feedapply.prepare_page(self.cipher, page, now), after
+        return page, prepared, after
+
+    def _read_here(self, response: httpx.Response) -> tuple[PullResponse, feedapply.Prepared]:
+        """The page read and prepared in this process (without workers, or one they refused)."""
+        page = self.client.read_pull(response)
+        return page, feedapply.prepare_page(self.cipher, page, datetime.now(UTC))
 
     def _start_pool(self, page: PullResponse) -> None:
         """Worker processes for a large snapshot (they start while pages go on here)."""
@@ -994,8 +998,7 @@ class _ReadAhead:
         if self._closed:
             raise CancelledError()
         if done is None:  # not a page a worker reads: here, as without workers
-            page = self.client.read_pull(response)
-            prepared = feedapply.prepare_page(self.cipher, page, datetime.now(UTC))
+            page, prepared = self._read_here(response)
         else:
             page, prepared = done
             with self._lock:

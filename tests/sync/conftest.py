@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -100,6 +101,20 @@ def hq_process(tmp_path: Path) -> Iterator[HqProcess]:
 
 def fast_client(url: str, token: str | None) -> HqClient:
     return HqClient(url, token, timeout=FAST_TIMEOUT)
+
+
+def small_page_engine(till: Till, limit: int, **settings: Any) -> SyncEngine:
+    """An engine on ``till`` pulling pages of ``limit`` changes (feed and snapshot alike), with
+    the tests' short timeouts and ``settings`` on top."""
+    return SyncEngine(
+        till.db,
+        cipher=till.cipher,
+        secrets=till.secrets,
+        client_factory=fast_client,
+        pull_limit=limit,
+        snapshot_limit=limit,
+        **settings,
+    )
 
 
 @dataclass

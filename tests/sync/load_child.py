@@ -16,21 +16,16 @@ import time
 from pathlib import Path
 
 from posclient.bootstrap import open_till
-from posclient.services.sync import SyncEngine
-from tests.sync.conftest import fast_client
+from tests.sync.conftest import small_page_engine
 
 
 def main(data_dir: str, seed: str, pool: str = "") -> None:
     rng = random.Random(int(seed))
     till = open_till(Path(data_dir))
     limit = rng.choice([2, 3, 5])
-    engine = SyncEngine(
-        till.db,
-        cipher=till.cipher,
-        secrets=till.secrets,
-        client_factory=fast_client,
-        pull_limit=limit,
-        snapshot_limit=limit,
+    engine = small_page_engine(
+        till,
+        limit,
         snapshot_commit=rng.choice([1, 10]),
         defer_index_from=1,
         pool_from=1 if pool else 0,

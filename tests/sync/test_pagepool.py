@@ -27,7 +27,14 @@ from posclient.services import feedapply, pagepool
 from posclient.services.sync import SyncEngine, SyncReport
 from posclient.sync.pages import parse_pull
 
-from .conftest import HqProcess, PairedTill, fast_client, paired_till, reopened_till, running_hq
+from .conftest import (
+    HqProcess,
+    PairedTill,
+    paired_till,
+    reopened_till,
+    running_hq,
+    small_page_engine,
+)
 from .test_kill_during_sync import ROOT
 from .test_pull_resume import cache
 
@@ -83,16 +90,7 @@ def load(
 
 def engine_for(paired: PairedTill, **settings: Any) -> SyncEngine:
     """An engine pulling pages of ``PAGE`` changes, with ``settings`` on top."""
-    till = paired.till
-    return SyncEngine(
-        till.db,
-        cipher=till.cipher,
-        secrets=till.secrets,
-        client_factory=fast_client,
-        pull_limit=PAGE,
-        snapshot_limit=PAGE,
-        **settings,
-    )
+    return small_page_engine(paired.till, PAGE, **settings)
 
 
 def wait_for_workers(engine: SyncEngine) -> None:
