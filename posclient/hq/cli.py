@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from posclient.domain.codes import static_qr_text
 
 from .context import DEFAULT_CHAIN, Hq, check_chain
+from .maintenance import DEFAULT_HOLD
 
 log = logging.getLogger("posclient.hq")
 
@@ -253,7 +254,7 @@ def cmd_credit(args: argparse.Namespace) -> int:
 def cmd_maintain(args: argparse.Namespace) -> int:
     from .maintenance import maintain
 
-    print(json.dumps(maintain(_hq(args))))
+    print(json.dumps(maintain(_hq(args), hold=timedelta(days=args.held_days))))
     return 0
 
 
@@ -395,7 +396,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=_bounded(1, 1_000_000_000))
     p.add_argument("--ref", help="the referred member's id (required for a referral)")
     p.set_defaults(func=cmd_credit)
-    p = with_db("maintain", "expire points, refresh ageing tiers/segments, prune the feed")
+    p = with_db(
+        "maintain",
+        "expire points, refresh ageing tiers/segments, prune the feed, release long-held sales",
+    )
+    p.add_argument(
+        "--held-days",
+        type=_bounded(1, 36_500),
+        default=DEFAULT_HOLD.days,
+        help="how long a sale waits for a member HQ has not heard of (default: the points' "
+        f"validity, {DEFAULT_HOLD.days} days)",
+    )
     p.set_defaults(func=cmd_maintain)
     p = with_db("dynamic-code", "print a signed member code (member app stand-in)")
     p.add_argument("--member", required=True)

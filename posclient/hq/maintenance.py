@@ -1,4 +1,5 @@
-"""Periodic work: expire points lots, recompute tiers and segments that age, prune the feed.
+"""Periodic work: expire points lots, recompute tiers and segments that age, prune the feed,
+release sales held too long for a member HQ never heard of.
 
 Expiry also happens lazily whenever a member's points are touched; ``posclient-hq maintain``
 (run it daily, e.g. from cron) catches members nobody touched.
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, or_, select, update
 
+from posclient.domain.points import DEFAULT_VALIDITY
 from posclient.domain.segments import (
     DORMANT_AFTER,
     LOYAL_MAX_RECENCY,
@@ -29,8 +31,13 @@ from .segments import MONTH, YEAR, refresh
 
 log = logging.getLogger("posclient.hq")
 
+#: How long a sale made for a member HQ has not heard of waits for that member's enrolment
+#: (``held_sales``): as long as the points it earned would stay valid. Booked later, they
+#: would arrive lapsed, while its redeemed points would still be taken.
+DEFAULT_HOLD = DEFAULT_VALIDITY
 
-def maintain(hq: Hq) -> dict[str, int]:
+
+def maintain(hq: Hq, *, hold: timedelta = DEFAULT_HOLD) -> dict[str, int]:
     now = hq.now()
     with hq.db.read() as conn:
         last_text = conn.execute(
@@ -50,6 +57,7 @@ def maintain(hq: Hq) -> dict[str, int]:
         touched += hq.db.transact(partial(_touch, hq, member_id=member_id))
     with hq.db.write() as conn:
         pruned = prune(conn, now=now, retention=hq.retention)
+        released = release_held(conn, made_before=now - hold)
         _set_meta(conn, "maintained_at", now.isoformat())
     # --- issue 8: the chain's daily figures and the offer rules for the tills' dashboard
     from .stats import publish_offer_rules, publish_stats
@@ -61,9 +69,22 @@ def maintain(hq: Hq) -> dict[str, int]:
         "expired_members": len(expiring),
         "refreshed_members": touched,
         "pruned_changes": pruned,
+        "released_held_sales": released,
     }
     log.info("maintenance: %s", result)
     return result
+
+
+def release_held(conn: Connection, *, made_before: datetime) -> int:
+    """Stop waiting for the members of held sales made before ``made_before`` (a provisional
+    card never enrolled, an enrolment never sent): each sale stays recorded as it is, without
+    a member, and an enrolment arriving later books nothing for it (the manager can still
+    ``credit`` points by hand). Returns how many."""
+    held = m.held_sales.c
+    released = conn.execute(m.held_sales.delete().where(held.occurred_at < made_before)).rowcount
+    if released:
+        log.info("held sales released: their member never reached HQ", extra={"sales": released})
+    return int(released)
 
 
 def _ageing(conn: Connection, since: datetime, now: datetime) -> Any:

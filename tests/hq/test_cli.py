@@ -46,7 +46,9 @@ def test_demo_data_members_and_pairing_code(
     )
     assert credit.startswith("credited")
     assert "nothing to merge" in run(capsys, "merge", "--db", db_url, "--phone", "13900000000")
-    assert json.loads(run(capsys, "maintain", "--db", db_url))["pruned_changes"] == 0
+    maintained = json.loads(run(capsys, "maintain", "--db", db_url))
+    assert maintained["pruned_changes"] == 0 and maintained["released_held_sales"] == 0
+    assert json.loads(run(capsys, "maintain", "--db", db_url, "--held-days", "30"))
     assert run(capsys, "dynamic-code", "--db", db_url, "--member", first["member_id"]).startswith(
         "PCD1:DEMO:"
     )
@@ -84,6 +86,8 @@ def test_bad_input_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[
         ["members", "--db", db, "--limit", "-5"],
         ["credit", "--db", db, "--member", "x", "--kind", "sign_in", "--points", str(10**23)],
         ["maintain", "--db", db, "--retention-days", str(10**20)],
+        ["maintain", "--db", db, "--held-days", "0"],
+        ["maintain", "--db", db, "--held-days", "-3"],
     ):
         with pytest.raises(SystemExit) as caught:
             main(args)

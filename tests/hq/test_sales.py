@@ -14,7 +14,7 @@ from posclient.hq import models as m
 from posclient.hq.activities import ActivityError, credit_activity
 from posclient.hq.cli import main as hq_main
 from posclient.hq.context import Hq
-from posclient.hq.maintenance import maintain
+from posclient.hq.maintenance import DEFAULT_HOLD, maintain
 from posclient.hq.members import load_member
 from posclient.hq.merge import merge
 
@@ -422,6 +422,46 @@ def test_a_held_sale_refunded_before_the_enrolment_is_left_for_the_manager(
     assert "refunded before HQ knew its member" in result["detail"]
     assert balance(hq, member_id) == 0
     assert _sale_member(hq, sale_id) is None and _held(hq) == []
+
+
+def test_a_sale_held_longer_than_its_points_stay_valid_is_released(
+    hq: Hq, till: Till, till2: Till, clock: Clock
+) -> None:
+    """A held sale waits for its member as long as its earned points would stay valid:
+    ``maintain`` then stops waiting. The sale stays recorded without a member, and an enrolment
+    arriving later books nothing for it; a sale held for less still waits and is booked."""
+    member_id = str(uuid.uuid4())
+    old_id, old = till2.sale(member_id, amount_fen=10_000, points_earned=100)
+    assert till2.push_one(old)["reason"] == "unknown_member"
+    clock.advance(days=DEFAULT_HOLD.days - 1)
+    assert maintain(hq)["released_held_sales"] == 0
+    assert _held(hq) == [old_id]
+    recent_id, recent = till2.sale(
+        member_id, amount_fen=2_000, points_earned=20, occurred_at=clock()
+    )
+    assert till2.push_one(recent)["reason"] == "unknown_member"
+    clock.advance(days=2)
+    assert maintain(hq)["released_held_sales"] == 1
+    assert _held(hq) == [recent_id]
+    assert _sale_member(hq, old_id) is None  # still recorded, as it was
+
+    _, enrol = till.enrol(member_id=member_id)
+    result = till.push_one(enrol)
+    assert result["status"] == "applied", result
+    assert "1 sale(s) made before HQ knew the member" in result["detail"]
+    assert balance(hq, member_id) == 20
+    assert _sale_member(hq, old_id) is None and _sale_member(hq, recent_id) == member_id
+    assert _held(hq) == []
+    # A shorter wait, as the manager chose it (``maintain --held-days``): released sooner.
+    _, other = till2.sale(
+        str(uuid.uuid4()), amount_fen=1_000, points_earned=10, occurred_at=clock()
+    )
+    till2.push_one(other)
+    clock.advance(days=8)
+    assert maintain(hq, hold=timedelta(days=10))["released_held_sales"] == 0
+    clock.advance(days=3)
+    assert maintain(hq, hold=timedelta(days=10))["released_held_sales"] == 1
+    assert _held(hq) == []
 
 
 def test_a_sale_with_neither_member_nor_card_is_not_held(hq: Hq, till: Till) -> None:
