@@ -174,6 +174,7 @@ class QueueDialog(QDialog):
         pending = sum(1 for event in self.events if event["status"] == "pending")
         rejected = sum(1 for event in self.events if event["status"] == "rejected")
         held = self._needs_pairing()
+        offline = self.ctx.status is not None and not self.ctx.status.online
         if not self.events:
             summary = self.tr("Nothing is waiting: HQ has everything.")
         else:
@@ -192,6 +193,8 @@ class QueueDialog(QDialog):
             waiting = not reason and event["status"] == "pending"
             if waiting and (held or event["last_error"] in PAIRING_ERRORS):
                 reason = self.tr("Held back: this till must be paired with HQ again")
+            elif waiting and offline:
+                reason = self.tr("HQ unreachable: sent by itself when HQ answers")
             elif waiting and event["last_error"]:
                 reason = self.tr("Not sent yet (%1 attempts)").replace("%1", str(event["attempts"]))
             cells = [

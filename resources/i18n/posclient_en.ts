@@ -1501,6 +1501,10 @@
         <source>Not sent yet (%1 attempts)</source>
         <translation>Not sent yet (%1 attempts)</translation>
     </message>
+    <message>
+        <source>HQ unreachable: sent by itself when HQ answers</source>
+        <translation>HQ unreachable: sent by itself when HQ answers</translation>
+    </message>
 </context>
 <context>
     <name>Receipt</name>

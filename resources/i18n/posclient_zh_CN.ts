@@ -1502,6 +1502,10 @@
         <source>Not sent yet (%1 attempts)</source>
         <translation>尚未送达（已尝试 %1 次）</translation>
     </message>
+    <message>
+        <source>HQ unreachable: sent by itself when HQ answers</source>
+        <translation>总部暂时无法连接：恢复后自动上传</translation>
+    </message>
 </context>
 <context>
     <name>Receipt</name>

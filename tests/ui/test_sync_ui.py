@@ -108,6 +108,8 @@ def test_queue_view_lists_waiting_and_rejected_with_reasons(qtbot, window, till,
     assert dialog.table.item(0, 1).text() == "资料修改"
     assert dialog.table.item(0, 2).text() == "等待上传"
     assert "1 条等待上传" in dialog.summaryLabel.text()
+    # Why it waits, in words (the till is offline: nothing to do but wait).
+    assert dialog.table.item(0, 4).text() == "总部暂时无法连接：恢复后自动上传"
 
     # HQ back: the unknown member is rejected; the event stays, with its reason in words.
     hq.start()
