@@ -745,12 +745,31 @@ def drop_unseen(conn: sqlite3.Connection, keep: Sequence[str] = ()) -> int:
     """The snapshot is complete: members it did not hold are gone at HQ (erased, merged away)
     and go here too, as an erasure tombstone would take them, except ``keep`` (members whose
     enrolment HQ has yet to take). Returns how many."""
+    _forget_lost(conn, list(keep))
     _unmark(conn, list(keep))
     unseen = "SELECT member_id FROM snapshot_unseen"
     conn.execute(f"DELETE FROM member_identities WHERE member_id IN ({unseen})")
     count = conn.execute(f"DELETE FROM members WHERE member_id IN ({unseen})").rowcount
     conn.execute("DELETE FROM snapshot_unseen")
     return count
+
+
+def _forget_lost(conn: sqlite3.Connection, keep: list[str]) -> None:
+    """Of the members kept, those HQ had confirmed and its new snapshot lacks: HQ lost their
+    enrolment (restored from a backup) and holds nothing of theirs. What the till kept from
+    HQ for them (points lots, debt, version) goes: their points are this till's own ledger
+    entries, all unconfirmed again (``sync.requeue_lost``), until HQ takes the enrolment once
+    more and sends the member. Kept, the old lots counted those entries' points as confirmed,
+    and a redemption among them twice."""
+    for chunk in _chunks(conn, keep):
+        marks = ",".join("?" * len(chunk))
+        conn.execute(
+            "UPDATE members SET lots = '[]', points_balance = 0, points_debt = 0, "
+            "flagged_overdraft = 0, version = 0, synced_at = NULL "
+            f"WHERE member_id IN ({marks}) "
+            "AND member_id IN (SELECT member_id FROM snapshot_unseen)",
+            chunk,
+        )
 
 
 def merge_members(

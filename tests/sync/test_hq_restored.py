@@ -247,6 +247,46 @@ def test_a_member_enrolled_here_and_lost_by_hq_survives_the_new_snapshot(
     assert member.unsynced_points == 0 and member.balance == at_hq["points_balance"]
 
 
+def test_the_points_of_a_member_hq_lost_count_as_unsynced_and_once(
+    tmp_path: Path, hq_process: HqProcess, make_till
+) -> None:
+    """QA 8 (Low), and worse than it looked: after the new snapshot the till kept the lost
+    member's lots as HQ had last sent them, which already held the points of the sales that
+    went back in the queue. The balance showed them as confirmed, and a redemption among them
+    counted twice (901 points showed as 801). Now what the till had from HQ for that member
+    goes: their points are this till's own entries, unconfirmed until HQ takes them again."""
+    paired = make_till()
+    till = paired.till
+    assert paired.engine.run_until_idle(deadline_s=60).error is None
+    back_up(hq_process, tmp_path / "hq-backup.sqlite3")
+    phone = "15987650002"
+    done = enrol_here(till, phone)
+    sell(paired, phone, items=(("NUTS-MIX", 10),))
+    assert paired.engine.run_until_idle(deadline_s=60).error is None  # HQ confirms them
+    sell(paired, phone, redeem=100)
+    assert paired.engine.run_until_idle(deadline_s=60).error is None
+    before = till.checkout.identify(phone)
+    assert before.unsynced_points == 0 and before.balance > 100
+
+    hq_process.stop()
+    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
+    hq_process.start()
+    pulled = sync.SyncReport()
+    paired.engine.pull_all(pulled)  # the new snapshot alone: nothing sent yet
+    assert pulled.resent >= 3 and pulled.error is None
+    lost = till.checkout.identify(phone)
+    assert lost.member_id == done.member_id
+    assert lost.balance == before.balance  # each point once, the redemption once
+    assert lost.confirmed_balance == 0 and lost.unsynced_points == before.balance
+    assert lost.as_of is None  # HQ confirms nothing of this member now
+
+    report = paired.engine.run_until_idle(deadline_s=60)
+    assert report.error is None and report.pending == 0
+    after = till.checkout.identify(phone)
+    assert after.unsynced_points == 0
+    assert after.balance == before.balance == hq_process.members()[done.member_id]["points_balance"]
+
+
 def test_a_till_paired_again_with_hq_restored_from_a_backup_sends_what_hq_lost(
     tmp_path: Path, hq_process: HqProcess, make_till
 ) -> None:
