@@ -963,6 +963,10 @@
         <translation>%1 rejected</translation>
     </message>
     <message>
+        <source>synced %1</source>
+        <translation>synced %1</translation>
+    </message>
+    <message>
         <source>Last sync %1</source>
         <translation>Last sync %1</translation>
     </message>

@@ -964,6 +964,10 @@
         <translation>被拒 %1</translation>
     </message>
     <message>
+        <source>synced %1</source>
+        <translation>同步于 %1</translation>
+    </message>
+    <message>
         <source>Last sync %1</source>
         <translation>上次同步 %1</translation>
     </message>

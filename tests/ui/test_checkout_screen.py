@@ -107,7 +107,10 @@ def test_offline_indicator_as_of_time_and_going_online(qtbot, window, key_clock,
     with qtbot.waitSignal(window.statusRefreshed):
         window.refresh_status()
     wait_idle(qtbot, window)
-    assert window.syncStatus.text() == "● 在线 · 待上传 0"
+    synced = till.clock.local(now - timedelta(seconds=10)).strftime("%H:%M")
+    # When HQ last answered is in sight, not only in the tooltip.
+    assert window.syncStatus.text() == f"● 在线 · 待上传 0 · 同步于 {synced}"
+    assert window.syncStatus.toolTip() == f"上次同步 {synced}"
     assert not as_of.isVisible()
 
 
