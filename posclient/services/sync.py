@@ -735,7 +735,9 @@ class SyncEngine:
         if self.on_indexing is not None:
             self.on_indexing(True)
         try:
-            self._build_identity_index_steps()
+            # A sale meanwhile waits for a step to end, however long, instead of failing busy.
+            with self.db.long_write():
+                self._build_identity_index_steps()
         finally:
             if self.on_indexing is not None:
                 self.on_indexing(False)

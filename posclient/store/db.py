@@ -12,6 +12,7 @@ import logging
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,8 @@ from posclient.domain.errors import PosError
 log = logging.getLogger("posclient.store")
 
 BUSY_TIMEOUT_MS = 10_000
+#: How long a sale waits, at most, for a write this process announced as long (``long_write``).
+LONG_WRITE_WAIT_S = 120.0
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
@@ -160,6 +163,8 @@ class Database:
         self._hot: sqlite3.Connection | None = None
         self._hot_lock = threading.Lock()
         self._hot_owner: int | None = None  # the thread holding _hot_lock
+        self._long_writes = 0
+        self._long_writes_lock = threading.Lock()
 
     def _check_readable(self) -> None:
         with self.engine.connect() as conn:
@@ -201,11 +206,51 @@ class Database:
             yield conn
 
     @contextmanager
+    def long_write(self) -> Iterator[None]:
+        """This process is about to hold the write lock for longer than the busy timeout, on
+        purpose (the sync engine building the card and phone look-up index after a large first
+        load: seconds, more on a slow machine). Meanwhile a sale that finds the lock taken waits
+        for it to end (up to LONG_WRITE_WAIT_S) instead of failing as busy."""
+        with self._long_writes_lock:
+            self._long_writes += 1
+        try:
+            yield
+        finally:
+            with self._long_writes_lock:
+                self._long_writes -= 1
+
+    @property
+    def long_write_in_progress(self) -> bool:
+        return self._long_writes > 0
+
+    def wait_again(self, exc: BaseException, deadline: float) -> bool:
+        """Whether a write that found the database busy (``exc``, after the busy timeout) should
+        try again: yes while a long write of this process's goes on, until ``deadline``
+        (``time.monotonic()``)."""
+        if not self.long_write_in_progress or time.monotonic() >= deadline:
+            return False
+        if classify_db_error(exc, self.path) != "busy":
+            return False
+        log.info("waiting for a long write of this till's to end")
+        return True
+
+    def _begin(self, conn: sqlite3.Connection, begin: str) -> None:
+        """``begin``; a busy database during a long write of this process's is waited for."""
+        deadline = time.monotonic() + LONG_WRITE_WAIT_S
+        while True:
+            try:
+                conn.execute(begin)
+                return
+            except sqlite3.OperationalError as exc:
+                if not self.wait_again(exc, deadline):
+                    raise
+
+    @contextmanager
     def _hot_transaction(self, begin: str, end: str) -> Iterator[sqlite3.Connection]:
         """``begin`` on the hot-path connection; ``end`` when the block ends normally, ROLLBACK
         when it raises."""
         with self._hot_connection() as conn:
-            conn.execute(begin)
+            self._begin(conn, begin)
             try:
                 yield conn
                 conn.execute(end)

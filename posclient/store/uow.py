@@ -7,12 +7,13 @@ one unit of work, so either all of it is on disk or none of it.
 from __future__ import annotations
 
 import sqlite3
+import time
 from types import TracebackType
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from .db import Database, translate_db_error
+from .db import LONG_WRITE_WAIT_S, Database, translate_db_error
 
 
 class UnitOfWork:
@@ -28,16 +29,19 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self.db.write_session()
         self._committed = False
-        try:
-            # Take the write lock now (BEGIN IMMEDIATE), not at the first write.
-            self._session.connection()
-        except (DBAPIError, sqlite3.Error) as exc:
-            self._session.close()
-            self._session = None
-            raise translate_db_error(exc, self.db.path) from exc
-        return self
+        deadline = time.monotonic() + LONG_WRITE_WAIT_S
+        while True:
+            self._session = self.db.write_session()
+            try:
+                # Take the write lock now (BEGIN IMMEDIATE), not at the first write.
+                self._session.connection()
+                return self
+            except (DBAPIError, sqlite3.Error) as exc:
+                self._session.close()
+                self._session = None
+                if not self.db.wait_again(exc, deadline):
+                    raise translate_db_error(exc, self.db.path) from exc
 
     def commit(self) -> None:
         try:

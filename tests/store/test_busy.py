@@ -16,8 +16,10 @@ import pytest
 from posclient.bootstrap import Till, open_till
 from posclient.domain.errors import PosError
 from posclient.i18n import message
+from posclient.services import settings
 from posclient.services.checkout import Cart
 from posclient.store import db as store_db
+from posclient.store.uow import UnitOfWork
 from tests.helpers import demo_members, init_demo, sql
 
 WANG = demo_members()["diamond"]
@@ -72,11 +74,10 @@ def test_a_sale_waits_for_a_writer_holding_the_lock_and_completes(till: Till) ->
     assert after[:2] == (before[0] + 1, before[1] + 1)  # the sale and its event, once
 
 
-def test_a_lock_held_past_the_busy_timeout_says_so_and_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def impatient_till(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Till]:
+    """The demo till with a 0.3 s busy timeout instead of 10 s (the same code path)."""
     data_dir = init_demo(tmp_path / "till")
-    # The same path with a short timeout (the till's is 10 s).
     short = 300
     monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", short)
     monkeypatch.setattr(
@@ -87,23 +88,78 @@ def test_a_lock_held_past_the_busy_timeout_says_so_and_changes_nothing(
             for p in store_db.PRAGMAS
         ),
     )
-    till = open_till(data_dir)
+    opened = open_till(data_dir)
+    yield opened
+    opened.close()
+
+
+def test_a_lock_held_past_the_busy_timeout_says_so_and_changes_nothing(
+    impatient_till: Till,
+) -> None:
+    till = impatient_till
+    cart = cart_for(till)
+    before = written(till.db.path)
+    other = hold_write_lock(till.db.path)
     try:
-        cart = cart_for(till)
-        before = written(till.db.path)
-        other = hold_write_lock(till.db.path)
-        try:
-            with pytest.raises(PosError) as refused:
-                till.checkout.complete_sale(cart)
-        finally:
-            other.execute("COMMIT")
-            other.close()
-        assert refused.value.code == "store.busy"
-        assert message(refused.value, "zh_CN") == "数据库正忙，请稍后重试"
-        assert written(till.db.path) == before
-        # The lock is gone: the same cart pays, once.
-        receipt = till.checkout.complete_sale(cart)
-        assert receipt.receipt_no
-        assert written(till.db.path)[:2] == (before[0] + 1, before[1] + 1)
+        with pytest.raises(PosError) as refused:
+            till.checkout.complete_sale(cart)
     finally:
-        till.close()
+        other.execute("COMMIT")
+        other.close()
+    assert refused.value.code == "store.busy"
+    assert message(refused.value, "zh_CN") == "数据库正忙，请稍后重试"
+    assert written(till.db.path) == before
+    # The lock is gone: the same cart pays, once.
+    receipt = till.checkout.complete_sale(cart)
+    assert receipt.receipt_no
+    assert written(till.db.path)[:2] == (before[0] + 1, before[1] + 1)
+
+
+def test_a_sale_during_a_long_write_of_the_tills_own_waits_past_the_busy_timeout(
+    impatient_till: Till,
+) -> None:
+    """The sync engine announces the look-up index build (``Database.long_write``): a sale
+    meanwhile waits for the lock however long the build takes, instead of failing busy."""
+    till = impatient_till
+    cart = cart_for(till)
+    before = written(till.db.path)
+    other = hold_write_lock(till.db.path)
+    release = threading.Timer(1.5, lambda: other.execute("COMMIT"))  # 5 busy timeouts
+    with till.db.long_write():
+        assert till.db.long_write_in_progress
+        release.start()
+        try:
+            receipt = till.checkout.complete_sale(cart)
+        finally:
+            release.join()
+            other.close()
+    assert not till.db.long_write_in_progress
+    assert receipt.receipt_no
+    assert written(till.db.path)[:2] == (before[0] + 1, before[1] + 1)
+
+
+def test_other_writes_wait_for_a_long_write_too(impatient_till: Till) -> None:
+    """A refund, an enrolment or a profile edit (units of work, not the sale's fast path):
+    busy after the timeout, unless the till announced the long write it is doing."""
+    till = impatient_till
+
+    def put_language() -> None:
+        with UnitOfWork(till.db) as uow:
+            settings.put(uow.session, "lang", "en")
+            uow.commit()
+
+    other = hold_write_lock(till.db.path)
+    try:
+        with pytest.raises(PosError) as refused:
+            put_language()
+        assert refused.value.code == "store.busy"
+        release = threading.Timer(1.5, lambda: other.execute("COMMIT"))
+        with till.db.long_write():
+            release.start()
+            try:
+                put_language()
+            finally:
+                release.join()
+    finally:
+        other.close()
+    assert sql(till.db.path, "SELECT value FROM meta WHERE key = 'lang'") == [("en",)]

@@ -214,9 +214,12 @@ def test_the_sync_engine_builds_the_index_in_steps_of_their_own(
     committed: list[list[str]] = []
     commit = UnitOfWork.commit
 
+    announced: list[bool] = []
+
     def counting(uow: UnitOfWork) -> None:
         commit(uow)
         committed.append(indexes(bare_till))
+        announced.append(bare_till.db.long_write_in_progress)
 
     found = feedapply.held_twice_identities
     lock_free: list[bool] = []
@@ -244,6 +247,8 @@ def test_the_sync_engine_builds_the_index_in_steps_of_their_own(
         [by_member, feedapply.IDENTITY_INDEX],  # the older entry dropped, the index built
     ]
     assert lock_free == [True]
+    # Announced as a long write: a sale meanwhile waits for a step instead of failing busy.
+    assert announced == [True, True] and not bare_till.db.long_write_in_progress
     index = phone_index(bare_till.cipher, "13912345678")
     assert owner(bare_till, "phone", index) == member(3)["member_id"]
     assert sql(
