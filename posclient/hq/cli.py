@@ -15,8 +15,7 @@ from typing import Any, NoReturn
 
 from posclient.domain.codes import static_qr_text
 
-from .context import DEFAULT_CHAIN, Hq, check_chain
-from .maintenance import DEFAULT_HOLD
+from .context import DEFAULT_CHAIN, DEFAULT_HOLD, Hq, check_chain
 
 log = logging.getLogger("posclient.hq")
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from posclient.domain.points import DEFAULT_VALIDITY
 from posclient.domain.tiers import DEFAULT_TIERS, Tier
 from posclient.security.codesign import b64url, generate_keypair, public_key_of
 from posclient.sync.protocol import Entity, KeyData, PointsRules, TierData
@@ -28,6 +29,11 @@ log = logging.getLogger("posclient.hq")
 CHAIN_TZ = timezone(timedelta(hours=8))
 DEFAULT_CHAIN = "DEMO"  # the same chain a standalone demo till uses
 DEFAULT_RETENTION = timedelta(days=90)
+#: How long a sale made for a member HQ has not heard of waits for that member's enrolment
+#: (``held_sales``, released by ``maintenance.release_held``): as long as the points it earned
+#: would stay valid. Booked later, they would arrive lapsed, while its redeemed points would
+#: still be taken.
+DEFAULT_HOLD = DEFAULT_VALIDITY
 #: A chain code as pairing answers (``PairResponse.chain``) and member codes (``PCM1:<chain>:``)
 #: carry it. It is stored for good when a database is created: any other would make every
 #: pairing fail.

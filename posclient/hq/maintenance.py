@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, or_, select, update
 
-from posclient.domain.points import DEFAULT_VALIDITY
 from posclient.domain.segments import (
     DORMANT_AFTER,
     LOYAL_MAX_RECENCY,
@@ -23,18 +22,13 @@ from posclient.domain.segments import (
 )
 
 from . import models as m
-from .context import Hq
+from .context import DEFAULT_HOLD, Hq
 from .feed import Feed, prune, publish
 from .ledger import expire
 from .members import load_member, save_member
 from .segments import MONTH, YEAR, refresh
 
 log = logging.getLogger("posclient.hq")
-
-#: How long a sale made for a member HQ has not heard of waits for that member's enrolment
-#: (``held_sales``): as long as the points it earned would stay valid. Booked later, they
-#: would arrive lapsed, while its redeemed points would still be taken.
-DEFAULT_HOLD = DEFAULT_VALIDITY
 
 
 def maintain(hq: Hq, *, hold: timedelta = DEFAULT_HOLD) -> dict[str, int]:

@@ -745,8 +745,9 @@ def drop_unseen(conn: sqlite3.Connection, keep: Sequence[str] = ()) -> int:
     """The snapshot is complete: members it did not hold are gone at HQ (erased, merged away)
     and go here too, as an erasure tombstone would take them, except ``keep`` (members whose
     enrolment HQ has yet to take). Returns how many."""
-    _forget_lost(conn, list(keep))
-    _unmark(conn, list(keep))
+    kept = list(keep)
+    _forget_lost(conn, kept)
+    _unmark(conn, kept)
     unseen = "SELECT member_id FROM snapshot_unseen"
     conn.execute(f"DELETE FROM member_identities WHERE member_id IN ({unseen})")
     count = conn.execute(f"DELETE FROM members WHERE member_id IN ({unseen})").rowcount

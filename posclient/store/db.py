@@ -13,10 +13,10 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from posclient.domain.errors import PosError
 
 log = logging.getLogger("posclient.store")
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
 #: How long a sale waits, at most, for a write this process announced as long (``long_write``).
@@ -223,34 +225,27 @@ class Database:
     def long_write_in_progress(self) -> bool:
         return self._long_writes > 0
 
-    def wait_again(self, exc: BaseException, deadline: float) -> bool:
-        """Whether a write that found the database busy (``exc``, after the busy timeout) should
-        try again: yes while a long write of this process's goes on, until ``deadline``
-        (``time.monotonic()``)."""
-        if not self.long_write_in_progress or time.monotonic() >= deadline:
-            return False
-        if classify_db_error(exc, self.path) != "busy":
-            return False
-        log.info("waiting for a long write of this till's to end")
-        return True
-
-    def _begin(self, conn: sqlite3.Connection, begin: str) -> None:
-        """``begin``; a busy database during a long write of this process's is waited for."""
+    def take_write_lock(self, attempt: Callable[[], T]) -> T:
+        """``attempt()`` (something that takes the write lock: BEGIN IMMEDIATE), tried again
+        while it finds the database busy (after the busy timeout) and a long write of this
+        process's goes on, up to LONG_WRITE_WAIT_S; otherwise its error as it is."""
         deadline = time.monotonic() + LONG_WRITE_WAIT_S
         while True:
             try:
-                conn.execute(begin)
-                return
-            except sqlite3.OperationalError as exc:
-                if not self.wait_again(exc, deadline):
+                return attempt()
+            except (DBAPIError, sqlite3.Error) as exc:
+                if not self.long_write_in_progress or time.monotonic() >= deadline:
                     raise
+                if classify_db_error(exc, self.path) != "busy":
+                    raise
+                log.info("waiting for a long write of this till's to end")
 
     @contextmanager
     def _hot_transaction(self, begin: str, end: str) -> Iterator[sqlite3.Connection]:
         """``begin`` on the hot-path connection; ``end`` when the block ends normally, ROLLBACK
         when it raises."""
         with self._hot_connection() as conn:
-            self._begin(conn, begin)
+            self.take_write_lock(lambda: conn.execute(begin))
             try:
                 yield conn
                 conn.execute(end)

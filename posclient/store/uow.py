@@ -7,13 +7,12 @@ one unit of work, so either all of it is on disk or none of it.
 from __future__ import annotations
 
 import sqlite3
-import time
 from types import TracebackType
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from .db import LONG_WRITE_WAIT_S, Database, translate_db_error
+from .db import Database, translate_db_error
 
 
 class UnitOfWork:
@@ -30,18 +29,21 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._committed = False
-        deadline = time.monotonic() + LONG_WRITE_WAIT_S
-        while True:
-            self._session = self.db.write_session()
-            try:
-                # Take the write lock now (BEGIN IMMEDIATE), not at the first write.
-                self._session.connection()
-                return self
-            except (DBAPIError, sqlite3.Error) as exc:
-                self._session.close()
-                self._session = None
-                if not self.db.wait_again(exc, deadline):
-                    raise translate_db_error(exc, self.db.path) from exc
+        try:
+            self._session = self.db.take_write_lock(self._locked_session)
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise translate_db_error(exc, self.db.path) from exc
+        return self
+
+    def _locked_session(self) -> Session:
+        """A write session holding the write lock now (BEGIN IMMEDIATE), not at the first write."""
+        session = self.db.write_session()
+        try:
+            session.connection()
+        except BaseException:
+            session.close()
+            raise
+        return session
 
     def commit(self) -> None:
         try:

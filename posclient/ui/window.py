@@ -315,15 +315,14 @@ class MainWindow(QMainWindow):
         text = f"● {state} · " + self.tr("%1 waiting").replace("%1", str(status.pending))
         if status.rejected:
             text += " · " + self.tr("%1 rejected").replace("%1", str(status.rejected))
+        synced = None
         if status.last_sync_ok is not None:
             # When HQ last took and gave everything, in sight: offline, how old the balances are.
             synced = fmt.local_hhmm(self.ctx.clock, status.last_sync_ok)
             text += " · " + self.tr("synced %1").replace("%1", synced)
         self.syncStatus.setText(text)
-        if status.last_sync_ok is not None:
-            tip = self.tr("Last sync %1").replace(
-                "%1", fmt.local_hhmm(self.ctx.clock, status.last_sync_ok)
-            )
+        if synced is not None:
+            tip = self.tr("Last sync %1").replace("%1", synced)
         elif not status.paired:
             tip = self.tr("Not paired with HQ: sales are kept on this till")
         else:

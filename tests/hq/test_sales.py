@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from posclient.hq import models as m
 from posclient.hq.activities import ActivityError, credit_activity
 from posclient.hq.cli import main as hq_main
-from posclient.hq.context import Hq
-from posclient.hq.maintenance import DEFAULT_HOLD, maintain
+from posclient.hq.context import DEFAULT_HOLD, Hq
+from posclient.hq.maintenance import maintain
 from posclient.hq.members import load_member
 from posclient.hq.merge import merge
 

@@ -15,7 +15,7 @@ from tests.helpers import sql
 
 from .conftest import HqProcess
 from .test_engine import sell
-from .test_hq_restored import back_up, copy_db, enrol_here, hq_count
+from .test_hq_restored import back_up, enrol_here, hq_count, restore
 
 
 def ledger_sum(hq: HqProcess, member_id: str) -> int:
@@ -79,9 +79,7 @@ def test_an_enrolment_lost_by_an_hq_restore_gets_the_other_tills_sales(
     assert selling.till.checkout.identify(phone).member_id == done.member_id
 
     # HQ is restored from the backup taken before the enrolment.
-    hq_process.stop()
-    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
-    hq_process.start()
+    restore(hq_process, tmp_path / "hq-backup.sqlite3")
     assert done.member_id not in hq_process.members()
 
     receipt = sell(selling, done.card_no)  # known here: sold as the member, not provisional

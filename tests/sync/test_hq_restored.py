@@ -42,6 +42,22 @@ def back_up(hq: HqProcess, target: Path) -> None:
     hq.start()
 
 
+def restore(hq: HqProcess, backup: Path) -> None:
+    """HQ stopped, its database replaced by ``backup`` (its disk failed), HQ started again."""
+    hq.stop()
+    copy_db(backup, hq.db_path)
+    hq.start()
+
+
+def enrolled_after_a_backup(tmp_path: Path, hq: HqProcess, make_till, phone: str):  # type: ignore[no-untyped-def]
+    """A till in step with HQ, HQ backed up, then a member enrolled at the till: (the paired
+    till, the enrolment)."""
+    paired = make_till()
+    assert paired.engine.run_until_idle(deadline_s=60).error is None
+    back_up(hq, tmp_path / "hq-backup.sqlite3")
+    return paired, enrol_here(paired.till, phone)
+
+
 def enrol_here(till, phone: str):  # type: ignore[no-untyped-def]
     """A member enrolled at this till (membership only), as an assistant would."""
     from posclient.services import enrolment
@@ -78,9 +94,7 @@ def test_hq_restored_from_a_backup_gets_the_events_it_lost_again(
     assert all(hq_count(hq_process, r.sale_id) == 1 for r in lost)
 
     # HQ's disk fails; it is restored from the backup taken before the last three sales.
-    hq_process.stop()
-    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
-    hq_process.start()
+    restore(hq_process, tmp_path / "hq-backup.sqlite3")
     assert all(hq_count(hq_process, r.sale_id) == 0 for r in lost)
 
     report = paired.engine.run_until_idle(deadline_s=60)
@@ -209,12 +223,9 @@ def test_a_member_enrolled_here_and_lost_by_hq_survives_the_new_snapshot(
     """QA 7: HQ restored from a backup older than an enrolment made here answers 410; the new
     snapshot lacks the member, whose enrolment just went back in the queue: the till dropped it
     (codes, profile) and sent the enrolment for a member it no longer had."""
-    paired = make_till()
-    till = paired.till
-    assert paired.engine.run_until_idle(deadline_s=60).error is None
-    back_up(hq_process, tmp_path / "hq-backup.sqlite3")
     phone = "15987650001"
-    done = enrol_here(till, phone)
+    paired, done = enrolled_after_a_backup(tmp_path, hq_process, make_till, phone)
+    till = paired.till
     receipt = sell(paired, phone)
     report = paired.engine.run_until_idle(deadline_s=60)
     assert report.error is None and report.pending == 0
@@ -224,9 +235,7 @@ def test_a_member_enrolled_here_and_lost_by_hq_survives_the_new_snapshot(
         done.member_id,
     ) == [(1,)]  # HQ's copy of the member arrived by the feed
 
-    hq_process.stop()
-    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
-    hq_process.start()
+    restore(hq_process, tmp_path / "hq-backup.sqlite3")
     assert done.member_id not in hq_process.members()
 
     # The new snapshot alone (no push yet): the member stays, its enrolment back in the queue.
@@ -255,12 +264,9 @@ def test_the_points_of_a_member_hq_lost_count_as_unsynced_and_once(
     went back in the queue. The balance showed them as confirmed, and a redemption among them
     counted twice (901 points showed as 801). Now what the till had from HQ for that member
     goes: their points are this till's own entries, unconfirmed until HQ takes them again."""
-    paired = make_till()
-    till = paired.till
-    assert paired.engine.run_until_idle(deadline_s=60).error is None
-    back_up(hq_process, tmp_path / "hq-backup.sqlite3")
     phone = "15987650002"
-    done = enrol_here(till, phone)
+    paired, done = enrolled_after_a_backup(tmp_path, hq_process, make_till, phone)
+    till = paired.till
     sell(paired, phone, items=(("NUTS-MIX", 10),))
     assert paired.engine.run_until_idle(deadline_s=60).error is None  # HQ confirms them
     sell(paired, phone, redeem=100)
@@ -268,9 +274,7 @@ def test_the_points_of_a_member_hq_lost_count_as_unsynced_and_once(
     before = till.checkout.identify(phone)
     assert before.unsynced_points == 0 and before.balance > 100
 
-    hq_process.stop()
-    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
-    hq_process.start()
+    restore(hq_process, tmp_path / "hq-backup.sqlite3")
     pulled = sync.SyncReport()
     paired.engine.pull_all(pulled)  # the new snapshot alone: nothing sent yet
     assert pulled.resent >= 3 and pulled.error is None
@@ -315,9 +319,7 @@ def test_a_till_paired_again_with_hq_restored_from_a_backup_sends_what_hq_lost(
     lost = [sell(paired, WANG["phone"], redeem=500), sell(paired, LI["phone"])]
     assert paired.engine.sync_once().applied == 2
 
-    hq_process.stop()
-    copy_db(tmp_path / "hq-backup.sqlite3", hq_process.db_path)
-    hq_process.start()
+    restore(hq_process, tmp_path / "hq-backup.sqlite3")
     assert paired.engine.sync_once().error == "sync.unauthorized"  # HQ never heard of it
     again = pair_again()
     assert again.resent == 2
@@ -345,12 +347,9 @@ def test_a_sale_waiting_when_the_restored_hq_comes_back_goes_after_what_hq_lost(
     """QA 8: the pass pushed the waiting sale first; HQ's chain jumped over the events it had
     lost (a gap), pull pages then said HQ held everything and nothing was sent again: the
     member's enrolment and the sales before it never reached HQ."""
-    paired = make_till()
-    till = paired.till
-    assert paired.engine.run_until_idle(deadline_s=60).error is None
-    back_up(hq_process, tmp_path / "hq-backup.sqlite3")
     phone = "15987650002"
-    done = enrol_here(till, phone)
+    paired, done = enrolled_after_a_backup(tmp_path, hq_process, make_till, phone)
+    till = paired.till
     first = sell(paired, phone)
     assert paired.engine.run_until_idle(deadline_s=60).pending == 0
 
